@@ -1,0 +1,90 @@
+// File helpers: reading, atomic writes, temporary directories and file locks.
+// All return Result; none throws.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "pixi_install/base/result.hpp"
+
+namespace pixi_install::base {
+
+namespace fs = std::filesystem;
+
+Result<std::string> read_file(const fs::path& path);
+
+/// Writes `content` to a unique temporary file next to `path`, fsyncs it when
+/// `durable`, then renames it over `path`: readers see the old or the new file, never half.
+Result<void> write_file_atomic(const fs::path& path, std::string_view content, bool durable = false,
+                               unsigned mode = 0644);
+
+/// Creates `dir` and its parents; an existing directory is fine.
+Result<void> make_dirs(const fs::path& dir);
+
+/// A unique name next to `target` for a temporary sibling (same filesystem, so rename is atomic).
+fs::path unique_sibling(const fs::path& target, std::string_view tag = "tmp");
+
+/// Removes a tree, ignoring a missing one.
+Result<void> remove_tree(const fs::path& path);
+
+/// A temporary directory removed (recursively) when the object dies, unless released.
+class TempDir {
+public:
+    /// Creates a fresh directory under `parent` (the system temp dir when empty).
+    static Result<TempDir> create(const fs::path& parent = {}, std::string_view prefix = "pixi-install-");
+    TempDir() = default;
+    TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+    TempDir& operator=(TempDir&& o) noexcept;
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir();
+
+    const fs::path& path() const { return path_; }
+    /// Keeps the directory; the caller now owns it.
+    fs::path release();
+
+private:
+    explicit TempDir(fs::path p) : path_(std::move(p)) {}
+    fs::path path_;
+};
+
+/// An exclusive advisory lock (flock) on a lock file, released on destruction.
+/// Locks across processes; it also works on NFS v4 (flock is emulated with fcntl there).
+class FileLock {
+public:
+    /// Blocks until the lock is held. `on_wait` is called once if the lock is busy.
+    template <class F>
+    static Result<FileLock> acquire(const fs::path& lock_path, F&& on_wait) {
+        PI_TRY(FileLock l, open(lock_path));
+        PI_TRY(bool got, l.try_lock());
+        if (!got) {
+            on_wait();
+            PI_TRY_VOID(l.lock_blocking());
+        }
+        return l;
+    }
+    static Result<FileLock> acquire(const fs::path& lock_path) {
+        return acquire(lock_path, [] {});
+    }
+    /// Opens (creating) the lock file without locking.
+    static Result<FileLock> open(const fs::path& lock_path);
+    Result<bool> try_lock();
+    Result<void> lock_blocking();
+
+    FileLock() = default;
+    FileLock(FileLock&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+    FileLock& operator=(FileLock&& o) noexcept;
+    FileLock(const FileLock&) = delete;
+    FileLock& operator=(const FileLock&) = delete;
+    ~FileLock();
+
+private:
+    int fd_ = -1;
+    fs::path path_;
+};
+
+/// Lexically normalizes `p` and makes it absolute against the current directory.
+fs::path absolute_normal(const fs::path& p);
+
+}  // namespace pixi_install::base

@@ -1,0 +1,44 @@
+// One fixed pool of worker threads for CPU and disk work (extraction, linking,
+// hashing). No thread per task; `-j 1` runs the same code with one worker.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace pixi_install::base {
+
+class ThreadPool {
+public:
+    /// `workers` == 0 means the number of hardware threads.
+    explicit ThreadPool(std::size_t workers = 0);
+    ~ThreadPool();
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+
+    /// Queues a task. Tasks must not throw (they return Results through captured state).
+    void submit(std::function<void()> task);
+    /// Blocks until every submitted task has finished.
+    void wait_idle();
+    std::size_t size() const { return threads_.size(); }
+
+    /// Runs f(i) for i in [0, n) on the pool and waits. Safe to call from outside the pool only.
+    void parallel_for(std::size_t n, const std::function<void(std::size_t)>& f);
+
+private:
+    void run();
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::condition_variable idle_cv_;
+    std::deque<std::function<void()>> queue_;
+    std::size_t active_ = 0;
+    bool stop_ = false;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace pixi_install::base

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pixi-install builds and tests with, when missing.
+# Sourced by scripts/test.sh and scripts/demo.sh; safe to run again.
+set -euo pipefail
+
+PIXI_INSTALL_BUILD_DEPS=(
+  g++ meson ninja-build pkg-config cmake
+  libyaml-cpp-dev libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
+  libxxhash-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev
+)
+# What the tests use besides the build: a reference interpreter and HTTP servers,
+# archive tools to make fixtures.
+PIXI_INSTALL_TEST_DEPS=(
+  python3 python3-yaml zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
+)
+
+ensure_debian_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}

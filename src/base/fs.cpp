@@ -1,0 +1,177 @@
+#include "pixi_install/base/fs.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <random>
+
+namespace pixi_install::base {
+
+Result<std::string> read_file(const fs::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail_errno("cannot open", path.string(), errno);
+    std::string out;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<std::size_t>(st.st_size));
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::close(fd);
+            return fail_errno("cannot read", path.string(), err);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+fs::path unique_sibling(const fs::path& target, std::string_view tag) {
+    static std::atomic<unsigned long> counter{0};
+    thread_local std::mt19937_64 rng{std::random_device{}() ^
+                                     static_cast<unsigned long>(
+                                         std::chrono::steady_clock::now().time_since_epoch().count())};
+    std::string name = "." + target.filename().string() + "." + std::string(tag) + "-" +
+                       std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+                       std::to_string(rng() % 1000000007ULL);
+    return target.parent_path() / name;
+}
+
+Result<void> write_file_atomic(const fs::path& path, std::string_view content, bool durable,
+                               unsigned mode) {
+    fs::path tmp = unique_sibling(path);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) return fail_errno("cannot create", tmp.string(), errno);
+    const char* p = content.data();
+    std::size_t left = content.size();
+    while (left) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return fail_errno("cannot write", path.string(), err);
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    if (durable && ::fsync(fd) != 0) {
+        int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return fail_errno("cannot sync", path.string(), err);
+    }
+    if (::close(fd) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        return fail_errno("cannot write", path.string(), err);
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        return fail_errno("cannot rename into place", path.string(), err);
+    }
+    return {};
+}
+
+Result<void> make_dirs(const fs::path& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return fail_errno("cannot create directory", dir.string(), ec.value());
+    return {};
+}
+
+Result<void> remove_tree(const fs::path& path) {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        return fail_errno("cannot remove", path.string(), ec.value());
+    return {};
+}
+
+Result<TempDir> TempDir::create(const fs::path& parent, std::string_view prefix) {
+    fs::path base = parent;
+    if (base.empty()) {
+        const char* t = std::getenv("TMPDIR");  // read-only use of the environment for scratch space
+        base = (t && *t) ? fs::path(t) : fs::path("/tmp");
+    }
+    PI_TRY_VOID(make_dirs(base));
+    std::string templ = (base / (std::string(prefix) + "XXXXXX")).string();
+    if (!::mkdtemp(templ.data())) return fail_errno("cannot create temporary directory in", base.string(), errno);
+    return TempDir(fs::path(templ));
+}
+
+TempDir& TempDir::operator=(TempDir&& o) noexcept {
+    if (this != &o) {
+        if (!path_.empty()) (void)remove_tree(path_);
+        path_ = std::move(o.path_);
+        o.path_.clear();
+    }
+    return *this;
+}
+
+TempDir::~TempDir() {
+    if (!path_.empty()) (void)remove_tree(path_);
+}
+
+fs::path TempDir::release() {
+    fs::path p = std::move(path_);
+    path_.clear();
+    return p;
+}
+
+Result<FileLock> FileLock::open(const fs::path& lock_path) {
+    if (lock_path.has_parent_path()) PI_TRY_VOID(make_dirs(lock_path.parent_path()));
+    FileLock l;
+    l.fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (l.fd_ < 0) return fail_errno("cannot open lock file", lock_path.string(), errno);
+    l.path_ = lock_path;
+    return l;
+}
+
+Result<bool> FileLock::try_lock() {
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return true;
+    if (errno == EWOULDBLOCK) return false;
+    return fail_errno("cannot lock", path_.string(), errno);
+}
+
+Result<void> FileLock::lock_blocking() {
+    while (::flock(fd_, LOCK_EX) != 0) {
+        if (errno == EINTR) continue;
+        return fail_errno("cannot lock", path_.string(), errno);
+    }
+    return {};
+}
+
+FileLock& FileLock::operator=(FileLock&& o) noexcept {
+    if (this != &o) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = o.fd_;
+        path_ = std::move(o.path_);
+        o.fd_ = -1;
+    }
+    return *this;
+}
+
+FileLock::~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+fs::path absolute_normal(const fs::path& p) {
+    std::error_code ec;
+    fs::path a = fs::absolute(p, ec);
+    if (ec) a = p;
+    return a.lexically_normal();
+}
+
+}  // namespace pixi_install::base

@@ -1,0 +1,117 @@
+// pixi-install entry point: parses the command line, dispatches to a
+// subcommand, maps errors to exit codes. The only place that exits.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "signals.hpp"
+
+extern char** environ;
+
+namespace pixi_install::cli {
+
+const std::string* Globals::getenv(const std::string& name) const {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : &it->second;
+}
+
+bool Globals::use_color() const {
+    if (color == "always") return true;
+    if (color == "never") return false;
+    if (getenv("NO_COLOR") && !getenv("NO_COLOR")->empty()) return false;
+    return stderr_tty;
+}
+
+void print_json_error(std::ostream& out, const base::Error& e) {
+    nlohmann::json j;
+    j["ok"] = false;
+    j["error"] = {{"kind", base::kind_name(e.kind)},
+                  {"exit_code", base::exit_code(e.kind)},
+                  {"message", e.message},
+                  {"context", e.context}};
+    out << j.dump(2) << "\n";
+}
+
+std::vector<Command> all_commands();
+
+namespace {
+
+int run_main(int argc, char** argv) {
+    Globals g;
+    for (char** e = environ; e && *e; ++e) {
+        const char* eq = std::strchr(*e, '=');
+        if (eq) g.env.emplace(std::string(*e, static_cast<std::size_t>(eq - *e)), std::string(eq + 1));
+    }
+    g.stdout_tty = ::isatty(1);
+    g.stderr_tty = ::isatty(2);
+
+    std::vector<Command> commands = all_commands();
+
+    // `pixi-install [install] ...`: with no subcommand name, the install command runs.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    bool has_sub = false;
+    for (const auto& a : args) {
+        if (a == "--") break;
+        if (!a.empty() && a[0] == '-') continue;
+        for (const auto& c : commands) has_sub |= (c.name == a);
+        break;
+    }
+    bool asks_top_help = !args.empty() && (args[0] == "-h" || args[0] == "--help" || args[0] == "--version");
+    if (!has_sub && !asks_top_help) args.insert(args.begin(), "install");
+
+    CLI::App app{"pixi-install: materialize the environments of a pixi.lock into prefixes"};
+    app.name("pixi-install");
+    app.set_version_flag("--version", PIXI_INSTALL_VERSION);
+    app.require_subcommand(1, 1);
+    app.fallthrough();
+    app.add_flag("-v,--verbose", g.verbosity, "More output (repeat for more)");
+    app.add_flag("-q,--quiet", g.quiet, "Only errors");
+    app.add_flag("--no-progress", g.no_progress, "No live progress display");
+    app.add_option("--color", g.color, "Colored output")
+        ->check(CLI::IsMember({"auto", "always", "never"}))
+        ->capture_default_str();
+
+    std::vector<std::pair<CLI::App*, const Command*>> subs;
+    for (const auto& c : commands) {
+        CLI::App* sub = app.add_subcommand(c.name, "");
+        c.setup(*sub, g);
+        subs.emplace_back(sub, &c);
+    }
+
+    std::vector<std::string> rev(args.rbegin(), args.rend());
+    try {
+        app.parse(rev);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+
+    install_signal_handlers();
+    for (auto& [sub, cmd] : subs) {
+        if (!sub->parsed()) continue;
+        RunResult r = cmd->run(g);
+        if (r.ok()) return *r;
+        const base::Error& e = r.error();
+        if (cmd->wants_json && cmd->wants_json()) print_json_error(std::cout, e);
+        std::cerr << "error: " << e.to_string() << "\n";
+        return base::exit_code(e.kind);
+    }
+    return 2;
+}
+
+}  // namespace
+}  // namespace pixi_install::cli
+
+int main(int argc, char** argv) {
+    try {
+        return pixi_install::cli::run_main(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "error: internal error: " << e.what() << "\n";
+        return 1;
+    }
+}

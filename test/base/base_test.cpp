@@ -1,0 +1,115 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/result.hpp"
+#include "pixi_install/base/thread_pool.hpp"
+
+using namespace pixi_install::base;
+
+namespace {
+Result<int> half(int x) {
+    if (x % 2) return fail(ErrorKind::usage, "odd number " + std::to_string(x));
+    return x / 2;
+}
+Result<int> quarter(int x) {
+    PI_TRY(int h, half(x));
+    PI_TRY(int q, half(h));
+    return q;
+}
+}  // namespace
+
+TEST_CASE("Result propagates errors with their kind and context") {
+    CHECK(*quarter(8) == 2);
+    auto r = quarter(6);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message == "odd number 3");
+    CHECK(exit_code(r.error().kind) == 2);
+    Error e = fail(ErrorKind::integrity, "sha256 mismatch").with_context("while installing zlib");
+    CHECK(e.to_string() == "sha256 mismatch\n  while installing zlib");
+    CHECK(exit_code(ErrorKind::host) == 3);
+    CHECK(exit_code(ErrorKind::unavailable) == 5);
+    CHECK(exit_code(ErrorKind::lockfile) == 6);
+    CHECK(exit_code(ErrorKind::interrupted) == 130);
+}
+
+TEST_CASE("digests match known vectors") {
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    Hasher m(HashAlgo::md5);
+    m.update("abc");
+    CHECK(m.finish_hex() == "900150983cd24fb0d6963f7d28e17f72");
+    CHECK(base64_urlsafe_nopad(std::string("\xfb\xff", 2)) == "-_8");
+    CHECK(base64_urlsafe_nopad("abc") == "YWJj");
+    CHECK(base64_urlsafe_nopad("ab") == "YWI");
+    CHECK(is_hex_digest("ABCDEF0123456789abcdef0123456789", 16));
+    CHECK_FALSE(is_hex_digest("xyz", 16));
+    CHECK(normalize_hex("ABcd") == "abcd");
+    CHECK(xxh3_hex("") == "2d06800538d394c2");
+    Xxh3 a, b;
+    a.field("ab");
+    a.field("c");
+    b.field("a");
+    b.field("bc");
+    CHECK(a.hex() != b.hex());
+}
+
+TEST_CASE("atomic write, read back, hash a file") {
+    auto dir = TempDir::create();
+    REQUIRE(dir.ok());
+    auto p = dir->path() / "f.txt";
+    REQUIRE(write_file_atomic(p, "abc").ok());
+    CHECK(*read_file(p) == "abc");
+    REQUIRE(write_file_atomic(p, "abcd").ok());
+    CHECK(*read_file(p) == "abcd");
+    CHECK(*hash_file(p, HashAlgo::sha256) == sha256_hex("abcd"));
+    auto both = hash_file_both(p);
+    REQUIRE(both.ok());
+    CHECK(both->first == sha256_hex("abcd"));
+    auto missing = read_file(dir->path() / "nope");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message.find("nope") != std::string::npos);
+    // no temporary files are left behind
+    int n = 0;
+    for (auto& e : std::filesystem::directory_iterator(dir->path())) (void)e, ++n;
+    CHECK(n == 1);
+}
+
+TEST_CASE("temp dir is removed unless released") {
+    std::filesystem::path kept;
+    {
+        auto d = TempDir::create();
+        REQUIRE(d.ok());
+        kept = d->path();
+        CHECK(std::filesystem::is_directory(kept));
+    }
+    CHECK_FALSE(std::filesystem::exists(kept));
+}
+
+TEST_CASE("file lock excludes a second holder until released") {
+    auto dir = TempDir::create();
+    REQUIRE(dir.ok());
+    auto lp = dir->path() / "x.lock";
+    auto a = FileLock::acquire(lp);
+    REQUIRE(a.ok());
+    auto b = FileLock::open(lp);
+    REQUIRE(b.ok());
+    CHECK_FALSE(*b->try_lock());
+    { FileLock drop = std::move(*a); }
+    CHECK(*b->try_lock());
+}
+
+TEST_CASE("thread pool runs every index exactly once") {
+    for (std::size_t workers : {1u, 4u}) {
+        ThreadPool pool(workers);
+        std::vector<std::atomic<int>> hits(1000);
+        pool.parallel_for(hits.size(), [&](std::size_t i) { hits[i]++; });
+        for (auto& h : hits) CHECK(h.load() == 1);
+        std::atomic<int> n{0};
+        for (int i = 0; i < 50; ++i) pool.submit([&] { n++; });
+        pool.wait_idle();
+        CHECK(n.load() == 50);
+    }
+}
