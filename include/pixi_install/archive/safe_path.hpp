@@ -1,0 +1,22 @@
+// The one choke point that turns untrusted names (archive entries, record
+// names, RECORD paths, paths.json entries) into paths below a root.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "pixi_install/base/result.hpp"
+
+namespace pixi_install::archive {
+
+/// `root / entry` when `entry` is relative, has no `..` component, no NUL,
+/// is not empty, and no existing component below `root` is a symlink that
+/// leads outside `root`. Otherwise ErrorKind::integrity naming the entry.
+base::Result<std::filesystem::path> safe_join(const std::filesystem::path& root,
+                                              std::string_view entry);
+
+/// The lexical part of safe_join (no file-system access): a relative, clean,
+/// non-empty path without `..`. Used for checking names before anything exists.
+base::Result<std::filesystem::path> safe_relative(std::string_view entry);
+
+}  // namespace pixi_install::archive
