@@ -1,0 +1,81 @@
+#include "pixi_install/archive/safe_path.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+namespace pixi_install::archive {
+
+namespace fs = std::filesystem;
+using base::ErrorKind;
+
+namespace {
+
+base::Error unsafe(std::string_view entry, std::string_view why) {
+    return base::fail(ErrorKind::integrity,
+                      "unsafe path '" + std::string(entry) + "': " + std::string(why));
+}
+
+/// True when `p` (absolute, lexically normal) is `root` or below it.
+bool is_within(const fs::path& root, const fs::path& p) {
+    auto r = root.begin();
+    auto q = p.begin();
+    for (; r != root.end(); ++r, ++q) {
+        if (r->empty()) continue;  // trailing separator of root
+        if (q == p.end() || *r != *q) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+base::Result<fs::path> safe_relative(std::string_view entry) {
+    if (entry.empty()) return unsafe(entry, "empty name");
+    if (entry.find('\0') != std::string_view::npos) return unsafe(entry, "name contains a NUL byte");
+    if (entry.front() == '/') return unsafe(entry, "absolute path");
+    fs::path out;
+    std::size_t pos = 0;
+    while (pos <= entry.size()) {
+        std::size_t slash = entry.find('/', pos);
+        if (slash == std::string_view::npos) slash = entry.size();
+        std::string_view comp = entry.substr(pos, slash - pos);
+        pos = slash + 1;
+        if (comp.empty() || comp == ".") continue;
+        if (comp == "..") return unsafe(entry, "'..' component");
+        out /= fs::path(std::string(comp));
+    }
+    if (out.empty()) return unsafe(entry, "names no file");
+    return out;
+}
+
+base::Result<fs::path> safe_join(const fs::path& root, std::string_view entry) {
+    PI_TRY(fs::path rel, safe_relative(entry));
+    std::error_code ec;
+    fs::path canon_root = fs::weakly_canonical(root, ec);
+    if (ec) return base::fail_errno("cannot resolve", root.string(), ec.value());
+    // Walk the existing components; any symlink met must resolve below root.
+    fs::path current = canon_root;
+    for (const auto& comp : rel) {
+        fs::path next = current / comp;
+        struct stat st {};
+        if (::lstat(next.c_str(), &st) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR) break;  // the rest does not exist yet
+            return base::fail_errno("cannot inspect", next.string(), errno);
+        }
+        if (S_ISLNK(st.st_mode)) {
+            fs::path resolved = fs::weakly_canonical(next, ec);
+            if (ec) return base::fail_errno("cannot resolve symlink", next.string(), ec.value());
+            if (!is_within(canon_root, resolved))
+                return unsafe(entry, "goes through symlink '" + next.string() +
+                                         "', which leads outside " + root.string());
+            current = resolved;
+        } else {
+            current = next;
+        }
+    }
+    return root / rel;
+}
+
+}  // namespace pixi_install::archive

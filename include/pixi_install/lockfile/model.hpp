@@ -14,6 +14,15 @@
 
 namespace pixi_install::lockfile {
 
+/// v7 `run_exports` of a conda record (absent = unknown).
+struct RunExports {
+    std::vector<std::string> weak;
+    std::vector<std::string> strong;
+    std::vector<std::string> noarch;
+    std::vector<std::string> weak_constrains;
+    std::vector<std::string> strong_constrains;
+};
+
 /// A conda binary archive (.conda / .tar.bz2).
 struct CondaRecord {
     std::string name;
@@ -37,6 +46,7 @@ struct CondaRecord {
     std::optional<std::int64_t> timestamp;  ///< milliseconds since the epoch
     std::optional<std::string> license;
     std::optional<std::string> license_family;
+    std::optional<RunExports> run_exports;  ///< v7 only
 };
 
 /// A PyPI distribution (wheel, sdist, git, directory).
@@ -61,7 +71,9 @@ struct SourceRecord {
     std::optional<std::string> version;
     std::optional<std::string> build;
     std::string location;  ///< the location string as written (v7: the id string)
+    std::string subdir;    ///< "" when not known (v7 partial records)
     std::vector<std::string> depends;
+    std::vector<std::string> constrains;
 };
 
 enum class PackageKind { conda, conda_source, pypi };
