@@ -1,5 +1,7 @@
 #include "pixi_install/archive/safe_path.hpp"
 
+#include "safe_path_detail.hpp"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -31,10 +33,29 @@ bool is_within(const fs::path& root, const fs::path& p) {
 
 }  // namespace
 
+namespace detail {
+
+std::string_view lexical_problem(std::string_view entry) {
+    if (entry.empty()) return "empty name";
+    if (entry.find('\0') != std::string_view::npos) return "name contains a NUL byte";
+    if (entry.front() == '/') return "absolute path";
+    bool any = false;
+    std::size_t pos = 0;
+    while (pos <= entry.size()) {
+        std::size_t slash = entry.find('/', pos);
+        if (slash == std::string_view::npos) slash = entry.size();
+        std::string_view comp = entry.substr(pos, slash - pos);
+        pos = slash + 1;
+        if (comp == "..") return "'..' component";
+        if (!comp.empty() && comp != ".") any = true;
+    }
+    return any ? std::string_view() : std::string_view("names no file");
+}
+
+}  // namespace detail
+
 base::Result<fs::path> safe_relative(std::string_view entry) {
-    if (entry.empty()) return unsafe(entry, "empty name");
-    if (entry.find('\0') != std::string_view::npos) return unsafe(entry, "name contains a NUL byte");
-    if (entry.front() == '/') return unsafe(entry, "absolute path");
+    if (auto problem = detail::lexical_problem(entry); !problem.empty()) return unsafe(entry, problem);
     fs::path out;
     std::size_t pos = 0;
     while (pos <= entry.size()) {
@@ -43,10 +64,8 @@ base::Result<fs::path> safe_relative(std::string_view entry) {
         std::string_view comp = entry.substr(pos, slash - pos);
         pos = slash + 1;
         if (comp.empty() || comp == ".") continue;
-        if (comp == "..") return unsafe(entry, "'..' component");
         out /= fs::path(std::string(comp));
     }
-    if (out.empty()) return unsafe(entry, "names no file");
     return out;
 }
 

@@ -1,0 +1,199 @@
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "http.hpp"
+#include "pixi_install/base/thread_pool.hpp"
+#include "pixi_install/fetch/bundle.hpp"
+#include "pixi_install/fetch/fetch.hpp"
+#include "pixi_install/fetch/store.hpp"
+#include "sink.hpp"
+
+namespace pixi_install::fetch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_file(const fs::path& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/// A copy from a local file or a bundle entry.
+struct LocalJob {
+    std::size_t index;
+    fs::path file;
+    std::uint64_t offset = 0;
+    std::optional<std::uint64_t> length;
+    std::string source;  ///< for messages
+};
+
+int severity(base::ErrorKind k) {
+    switch (k) {
+        case base::ErrorKind::interrupted: return 4;
+        case base::ErrorKind::integrity: return 3;
+        case base::ErrorKind::unavailable: return 2;
+        default: return 1;
+    }
+}
+
+base::Error combine(std::vector<base::Error> errors, std::size_t total) {
+    if (errors.size() == 1) return std::move(errors.front());
+    auto worst = std::max_element(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
+        return severity(a.kind) < severity(b.kind);
+    });
+    std::string msg = std::to_string(errors.size()) + " of " + std::to_string(total) + " artifacts could not be fetched:";
+    for (const auto& e : errors) msg += "\n  " + e.message;
+    return base::fail(worst->kind, std::move(msg));
+}
+
+}  // namespace
+
+base::Result<std::vector<fs::path>> fetch_all(const std::vector<Artifact>& artifacts, const FetchOptions& o,
+                                              base::Reporter& reporter) {
+    PI_TRY(ArtifactStore store, ArtifactStore::open(o.cache_dir));
+    std::vector<Bundle> bundles;
+    for (const auto& b : o.bundles) {
+        PI_TRY(Bundle opened, Bundle::open(b));
+        bundles.push_back(std::move(opened));
+    }
+    reporter.phase(base::Phase::fetch, artifacts.size());
+
+    const std::size_t n = artifacts.size();
+    std::vector<std::optional<base::Result<fs::path>>> results(n);
+    std::mutex mu;  // guards `results` and on_ready ordering against the pool
+    auto complete = [&](std::size_t i, base::Result<fs::path> r) {
+        if (r && o.on_ready) o.on_ready(i, *r);
+        std::lock_guard<std::mutex> lock(mu);
+        results[i] = std::move(r);
+    };
+
+    // Artifacts with the same digest are fetched once; the others follow the leader.
+    std::vector<std::size_t> leader(n);
+    std::map<std::string, std::size_t> first_by_digest;
+    std::vector<LocalJob> local;
+    std::vector<HttpJob> http;
+    std::vector<std::string> offline_missing;
+    std::vector<base::Error> errors;
+
+    for (std::size_t i = 0; i < n; ++i) {
+        const Artifact& a = artifacts[i];
+        leader[i] = i;
+        Digest want = expected_digest(a);
+        if (!want.hex.empty()) {
+            std::string key = (want.algo == base::HashAlgo::sha256 ? "sha256:" : "md5:") + want.hex;
+            auto [it, fresh] = first_by_digest.emplace(key, i);
+            if (!fresh) {
+                leader[i] = it->second;
+                continue;
+            }
+            // 1. The store: files there were verified before they were renamed in.
+            if (auto p = store.find(want, a.name, a.size)) {
+                reporter.fetch_finished(a.name, a.size.value_or(0), false);
+                complete(i, *p);
+                continue;
+            }
+            // 2. Bundles.
+            const BundleEntry* hit = nullptr;
+            for (const auto& b : bundles) {
+                hit = want.algo == base::HashAlgo::sha256 ? b.find_sha256(want.hex) : b.find_md5(want.hex);
+                if (hit) {
+                    local.push_back({i, hit->file, hit->offset, hit->size, "bundle " + b.path().string()});
+                    break;
+                }
+            }
+            if (hit) continue;
+        } else {
+            reporter.warning("the lock gives no sha256 or md5 for " + a.name + "; it is used unverified");
+        }
+        // 3. Local paths and file:// URLs (also after mirror rewriting).
+        if (!a.path.empty() && is_file(a.path)) {
+            local.push_back({i, a.path, 0, std::nullopt, a.path.string()});
+            continue;
+        }
+        std::string url = apply_mirrors(a.url, o.mirrors);
+        if (url.empty()) {
+            complete(i, base::fail(base::ErrorKind::unavailable,
+                                   "cannot find " + a.name + ": no file at " + a.path.string() +
+                                       " (check the path in the lock, or pass --bundle)"));
+            continue;
+        }
+        std::string local_path = file_url_path(url);
+        if (local_path.empty() && is_plain_path(url)) local_path = url;
+        if (!local_path.empty()) {
+            if (is_file(local_path)) local.push_back({i, local_path, 0, std::nullopt, local_path});
+            else
+                complete(i, base::fail(base::ErrorKind::unavailable,
+                                       "cannot find " + a.name + ": no file at " + local_path +
+                                           (url != a.url ? " (mirrored from " + a.url + ")" : "")));
+            continue;
+        }
+        // 4. The network.
+        if (o.offline) {
+            offline_missing.push_back(a.name + " (" + url + ")");
+            results[i] = base::fail(base::ErrorKind::unavailable, "offline");
+            continue;
+        }
+        if (is_http_url(url)) {
+            http.push_back({i, &a, url, false});
+        } else if (url.rfind("s3://", 0) == 0) {
+            auto https = s3_to_https(url, o.aws.region, o.aws.endpoint);
+            if (!https) complete(i, std::move(https).error());
+            else http.push_back({i, &a, *https, true});
+        } else {
+            complete(i, base::fail(base::ErrorKind::unavailable,
+                                   "cannot fetch " + a.name + ": unsupported location " + url +
+                                       " (use http(s)://, s3://, file:// or a path, or add a --mirror)"));
+        }
+    }
+
+    if (!offline_missing.empty()) {
+        // Nothing else is worth doing: an offline install with a miss installs nothing.
+        std::string msg = std::to_string(offline_missing.size()) + " artifact" +
+                          (offline_missing.size() == 1 ? " is" : "s are") +
+                          " not in the cache or any bundle, and --offline forbids downloading:";
+        for (const auto& m : offline_missing) msg += "\n  " + m;
+        msg += "\n(pass --bundle made by `pixi-install pack`, or run once without --offline)";
+        return base::fail(base::ErrorKind::unavailable, std::move(msg));
+    }
+
+    // Copies from bundles and local files run on a small pool while this thread
+    // runs the network loop.
+    std::optional<base::ThreadPool> pool;
+    if (!local.empty()) {
+        std::size_t workers = std::min<std::size_t>({local.size(), 4, std::max(1u, o.max_parallel)});
+        pool.emplace(workers);
+        for (const auto& job : local) {
+            pool->submit([&, job] {
+                complete(job.index, copy_into_store(store, artifacts[job.index], job.file, job.offset, job.length,
+                                                    job.source, reporter, o.cancel));
+            });
+        }
+    }
+    run_http(http, store, o, reporter, [&](std::size_t i, base::Result<fs::path> r) { complete(i, std::move(r)); });
+    if (pool) pool->wait_idle();
+
+    std::vector<fs::path> out(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto& r = results[leader[i]];
+        if (!r) {
+            errors.push_back(base::fail(base::ErrorKind::failure, "no result for " + artifacts[i].name));
+            continue;
+        }
+        if (!*r) {
+            if (leader[i] == i) errors.push_back(r->error());
+            continue;
+        }
+        out[i] = r->value();
+        if (leader[i] != i && o.on_ready) o.on_ready(i, out[i]);
+    }
+    if (!errors.empty()) return combine(std::move(errors), n);
+    return out;
+}
+
+}  // namespace pixi_install::fetch

@@ -1,0 +1,390 @@
+#include "http.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "sink.hpp"
+
+namespace pixi_install::fetch {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Transfer {
+    const HttpJob* job = nullptr;
+    const FetchOptions* options = nullptr;
+    base::Reporter* reporter = nullptr;
+    Digest want;
+    std::optional<FileSink> sink;
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    unsigned attempt = 0;          ///< failed attempts so far
+    std::uint64_t resume_from = 0; ///< offset requested by the current attempt
+    bool resumed = false;          ///< some attempt continued a partial download
+    bool restarted_clean = false;  ///< already started over after a mismatch on a resumed download
+    bool first_write = true;
+    bool write_failed = false;
+    bool cancelled = false;
+    bool started_reported = false;
+    bool no_resume = false;        ///< the server ignores Range: retries start over
+    Clock::time_point not_before{};
+    char errbuf[CURL_ERROR_SIZE] = {0};
+};
+
+std::size_t on_write(char* data, std::size_t, std::size_t n, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    if (t->first_write) {
+        t->first_write = false;
+        long code = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+        if (t->resume_from > 0 && code != 206) {
+            // The server ignored the range: start the file over.
+            if (!t->sink->restart()) {
+                t->write_failed = true;
+                return 0;
+            }
+        }
+    }
+    if (!t->sink->write(data, n)) {
+        t->write_failed = true;
+        return 0;
+    }
+    t->reporter->fetch_progress(t->job->artifact->name, n);
+    return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto* t = static_cast<Transfer*>(user);
+    if (t->options->cancel && t->options->cancel->load()) {
+        t->cancelled = true;
+        return 1;
+    }
+    return 0;
+}
+
+bool transient(CURLcode rc) {
+    switch (rc) {
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_GOT_NOTHING:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_BAD_CONTENT_ENCODING:
+            return true;
+        default:
+            return false;
+    }
+}
+
+std::string http_reason(long code) {
+    switch (code) {
+        case 401: return "unauthorized; check the token or ~/.netrc for this host";
+        case 403: return "forbidden; check the credentials for this host";
+        case 404: return "not found; check the lock's location or the mirror";
+        case 410: return "gone";
+        default: return {};
+    }
+}
+
+class Loop {
+public:
+    Loop(const ArtifactStore& store, const FetchOptions& o, base::Reporter& r, const HttpDone& done)
+        : store_(store), o_(o), reporter_(r), done_(done) {
+        global_init();
+        multi_ = curl_multi_init();
+        curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+        curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(max_parallel()));
+    }
+    ~Loop() { curl_multi_cleanup(multi_); }
+
+    void run(const std::vector<HttpJob>& jobs) {
+        std::vector<std::unique_ptr<Transfer>> all;
+        for (const auto& j : jobs) {
+            auto t = std::make_unique<Transfer>();
+            t->job = &j;
+            t->options = &o_;
+            t->reporter = &reporter_;
+            t->want = expected_digest(*j.artifact);
+            all.push_back(std::move(t));
+        }
+        // Largest first, so the tail of the run is short.
+        std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+            return a->job->artifact->size.value_or(0) > b->job->artifact->size.value_or(0);
+        });
+        for (auto& t : all) ready_.push_back(t.get());
+
+        while (!ready_.empty() || !waiting_.empty() || active_ > 0) {
+            if (o_.cancel && o_.cancel->load()) {
+                cancel_all();
+                break;
+            }
+            auto now = Clock::now();
+            for (auto it = waiting_.begin(); it != waiting_.end();) {
+                if ((*it)->not_before <= now) {
+                    ready_.push_front(*it);
+                    it = waiting_.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            while (active_ < max_parallel() && !ready_.empty()) {
+                Transfer* t = ready_.front();
+                ready_.pop_front();
+                start(t);
+            }
+            int running = 0;
+            curl_multi_perform(multi_, &running);
+            int left = 0;
+            bool any_done = false;
+            while (CURLMsg* m = curl_multi_info_read(multi_, &left)) {
+                if (m->msg != CURLMSG_DONE) continue;
+                Transfer* t = nullptr;
+                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+                finished(t, m->data.result);
+                any_done = true;
+            }
+            // A finished transfer frees a slot: start the next one before waiting.
+            if (any_done && !ready_.empty()) continue;
+            int timeout_ms = 100;
+            if (active_ == 0 && ready_.empty() && !waiting_.empty()) {
+                auto next = std::min_element(waiting_.begin(), waiting_.end(),
+                                             [](auto* a, auto* b) { return a->not_before < b->not_before; });
+                auto ms = std::chrono::duration_cast<std::chrono::milliseconds>((*next)->not_before - Clock::now());
+                timeout_ms = static_cast<int>(std::clamp<long long>(ms.count(), 0, 100));
+            }
+            if (active_ > 0 || timeout_ms > 0) curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+        }
+    }
+
+private:
+    unsigned max_parallel() const { return std::max(1u, o_.max_parallel); }
+
+    std::string where(const Transfer* t) const {
+        return t->job->artifact->name + " from " + t->job->url;
+    }
+
+    void start(Transfer* t) {
+        if (!t->sink) {
+            auto s = FileSink::create(store_.temp_path(t->job->artifact->name), t->want.algo);
+            if (!s) return finish_with(t, std::move(s).error());
+            t->sink.emplace(std::move(s).value());
+        }
+        if (!t->started_reported) {
+            reporter_.fetch_started(t->job->artifact->name, t->job->artifact->size.value_or(0));
+            t->started_reported = true;
+        }
+        CURL* e = curl_easy_init();
+        t->easy = e;
+        t->first_write = true;
+        t->errbuf[0] = 0;
+        if (t->no_resume && t->sink->bytes() > 0) {
+            if (auto r = t->sink->restart(); !r) return finish_with(t, std::move(r).error());
+        }
+        t->resume_from = t->sink->bytes();
+        if (t->resume_from > 0) t->resumed = true;
+        curl_easy_setopt(e, CURLOPT_URL, t->job->url.c_str());
+        curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, t);
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+        curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
+        curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(e, CURLOPT_USERAGENT, o_.user_agent.c_str());
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o_.timeouts.connect_ms);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o_.timeouts.low_speed_bytes);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o_.timeouts.low_speed_seconds);
+        if (t->resume_from > 0) curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t->resume_from));
+        curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
+        if (o_.netrc) curl_easy_setopt(e, CURLOPT_NETRC_FILE, o_.netrc->c_str());
+        auto tok = o_.bearer_tokens.find(url_host(t->job->url));
+        if (tok != o_.bearer_tokens.end()) {
+            curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER));
+            curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, tok->second.c_str());
+        }
+        if (t->headers) {
+            curl_slist_free_all(t->headers);
+            t->headers = nullptr;
+        }
+        if (t->job->s3 && !o_.aws.access_key_id.empty()) {
+            std::string sig = "aws:amz:" + (o_.aws.region.empty() ? std::string("us-east-1") : o_.aws.region) + ":s3";
+            curl_easy_setopt(e, CURLOPT_AWS_SIGV4, sig.c_str());
+            curl_easy_setopt(e, CURLOPT_USERNAME, o_.aws.access_key_id.c_str());
+            curl_easy_setopt(e, CURLOPT_PASSWORD, o_.aws.secret_access_key.c_str());
+            t->headers = curl_slist_append(t->headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+            if (!o_.aws.session_token.empty())
+                t->headers = curl_slist_append(t->headers, ("x-amz-security-token: " + o_.aws.session_token).c_str());
+            curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+        }
+        curl_multi_add_handle(multi_, e);
+        ++active_;
+        running_.insert(t);
+    }
+
+    void release_handle(Transfer* t) {
+        if (!t->easy) return;
+        curl_multi_remove_handle(multi_, t->easy);
+        curl_easy_cleanup(t->easy);
+        t->easy = nullptr;
+        running_.erase(t);
+        if (t->headers) {
+            curl_slist_free_all(t->headers);
+            t->headers = nullptr;
+        }
+        --active_;
+    }
+
+    void finish_with(Transfer* t, base::Result<fs::path> r) {
+        t->sink.reset();  // removes a temporary that was not committed
+        done_(t->job->index, std::move(r));
+    }
+
+    void retry(Transfer* t, const std::string& why) {
+        ++t->attempt;
+        if (t->attempt >= std::max(1u, o_.retries.attempts)) {
+            return finish_with(t, base::fail(base::ErrorKind::unavailable,
+                                             "cannot download " + where(t) + ": " + why + " (gave up after " +
+                                                 std::to_string(t->attempt) + " attempts)"));
+        }
+        long delay = o_.retries.initial_backoff_ms;
+        for (unsigned i = 1; i < t->attempt && delay < o_.retries.max_backoff_ms; ++i) delay *= 2;
+        delay = std::min(delay, o_.retries.max_backoff_ms);
+        t->not_before = Clock::now() + std::chrono::milliseconds(delay);
+        waiting_.push_back(t);
+    }
+
+    void finished(Transfer* t, CURLcode rc) {
+        long code = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+        std::string curl_msg = t->errbuf[0] ? std::string(t->errbuf) : std::string(curl_easy_strerror(rc));
+        release_handle(t);
+        if (t->cancelled || (o_.cancel && o_.cancel->load()))
+            return finish_with(t, base::fail(base::ErrorKind::interrupted, "interrupted while downloading " + where(t)));
+        if (t->write_failed) return finish_with(t, t->sink->error());
+        const Artifact& a = *t->job->artifact;
+        if (rc == CURLE_OK) {
+            if (a.size && t->sink->bytes() < *a.size)
+                return retry(t, "the transfer ended after " + std::to_string(t->sink->bytes()) + " of " +
+                                    std::to_string(*a.size) + " bytes");
+            return verify(t);
+        }
+        if (rc == CURLE_HTTP_RETURNED_ERROR) {
+            if (code == 416) {
+                // Our range start is past the end: the partial file is unusable.
+                if (auto r = t->sink->restart(); !r) return finish_with(t, std::move(r).error());
+                return retry(t, "HTTP 416 for a resumed download");
+            }
+            if (code == 408 || code == 425 || code == 429 || code >= 500)
+                return retry(t, "HTTP " + std::to_string(code));
+            std::string reason = http_reason(code);
+            return finish_with(t, base::fail(base::ErrorKind::unavailable,
+                                             "cannot download " + where(t) + ": HTTP " + std::to_string(code) +
+                                                 (reason.empty() ? "" : " (" + reason + ")")));
+        }
+        if (rc == CURLE_RANGE_ERROR) {
+            // The server cannot resume: from now on every attempt starts from the first byte.
+            // This is not a failure of the transfer, so it does not use up an attempt.
+            if (auto r = t->sink->restart(); !r) return finish_with(t, std::move(r).error());
+            t->no_resume = true;
+            ready_.push_front(t);
+            return;
+        }
+        if (rc == CURLE_OPERATION_TIMEDOUT && o_.timeouts.low_speed_bytes > 0)
+            return retry(t, "the transfer stalled (slower than " +
+                                std::to_string(o_.timeouts.low_speed_bytes) + " bytes/s for " +
+                                std::to_string(o_.timeouts.low_speed_seconds) + " s)");
+        if (transient(rc)) return retry(t, curl_msg);
+        return finish_with(t, base::fail(base::ErrorKind::unavailable, "cannot download " + where(t) + ": " + curl_msg));
+    }
+
+    void verify(Transfer* t) {
+        const Artifact& a = *t->job->artifact;
+        std::uint64_t bytes = t->sink->bytes();
+        auto hex = t->sink->finish();
+        if (!hex) return finish_with(t, std::move(hex).error());
+        auto ok = check_content(a, t->want, *hex, bytes, t->job->url);
+        if (!ok) {
+            if (t->resumed && !t->restarted_clean) {
+                // A resumed download may have joined two different versions of the file: try once from scratch.
+                t->restarted_clean = true;
+                t->resumed = false;
+                t->sink.reset();
+                ready_.push_back(t);
+                return;
+            }
+            return finish_with(t, std::move(ok).error());
+        }
+        Digest key = t->want.hex.empty() ? Digest{base::HashAlgo::sha256, *hex} : t->want;
+        auto stored = store_.commit(t->sink->path(), key, a.name);
+        if (stored) {
+            t->sink->release();
+            reporter_.fetch_finished(a.name, bytes, true);
+        }
+        finish_with(t, std::move(stored));
+    }
+
+    void cancel_all() {
+        std::vector<Transfer*> pending(ready_.begin(), ready_.end());
+        pending.insert(pending.end(), waiting_.begin(), waiting_.end());
+        ready_.clear();
+        waiting_.clear();
+        std::vector<Transfer*> running(running_.begin(), running_.end());
+        for (Transfer* t : running) {
+            release_handle(t);
+            pending.push_back(t);
+        }
+        for (Transfer* t : pending)
+            finish_with(t, base::fail(base::ErrorKind::interrupted, "interrupted before " + where(t) + " finished"));
+    }
+
+    const ArtifactStore& store_;
+    const FetchOptions& o_;
+    base::Reporter& reporter_;
+    const HttpDone& done_;
+    CURLM* multi_ = nullptr;
+    unsigned active_ = 0;
+    std::deque<Transfer*> ready_;
+    std::vector<Transfer*> waiting_;
+    std::set<Transfer*> running_;
+};
+
+}  // namespace
+
+void run_http(const std::vector<HttpJob>& jobs, const ArtifactStore& store, const FetchOptions& options,
+              base::Reporter& reporter, const HttpDone& done) {
+    if (jobs.empty()) return;
+    Loop loop(store, options, reporter, done);
+    loop.run(jobs);
+}
+
+}  // namespace pixi_install::fetch

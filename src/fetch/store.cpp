@@ -24,7 +24,8 @@ base::Result<ArtifactStore> ArtifactStore::open(const fs::path& cache_dir) {
         return base::fail(base::ErrorKind::usage, "no cache directory given (use --cache-dir)");
     ArtifactStore s;
     s.root_ = base::absolute_normal(cache_dir / "artifacts");
-    PI_TRY_VOID(base::make_dirs(s.root_ / "tmp").with_context("while opening the artifact store"));
+    if (auto r = base::make_dirs(s.root_ / "tmp"); !r)
+        return std::move(r).error().with_context("while opening the artifact store in " + cache_dir.string());
     return s;
 }
 
@@ -53,12 +54,9 @@ base::Result<fs::path> ArtifactStore::commit(const fs::path& temp, const Digest&
                                              std::string_view file_name) const {
     fs::path dest = path_for(digest, file_name);
     PI_TRY_VOID(base::make_dirs(dest.parent_path()));
-    struct stat st {};
-    if (::stat(dest.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-        // Another process (or an earlier artifact with the same content) got there first.
-        ::unlink(temp.c_str());
-        return dest;
-    }
+    // rename() replaces an existing file atomically: when another process stored the same
+    // digest first, readers keep whichever complete copy they opened, and a damaged copy
+    // (one that failed a size check) is replaced by this verified one.
     if (::rename(temp.c_str(), dest.c_str()) != 0) {
         int err = errno;
         ::unlink(temp.c_str());

@@ -126,8 +126,8 @@ Result<RawRecord> to_raw_record(const YNode& n, std::string_view origin) {
             if (k == "hash") {
                 if (v.is_null()) break;
                 if (!v.is_map()) return node_error(origin, v, "`hash` must be a mapping");
-                if (const YNode* h = v.find("sha256")) PI_TRY(r.sha256, opt_string(*h, origin, "hash.sha256"));
-                if (const YNode* h = v.find("md5")) PI_TRY(r.md5, opt_string(*h, origin, "hash.md5"));
+                if (const YNode* h = v.find("sha256")) { PI_TRY(r.sha256, opt_string(*h, origin, "hash.sha256")); }
+                if (const YNode* h = v.find("md5")) { PI_TRY(r.md5, opt_string(*h, origin, "hash.md5")); }
             }
             break;
         case 'i':

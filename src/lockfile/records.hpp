@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -87,5 +88,11 @@ base::Error missing_package(const Context& cx, const YNode& at, const std::strin
 
 /// v4-v6: one PlatformEntry per platform key used by an environment (key == subdir).
 base::Result<void> synthesize_platforms(const Context& cx, const Document& doc, LockFile& lock);
+
+// One reader per format generation; each fills lock.environments and lock.platforms.
+base::Result<void> read_v1(const Context& cx, const Document& doc, LockFile& lock);  ///< versions 1-3
+base::Result<void> read_v4(const Context& cx, const Document& doc, LockFile& lock);  ///< versions 4-5
+base::Result<void> read_v6(const Context& cx, const Document& doc, LockFile& lock);
+base::Result<void> read_v7(const Context& cx, const Document& doc, LockFile& lock);
 
 }  // namespace pixi_install::lockfile::detail

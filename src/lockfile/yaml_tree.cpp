@@ -22,8 +22,15 @@ const YNode* YNode::find(std::string_view key) const {
 
 base::Error yaml_error(std::string_view origin, int line, int col, const std::string& message) {
     std::string m(origin);
-    if (line > 0) m += ":" + std::to_string(line) + ":" + std::to_string(col);
-    return base::fail(base::ErrorKind::lockfile, m + ": " + message);
+    if (line > 0) {
+        m.push_back(':');
+        m.append(std::to_string(line));
+        m.push_back(':');
+        m.append(std::to_string(col));
+    }
+    m.append(": ");
+    m.append(message);
+    return base::fail(base::ErrorKind::lockfile, std::move(m));
 }
 
 base::Error node_error(std::string_view origin, const YNode& at, const std::string& message) {

@@ -203,8 +203,6 @@ bool Version::starts_with(const Version& prefix) const {
     const VersionComponent zero = VersionComponent::zero();
     const VersionComponent& last1 = nc < v1.size() ? v1[nc] : zero;
     const VersionComponent& last2 = v2[nc];
-    if (last2.kind == VersionComponent::Kind::string)
-        return last1.kind == VersionComponent::Kind::string && last1.text.rfind(last2.text, 0) == 0;
     return compare_component(last1, last2) == 0;
 }
 

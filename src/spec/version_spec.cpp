@@ -164,7 +164,9 @@ base::Result<NodePtr> parse_operator_clause(std::string_view clause) {
         PI_TRY(Version v, parse_version(clause, rest));
         std::string low = lower(rest);
         auto dot = low.rfind('.');
-        if (dot == std::string::npos || dot == 0) return bad(clause, "'~=' needs at least two version segments");
+        if (dot == 0) return bad(clause, "'~=' needs a version before the last '.'");
+        // `~=1` (one segment) admits every version >= 1, as rattler reads it.
+        if (dot == std::string::npos) return make(Op::ge, std::move(v));
         PI_TRY(Version prefix, parse_version(clause, std::string_view(low).substr(0, dot)));
         auto n = std::make_shared<VersionSpec::Node>();
         n->op = Op::compatible;

@@ -102,9 +102,10 @@ std::vector<WheelTag> WheelName::expanded_tags() const {
 
 base::Result<WheelName> WheelName::parse(std::string_view file_name) {
     auto bad = [&](std::string_view why) {
-        return base::fail(base::ErrorKind::integrity,
-                          "'" + std::string(file_name) + "' is not a wheel file name (" + std::string(why) +
-                              "; expected NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl)");
+        std::string msg(1, '\'');
+        msg.append(file_name).append("' is not a wheel file name (").append(why);
+        msg += "; expected NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl)";
+        return base::fail(base::ErrorKind::integrity, std::move(msg));
     };
     if (!ends_with_ci(file_name, ".whl")) return bad("no .whl extension");
     if (file_name.find('/') != std::string_view::npos) return bad("it contains '/'");

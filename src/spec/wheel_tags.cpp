@@ -106,7 +106,7 @@ base::Result<TagSet> TagSet::from_env(const TagPlatform& platform, const TagPyth
     if (python.major != 3 || python.minor < 0)
         return bad_platform("unsupported python version " + std::to_string(python.major) + "." +
                             std::to_string(python.minor));
-    PI_TRY(auto plats, platform_tags(platform));
+    PI_TRY(auto plats, spec::platform_tags(platform));
     TagSet s;
     s.platforms_ = plats;
     const int y = python.minor;

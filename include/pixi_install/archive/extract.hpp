@@ -1,6 +1,24 @@
 // Reading .conda, .tar.bz2 and .whl archives into a directory. Every entry
-// name goes through safe_join(); links, devices and escapes are refused.
-// Knows nothing of YAML, network or package metadata.
+// name goes through the safe-path check (safe_path.hpp); links, devices and
+// escapes are refused. Knows nothing of YAML, network or package metadata.
+//
+// What an extraction guarantees (each violation is ErrorKind::integrity naming
+// the archive and the entry, and nothing is written outside `dest`):
+//  * no absolute names, no `..` components, no hardlink to a path outside the
+//    archive's own earlier entries, no device nodes, FIFOs or sockets;
+//  * symlinks are recreated as symlinks with their target unchanged (a target
+//    leaving the package may exist, as conda packages sometimes have them; the
+//    linker applies the prefix policy), but no later entry is ever written
+//    through any symlink (a duplicate member replaces the link instead);
+//  * a symlink member with an empty target becomes an empty file (as bsdtar does);
+//  * permissions: rwx bits kept (owner read/write added), setuid/setgid/sticky
+//    dropped; mtimes kept, clamped to >= 1980-01-01;
+//  * .tar.bz2 must be bzip2, the inner .conda members zstd, and zips must have a
+//    sound central directory (no overlapping or duplicate members, none encrypted);
+//  * the files and symlinks of a conda package go into `dest` as in the archive;
+//    a package without info/index.json is refused.
+// Each call owns its libarchive objects and works relative to a directory
+// descriptor, so any number of extractions may run in parallel threads.
 #pragma once
 
 #include <atomic>
@@ -40,7 +58,9 @@ base::Result<ExtractStats> extract_conda_package(const std::filesystem::path& ar
                                                  const std::filesystem::path& dest,
                                                  const ExtractOptions& options = {});
 
-/// Extracts a zip archive (a wheel) into `dest` with the same guarantees.
+/// Extracts a zip archive (a wheel) into `dest` with the same guarantees. A zip
+/// symlink member becomes a regular file holding the link text, as the Python
+/// zipfile-based installers produce.
 base::Result<ExtractStats> extract_zip(const std::filesystem::path& archive,
                                        const std::filesystem::path& dest,
                                        const ExtractOptions& options = {});

@@ -48,8 +48,8 @@ public:
                                               std::optional<std::uint64_t> size = {}) const;
     /// A fresh, unique path in tmp/ for a download of `file_name`.
     std::filesystem::path temp_path(std::string_view file_name) const;
-    /// Renames a verified temporary file into place (atomic). When another process
-    /// stored the same digest first, the temporary is removed and theirs is kept.
+    /// Renames a verified temporary file into place (atomic), replacing any file already
+    /// at that digest (another process's identical copy, or a damaged one).
     base::Result<std::filesystem::path> commit(const std::filesystem::path& temp, const Digest& digest,
                                                std::string_view file_name) const;
     /// Removes temporaries older than `age` (left by killed processes), under the store lock.

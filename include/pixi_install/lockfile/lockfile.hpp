@@ -22,6 +22,16 @@ base::Result<LockFile> parse_lockfile(std::string_view text, std::string_view or
 /// Loads a lock file; a directory means its `pixi.lock`.
 base::Result<LockFile> load_lockfile(const std::filesystem::path& path);
 
+/// The platform name of `environment` that `wanted` designates: `wanted` itself
+/// when the environment has a platform of that name, else the single platform
+/// whose subdir is `wanted` (so `linux-64` finds a v7 `p1` of subdir linux-64).
+/// Unknown environment, no match or several matches give an error listing what exists.
+base::Result<std::string> resolve_platform(const LockFile& lock, const std::string& environment,
+                                           const std::string& wanted);
+
+/// "a, p1 (linux-64), b": the platforms of an environment for messages.
+std::string describe_platforms(const LockFile& lock, const Environment& env);
+
 /// The records of `environment` on `platform` (a platform name as written in
 /// the lock). Unknown names give an error listing what exists.
 base::Result<Selection> select(const LockFile& lock, const std::string& environment,

@@ -63,7 +63,7 @@ struct IndexJson {
 };
 
 /// One console script of a noarch: python package: `command = module:function`.
-struct EntryPoint {
+struct NoarchEntryPoint {
     std::string command;
     std::string module;
     std::string function;  ///< dotted; the import takes its first segment
@@ -73,7 +73,7 @@ struct PackageInfo {
     IndexJson index;
     std::vector<PathEntry> paths;
     bool legacy_paths = false;  ///< reconstructed from info/files (no paths.json)
-    std::vector<EntryPoint> entry_points;
+    std::vector<NoarchEntryPoint> entry_points;
     /// Seconds since the epoch of info/about.json (else index.json): patched files get this + 1.
     std::int64_t reference_mtime = 0;
 };
@@ -81,9 +81,9 @@ struct PackageInfo {
 base::Result<IndexJson> parse_index_json(std::string_view text);
 base::Result<std::vector<PathEntry>> parse_paths_json(std::string_view text);
 /// info/link.json: the noarch: python entry points (empty for other packages).
-base::Result<std::vector<EntryPoint>> parse_link_json(std::string_view text);
+base::Result<std::vector<NoarchEntryPoint>> parse_link_json(std::string_view text);
 /// "cmd = pkg.mod:func" with the validation rattler applies (no separators, dotted identifiers).
-base::Result<EntryPoint> parse_entry_point(std::string_view spec);
+base::Result<NoarchEntryPoint> parse_entry_point(std::string_view spec);
 
 /// One line of legacy info/has_prefix: placeholder, mode and path.
 struct HasPrefixEntry {

@@ -1,7 +1,7 @@
 // The MatchSpec subset found in `depends`: `name`, `name spec`, `name spec build`,
 // `name=V`, `name=V=B`, `name V=B`, `name[version='...', build='...']`,
 // an optional `channel::` prefix. Build strings: exact, glob (`py*`) or `^regex$`,
-// compared case-insensitively (CEP 29). Pure.
+// exact (case-insensitive, CEP 29), glob or regex (both case-sensitive, as rattler). Pure.
 #pragma once
 
 #include <memory>

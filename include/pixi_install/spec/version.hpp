@@ -43,7 +43,8 @@ public:
     int compare(const Version& other) const;
     /// Conda's "starts with" (what `V.*`, `=V` and `~=` use): the candidate's
     /// segments begin with `prefix`'s, the last prefix segment may be followed by
-    /// more components, and a string component may be a string prefix.
+    /// more components (`1.0rc1` starts with `1.0`); with a local part in
+    /// `prefix`, the main parts must be equal and the local parts are compared so.
     bool starts_with(const Version& prefix) const;
 
     friend bool operator==(const Version& a, const Version& b) { return a.compare(b) == 0; }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The one entry point for the project's benchmarks.
+#
+#   bench/run.sh [NAME...]        # all benchmarks, or only the named ones
+#
+# Each benchmark is a script bench/<name>.sh or bench/<name>.py that prints one
+# or more lines `metric: ours X, peer Y, ratio Z` (anything else it prints is
+# passed through). This script runs them in turn and ends with a table of every
+# such line. The binary comes from $PIXI_INSTALL_BIN, else the first of
+# build/pixi-install, build-*/pixi-install that exists.
+set -u
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+if [[ -z "${PIXI_INSTALL_BIN:-}" ]]; then
+    for cand in "$root/build/pixi-install" "$root"/build-*/pixi-install; do
+        if [[ -x "$cand" ]]; then PIXI_INSTALL_BIN="$cand"; break; fi
+    done
+fi
+if [[ -z "${PIXI_INSTALL_BIN:-}" || ! -x "$PIXI_INSTALL_BIN" ]]; then
+    echo "bench: no pixi-install binary (build it, or set PIXI_INSTALL_BIN)" >&2
+    exit 2
+fi
+export PIXI_INSTALL_BIN
+export PIXI_INSTALL_SHARED="${PIXI_INSTALL_SHARED:-$root/../shared}"
+
+# Every benchmark script, in name order (run.sh itself excluded).
+benches=()
+for f in "$here"/*.sh "$here"/*.py; do
+    [[ -e "$f" ]] || continue
+    name="$(basename "$f")"; name="${name%.*}"
+    [[ "$name" == run ]] && continue
+    if [[ $# -gt 0 ]]; then
+        keep=0; for want in "$@"; do [[ "$want" == "$name" ]] && keep=1; done
+        [[ $keep == 1 ]] || continue
+    fi
+    benches+=("$f")
+done
+
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+status=0
+for f in "${benches[@]}"; do
+    name="$(basename "$f")"; name="${name%.*}"
+    echo "== $name"
+    case "$f" in
+        *.py) out="$(python3 "$f" 2>&1)"; rc=$? ;;
+        *) out="$(bash "$f" 2>&1)"; rc=$? ;;
+    esac
+    echo "$out"
+    if [[ $rc -ne 0 ]]; then echo "   ($name failed with exit $rc)"; status=1; fi
+    grep -E '^[A-Za-z0-9_.-]+: ours .*, peer .*, ratio ' <<<"$out" | sed "s/^/$name\t/" >>"$results"
+done
+
+echo
+echo "== summary ($(uname -m), $(nproc) cpus, $(date -u +%Y-%m-%dT%H:%MZ))"
+printf '%-14s %-22s %-14s %-14s %s\n' benchmark metric ours peer ratio
+while IFS=$'\t' read -r bench line; do
+    metric="${line%%:*}"
+    rest="${line#*: ours }"
+    ours="${rest%%, peer *}"
+    rest="${rest#*, peer }"
+    peer="${rest%%, ratio *}"
+    ratio="${rest#*, ratio }"
+    printf '%-14s %-22s %-14s %-14s %s\n' "$bench" "$metric" "$ours" "$peer" "$ratio"
+done <"$results"
+exit $status

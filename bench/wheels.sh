@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Wheel-install benchmark: ~50 wheels (generated pure-python wheels of varying
+# sizes plus the pure and x86_64 wheels of the real-wheel corpus) installed into
+# fresh prefixes by pixi-install's install_wheel, by pypa/installer and by pip,
+# in the same run on the same files. Peers: wheels-installer-cli = `python3 -m
+# installer` once per wheel (as users run it); wheels-installer-lib = pypa/installer's
+# library in one process; wheels-pip = `pip install --no-deps --no-index --no-compile`
+# with all wheels at once. Prints one line per peer:
+#   metric: ours X, peer Y, ratio Z      (ratio = peer / ours; higher is better)
+# wall-clock seconds, and `-cpu` metrics with user+sys CPU seconds (steadier on a busy machine).
+#
+# usage: bench/wheels.sh [BUILD_DIR]     (default: the directory of $PIXI_INSTALL_BIN, else build)
+# env:   BENCH_TMP   where prefixes are written (default: a fresh dir under $TMPDIR or /tmp);
+#                    the file system matters a lot, e.g. tmpfs vs ext4
+#        PYTHON      the interpreter running the peers (default /usr/bin/python3)
+# Needs: python3 with pip, and pypa/installer (Debian: apt-get install python3-installer);
+# a missing peer is reported and skipped.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=${1:-$(dirname "${PIXI_INSTALL_BIN:-$root/build/pixi-install}")}
+[[ "$build" = /* ]] || build="$root/$build"
+python=${PYTHON:-/usr/bin/python3}
+shared=${PIXI_INSTALL_SHARED:-$root/../shared}
+
+work=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/pixi-install-wheels-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# Our side alone: bench/wheels_bench from the build dir (built by meson), else
+# linked here from the build dir's module libraries.
+bench_exe="$build/bench/wheels_bench"
+if [[ ! -x "$bench_exe" ]]; then
+    bench_exe="$work/wheels_bench"
+    libs=()
+    for m in prefix cache archive spec base; do libs+=("$build/src/$m/libpi_$m.a"); done
+    ${CXX:-g++} -std=c++20 -O2 -I"$root/include" "$here/wheels_bench.cpp" -o "$bench_exe" "${libs[@]}" \
+        $(pkg-config --libs libarchive libzstd libcrypto libxxhash) -lpthread
+fi
+
+mkdir -p "$work/wheels"
+"$python" "$here/wheels_gen/generate.py" "$work/wheels" 38
+corpus=(my_webserver-0.1.0-py3-none-any.whl mypy-0.782-py3-none-any.whl pip-23.0.1-py3-none-any.whl
+        sample-1.2.0-py2.py3-none-any.whl setuptools-66.1.1-py3-none-any.whl
+        simple_namespace-1.0-py2.py3-none-any.whl test_unicode-1.0-py2.py3-none-any.whl
+        script.wheel2a-0.1-py2.py3-none-any.whl console_scripts_uppercase-1.0-py2.py3-none-any.whl
+        miniblack-23.1.0-py3-none-any.whl abi3_package-1.0.0-cp37-abi3-manylinux_2_17_x86_64.whl
+        uv_build-0.8.2-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl)
+for w in "${corpus[@]}"; do
+    [[ -f "$shared/corpus/wheels/$w" ]] && cp "$shared/corpus/wheels/$w" "$work/wheels/"
+done
+wheels=("$work"/wheels/*.whl)
+pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+ratio() { awk -v o="$1" -v p="$2" 'BEGIN { printf "%.1f", p / o }'; }
+count_files() { find "$1" -type f | wc -l; }
+# measure VAR CMD...: runs CMD, sets VAR_wall and VAR_cpu (user+sys, children included) in seconds.
+measure() {
+    local var=$1; shift
+    local t0 c0 t1 c1
+    times > "$work/.times"
+    c0=$(cpu_seconds "$work/.times")
+    t0=$(date +%s.%N)
+    "$@"
+    t1=$(date +%s.%N)
+    times > "$work/.times"
+    c1=$(cpu_seconds "$work/.times")
+    printf -v "${var}_wall" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+    printf -v "${var}_cpu" '%s' "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')"
+}
+# CPU seconds of this shell's finished children, from the output of `times`
+# (its second line: children's user and sys time as 0m1.234s).
+cpu_seconds() {
+    awk 'NR == 2 { s = 0
+        for (i = 1; i <= NF; i++) { split($i, p, /m/); sub(/s/, "", p[2]); s += p[1] * 60 + p[2] }
+        printf "%.3f", s }' "$1"
+}
+
+# Warm the page cache so every contender reads the wheels from memory.
+cat "${wheels[@]}" > /dev/null
+
+measure ours "$bench_exe" "$work/ours" "$pyver" "${wheels[@]}" > /dev/null
+echo "${#wheels[@]} wheels, $(count_files "$work/ours") files installed by ours (python $pyver, $work)"
+
+peer() {  # name var: wall clock and CPU time (user+sys) lines
+    local w c
+    w="${2}_wall"; c="${2}_cpu"
+    echo "$1: ours ${ours_wall}s, peer ${!w}s, ratio $(ratio "$ours_wall" "${!w}")"
+    echo "$1-cpu: ours ${ours_cpu}s, peer ${!c}s, ratio $(ratio "$ours_cpu" "${!c}")"
+}
+installer_cli() {
+    for w in "${wheels[@]}"; do
+        "$python" -m installer --no-compile-bytecode --destdir "$work/installer-cli" "$w"
+    done
+}
+
+if "$python" -c 'import installer' 2>/dev/null; then
+    # The command line, one process per wheel, as users run it.
+    measure cli installer_cli
+    peer wheels-installer-cli cli
+    # Its library in one process (no interpreter start per wheel), same layout as ours.
+    measure api "$python" - "$work/installer-api" "$pyver" "${wheels[@]}" <<'PY'
+import os, sys
+from installer import install
+from installer.destinations import SchemeDictionaryDestination
+from installer.sources import WheelFile
+root, ver, wheels = sys.argv[1], sys.argv[2], sys.argv[3:]
+site = os.path.join(root, "lib", "python" + ver, "site-packages")
+for w in wheels:
+    with WheelFile.open(w) as src:
+        scheme = {"purelib": site, "platlib": site, "scripts": os.path.join(root, "bin"),
+                  "headers": os.path.join(root, "include", "python" + ver, src.distribution), "data": root}
+        dest = SchemeDictionaryDestination(scheme, interpreter=os.path.join(root, "bin", "python" + ver),
+                                           script_kind="posix")
+        install(src, dest, additional_metadata={"INSTALLER": b"installer"})
+PY
+    peer wheels-installer-lib api
+else
+    echo "wheels-installer: skipped (pypa/installer missing; Debian: apt-get install python3-installer)"
+fi
+
+if "$python" -m pip --version > /dev/null 2>&1; then
+    measure pip "$python" -m pip install -q --no-deps --no-index --no-compile --disable-pip-version-check \
+        --break-system-packages --root-user-action=ignore --ignore-requires-python --prefix "$work/pip" "${wheels[@]}"
+    peer wheels-pip pip
+else
+    echo "wheels-pip: skipped (pip missing)"
+fi

@@ -1,0 +1,29 @@
+// probe_host(): the impure edge of the host module. Asks the running system for
+// the facts detect() turns into virtual packages. Never fails: what cannot be
+// found (no NVIDIA driver, no glibc, no /proc) is simply absent.
+#pragma once
+
+#include <string>
+
+#include "pixi_install/host/detect.hpp"
+
+namespace pixi_install::host {
+
+struct ProbeOptions {
+    /// Query the NVIDIA driver (NVML, then libcuda, then nvidia-smi). The cli turns
+    /// this off when CONDA_OVERRIDE_CUDA is set: an override replaces detection.
+    bool cuda = true;
+    /// PATH used to find nvidia-smi (the cli passes the process's PATH); the child
+    /// runs with only this variable, so CUDA_VISIBLE_DEVICES cannot hide the driver.
+    std::string path = "/usr/bin:/bin";
+};
+
+HostFacts probe_host(const ProbeOptions& options = {});
+
+/// Parses `nvidia-smi --query -u -x` output: the text of the first <cuda_version>.
+std::string cuda_version_from_nvidia_smi_xml(std::string_view xml);
+
+/// Fills cpu facts from /proc/cpuinfo text (the first processor block; x86 and ARM keys).
+void parse_cpuinfo(std::string_view text, CpuFacts& cpu);
+
+}  // namespace pixi_install::host

@@ -1,0 +1,76 @@
+// Installing one selected environment into a prefix: the transaction.
+//
+//   filter (--skip/--only, installability) -> fingerprint fast path -> prefix lock
+//   -> plan against conda-meta and dist-infos -> fetch (verified) + extract into the
+//   package cache, overlapped, on one pool -> state "installing" -> unlink / remove
+//   wheels -> resolve clobbers -> link in parallel + conda-meta -> wheels ->
+//   activation scripts -> state "complete <fingerprint>".
+//
+// Nothing in the prefix changes before every artifact is verified and extracted.
+// A run that finds the state "installing" (crash, kill -9) relinks every package.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pixi_install/base/reporter.hpp"
+#include "pixi_install/base/result.hpp"
+#include "pixi_install/fetch/fetch.hpp"
+#include "pixi_install/install/plan.hpp"
+#include "pixi_install/lockfile/model.hpp"
+#include "pixi_install/prefix/clobber.hpp"
+#include "pixi_install/prefix/link.hpp"
+
+namespace pixi_install::install {
+
+struct InstallOptions {
+    std::filesystem::path prefix;      ///< absolute
+    std::filesystem::path cache_dir;   ///< package cache and artifact store
+    prefix::LinkMode link_mode = prefix::LinkMode::automatic;
+    unsigned jobs = 0;                 ///< worker threads for extraction/linking; 0 = hardware
+    bool dry_run = false;
+    bool run_post_link_scripts = false;
+    bool no_pypi = false;
+    std::vector<std::string> skip;     ///< package names left out
+    std::vector<std::string> only;     ///< when not empty: only these package names
+    fetch::FetchOptions fetch;         ///< sources, offline, mirrors, auth (cache_dir is set from above)
+    const std::atomic<bool>* cancel = nullptr;
+    /// Environment variables for link scripts (KEY=VALUE).
+    std::vector<std::string> script_env;
+    /// For activation scripts.
+    std::string environment_name;
+    std::string project_name;
+    std::filesystem::path project_root;
+    /// Called once when another process holds the prefix lock and this one waits.
+    std::function<void()> on_wait;
+};
+
+struct InstallReport {
+    bool up_to_date = false;   ///< nothing to do (fingerprint matched)
+    bool waited = false;       ///< another install held the prefix lock
+    bool repaired = false;     ///< an interrupted install was found and repaired
+    Plan plan;
+    std::uint64_t bytes_downloaded = 0;
+    std::vector<prefix::ClobberedPath> clobbers;
+    std::vector<std::string> post_link_skipped;   ///< packages whose post-link script did not run
+    std::vector<std::string> wheel_conda_overwrites;  ///< "wheel: path" replacing conda files
+    std::vector<std::string> warnings;
+};
+
+/// Records that can't be installed (source records, sdists, git, directories), after
+/// --skip/--only/--no-pypi; each with its location and a remedy. Empty = fine.
+std::vector<std::string> not_installable(const lockfile::Selection& selection, const InstallOptions& options);
+
+/// The selection reduced by --skip/--only/--no-pypi.
+lockfile::Selection filter_selection(const lockfile::Selection& selection, const InstallOptions& options);
+
+/// Runs the transaction. `selection` should already be filtered and host-checked.
+base::Result<InstallReport> install_environment(const lockfile::Selection& selection,
+                                                const InstallOptions& options, base::Reporter& reporter);
+
+}  // namespace pixi_install::install

@@ -1,0 +1,311 @@
+#include "entry_writer.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+
+#include "pixi_install/archive/safe_path.hpp"
+#include "safe_path_detail.hpp"
+
+namespace pixi_install::archive::detail {
+
+using base::ErrorKind;
+
+namespace {
+
+/// 1980-01-01: mtimes before it are clamped (zip/exFAT cannot store them, and
+/// the 1970 stamps of re-packed fixtures carry no information).
+constexpr std::time_t kMinMtime = 315532800;
+
+bool only_dots_and_slashes(std::string_view s) {
+    return !s.empty() && s.find_first_not_of("./") == std::string_view::npos &&
+           s.find("..") == std::string_view::npos;
+}
+
+struct timespec entry_mtime(struct archive_entry* e) {
+    struct timespec ts {};
+    ts.tv_nsec = UTIME_OMIT;
+    if (archive_entry_mtime_is_set(e)) {
+        std::time_t t = archive_entry_mtime(e);
+        if (t < kMinMtime) {
+            ts.tv_sec = kMinMtime;
+            ts.tv_nsec = 0;
+        } else {
+            ts.tv_sec = t;
+            ts.tv_nsec = archive_entry_mtime_nsec(e);
+        }
+    }
+    return ts;
+}
+
+/// Permission bits for a regular file: no setuid/setgid/sticky, owner may read and write,
+/// an archive that records no bits at all (some zips) gets 0644.
+mode_t file_mode(struct archive_entry* e) {
+    mode_t perm = archive_entry_perm(e) & 0777;
+    if (perm == 0) perm = 0644;
+    return perm | 0600;
+}
+
+}  // namespace
+
+EntryWriter::EntryWriter(int dest_fd, std::string label, const ExtractOptions& options,
+                         WriterPolicy policy)
+    : dfd_(dest_fd), label_(std::move(label)), options_(options), policy_(policy) {}
+
+base::Error EntryWriter::refuse(std::string_view entry, std::string_view why) const {
+    return base::fail(ErrorKind::integrity,
+                      "refusing " + label_ + ": entry '" + std::string(entry) + "' " +
+                          std::string(why) + " (the archive is corrupt or malicious; nothing was installed from it)");
+}
+
+base::Result<void> EntryWriter::check_cancel() const {
+    if (options_.cancel && options_.cancel->load(std::memory_order_relaxed))
+        return base::fail(ErrorKind::interrupted, "extraction of " + label_ + " was interrupted");
+    return {};
+}
+
+base::Error EntryWriter::write_error(const char* what, const std::string& rel, int err) const {
+    return base::fail_errno(what, rel, err).with_context("while extracting " + label_);
+}
+
+base::Result<void> EntryWriter::account(std::uint64_t bytes, std::string_view entry) {
+    unpacked_ += bytes;
+    if (options_.max_unpacked_bytes != 0 && unpacked_ > options_.max_unpacked_bytes)
+        return refuse(entry, "takes the unpacked size past the limit of " +
+                                 std::to_string(options_.max_unpacked_bytes) +
+                                 " bytes (a decompression bomb or a wrong size in the lock file)");
+    return {};
+}
+
+base::Result<void> EntryWriter::write_all(struct archive* a) {
+    for (;;) {
+        PI_TRY_VOID(check_cancel());
+        struct archive_entry* e = nullptr;
+        int r = archive_read_next_header(a, &e);
+        if (r == ARCHIVE_EOF) return {};
+        if (r < ARCHIVE_WARN) return corrupt(label_, archive_message(a));
+        PI_TRY_VOID(write_entry(a, e));
+    }
+}
+
+base::Result<void> EntryWriter::check_no_symlink_prefix(const std::string& rel,
+                                                        std::string_view entry) const {
+    if (symlinks_.empty()) return {};
+    for (std::size_t pos = rel.find('/'); pos != std::string::npos; pos = rel.find('/', pos + 1)) {
+        std::string prefix = rel.substr(0, pos);
+        if (symlinks_.count(prefix))
+            return refuse(entry, "would be written through the symlink '" + prefix + "'");
+    }
+    return {};
+}
+
+base::Result<void> EntryWriter::ensure_parents(const std::string& rel, std::string_view entry) {
+    std::size_t last = rel.rfind('/');
+    if (last == std::string::npos) return {};
+    std::string parent = rel.substr(0, last);
+    if (dirs_.count(parent)) return {};  // created by us, so every ancestor is a real directory
+    PI_TRY_VOID(check_no_symlink_prefix(rel, entry));
+    std::size_t pos = 0;
+    while (pos != std::string::npos) {
+        pos = rel.find('/', pos + 1);
+        if (pos == std::string::npos || pos > last) break;
+        std::string dir = rel.substr(0, pos);
+        if (dirs_.count(dir)) continue;
+        if (::mkdirat(dfd_, dir.c_str(), 0755) != 0) {
+            int err = errno;
+            struct stat st {};
+            if (err != EEXIST || ::fstatat(dfd_, dir.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+                return write_error("cannot create directory", dir, err);
+            if (S_ISLNK(st.st_mode))
+                return refuse(entry, "would be written through the symlink '" + dir + "'");
+            if (!S_ISDIR(st.st_mode))
+                return refuse(entry, "needs a directory where the archive put a file ('" + dir + "')");
+        }
+        dirs_.insert(dir);
+    }
+    dirs_.insert(parent);
+    return {};
+}
+
+base::Result<void> EntryWriter::clear_existing(const std::string& rel, std::string_view entry) {
+    struct stat st {};
+    if (::fstatat(dfd_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return {};
+        return write_error("cannot inspect", rel, errno);
+    }
+    if (S_ISDIR(st.st_mode)) return refuse(entry, "would replace a directory of the same name");
+    if (::unlinkat(dfd_, rel.c_str(), 0) != 0) return write_error("cannot replace", rel, errno);
+    symlinks_.erase(rel);
+    return {};
+}
+
+base::Result<void> EntryWriter::write_entry(struct archive* a, struct archive_entry* e) {
+    const char* raw = entry_pathname(e);
+    if (!raw) return refuse("?", "has no readable name");
+    std::string_view entry(raw);
+    const mode_t type = archive_entry_filetype(e);
+    const char* hardlink = entry_hardlink(e);
+
+    auto rel_r = safe_relative(entry);
+    if (!rel_r) {
+        if (type == AE_IFDIR && only_dots_and_slashes(entry)) return {};  // "./": the root itself
+        return refuse(entry, "has an unsafe path (" + std::string(lexical_problem(entry)) + ")");
+    }
+    const std::string rel = rel_r->native();
+    PI_TRY_VOID(ensure_parents(rel, entry));
+
+    if (hardlink) return write_hardlink(rel, entry, hardlink);
+    switch (type) {
+        case AE_IFREG:
+        case 0:  // some zips record no file type; libarchive treats them as files
+            return write_file(a, e, rel, entry, {}, false);
+        case AE_IFDIR:
+            return write_dir(e, rel, entry);
+        case AE_IFLNK: {
+            const char* target = entry_symlink(e);
+            std::string_view t = target ? std::string_view(target) : std::string_view();
+            // An empty link target cannot exist on POSIX; such members (re-packed fixtures)
+            // become empty files, as bsdtar and the .tar.bz2 twins of those packages have them.
+            if (t.empty() || policy_.symlinks_as_files) return write_file(a, e, rel, entry, t, true);
+            return write_symlink(e, rel, entry, t);
+        }
+        case AE_IFCHR:
+        case AE_IFBLK:
+            return refuse(entry, "is a device node");
+        case AE_IFIFO:
+            return refuse(entry, "is a FIFO");
+        case AE_IFSOCK:
+            return refuse(entry, "is a socket");
+        default:
+            return refuse(entry, "has an unknown file type");
+    }
+}
+
+base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_entry* e,
+                                           const std::string& rel, std::string_view entry,
+                                           std::string_view content_override, bool use_override) {
+    if (!use_override && archive_entry_size_is_set(e) && options_.max_unpacked_bytes != 0 &&
+        unpacked_ + static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(e))) >
+            options_.max_unpacked_bytes)
+        return account(static_cast<std::uint64_t>(archive_entry_size(e)), entry);
+
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    // A link turned into a file holds text: never executable.
+    const mode_t mode = use_override ? ((file_mode(e) & 0666) | 0600) : file_mode(e);
+    int fd = ::openat(dfd_, rel.c_str(), flags, mode);
+    if (fd < 0 && errno == EEXIST) {  // a later duplicate member replaces the earlier one
+        PI_TRY_VOID(clear_existing(rel, entry));
+        fd = ::openat(dfd_, rel.c_str(), flags, mode);
+    }
+    if (fd < 0) return write_error("cannot create", rel, errno);
+    UniqueFd guard(fd);
+
+    auto write_all_bytes = [&](const char* p, std::size_t n, la_int64_t off) -> base::Result<void> {
+        while (n) {
+            ssize_t w = ::pwrite(fd, p, n, off);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                return write_error("cannot write", rel, errno);
+            }
+            p += w;
+            off += w;
+            n -= static_cast<std::size_t>(w);
+        }
+        return {};
+    };
+
+    std::uint64_t end = 0;
+    if (use_override) {
+        PI_TRY_VOID(account(content_override.size(), entry));
+        PI_TRY_VOID(write_all_bytes(content_override.data(), content_override.size(), 0));
+        end = content_override.size();
+    } else {
+        for (;;) {
+            const void* buf = nullptr;
+            std::size_t size = 0;
+            la_int64_t offset = 0;
+            int r = archive_read_data_block(a, &buf, &size, &offset);
+            if (r == ARCHIVE_EOF) break;
+            if (r < ARCHIVE_WARN) return corrupt(label_, "entry '" + std::string(entry) + "': " + archive_message(a));
+            if (offset < 0 || static_cast<std::uint64_t>(offset) < end)
+                return refuse(entry, "has overlapping data blocks");
+            // Holes of sparse entries count too: they become bytes on disk for most readers.
+            PI_TRY_VOID(account(static_cast<std::uint64_t>(offset) - end + size, entry));
+            PI_TRY_VOID(write_all_bytes(static_cast<const char*>(buf), size, offset));
+            end = static_cast<std::uint64_t>(offset) + size;
+            PI_TRY_VOID(check_cancel());
+        }
+        if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
+            static_cast<std::uint64_t>(archive_entry_size(e)) > end) {  // trailing hole
+            PI_TRY_VOID(account(static_cast<std::uint64_t>(archive_entry_size(e)) - end, entry));
+            if (::ftruncate(fd, archive_entry_size(e)) != 0) return write_error("cannot write", rel, errno);
+            end = static_cast<std::uint64_t>(archive_entry_size(e));
+        }
+    }
+    struct timespec times[2] = {{0, UTIME_OMIT}, entry_mtime(e)};
+    if (times[1].tv_nsec != UTIME_OMIT) (void)::futimens(fd, times);
+    guard.reset();
+    ++stats_.files;
+    stats_.bytes += end;
+    return {};
+}
+
+base::Result<void> EntryWriter::write_dir(struct archive_entry* e, const std::string& rel,
+                                          std::string_view entry) {
+    if (dirs_.count(rel)) return {};
+    PI_TRY_VOID(check_no_symlink_prefix(rel + "/", entry));
+    const mode_t mode = (archive_entry_perm(e) & 0777) | 0700;
+    if (::mkdirat(dfd_, rel.c_str(), mode) != 0) {
+        int err = errno;
+        struct stat st {};
+        if (err != EEXIST || ::fstatat(dfd_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+            return write_error("cannot create directory", rel, err);
+        if (S_ISLNK(st.st_mode)) return refuse(entry, "is a directory where the archive put a symlink");
+        if (!S_ISDIR(st.st_mode)) return refuse(entry, "is a directory where the archive put a file");
+    }
+    dirs_.insert(rel);
+    return {};
+}
+
+base::Result<void> EntryWriter::write_symlink(struct archive_entry* e, const std::string& rel,
+                                              std::string_view entry, std::string_view target) {
+    // The link itself may point anywhere (the linker applies the prefix policy); what
+    // matters here is that no later entry is written through it (symlinks_).
+    if (target.find('\0') != std::string_view::npos) return refuse(entry, "has a symlink target with a NUL byte");
+    std::string t(target);
+    if (::symlinkat(t.c_str(), dfd_, rel.c_str()) != 0) {
+        if (errno != EEXIST) return write_error("cannot create symlink", rel, errno);
+        PI_TRY_VOID(clear_existing(rel, entry));
+        if (::symlinkat(t.c_str(), dfd_, rel.c_str()) != 0) return write_error("cannot create symlink", rel, errno);
+    }
+    symlinks_.insert(rel);
+    struct timespec times[2] = {{0, UTIME_OMIT}, entry_mtime(e)};
+    if (times[1].tv_nsec != UTIME_OMIT) (void)::utimensat(dfd_, rel.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    ++stats_.files;
+    return {};
+}
+
+base::Result<void> EntryWriter::write_hardlink(const std::string& rel, std::string_view entry,
+                                               std::string_view target) {
+    auto t = safe_relative(target);
+    if (!t)
+        return refuse(entry, "is a hardlink to the unsafe path '" + std::string(target) + "' (" +
+                                 std::string(lexical_problem(target)) + ")");
+    const std::string trel = t->native();
+    PI_TRY_VOID(check_no_symlink_prefix(trel, entry));
+    if (trel == rel) return refuse(entry, "is a hardlink to itself");
+    struct stat st {};
+    if (::fstatat(dfd_, trel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return refuse(entry, "is a hardlink to '" + trel + "', which the archive did not contain before it");
+    if (S_ISDIR(st.st_mode)) return refuse(entry, "is a hardlink to a directory");
+    PI_TRY_VOID(clear_existing(rel, entry));
+    if (::linkat(dfd_, trel.c_str(), dfd_, rel.c_str(), 0) != 0) return write_error("cannot create hardlink", rel, errno);
+    ++stats_.files;
+    return {};
+}
+
+}  // namespace pixi_install::archive::detail

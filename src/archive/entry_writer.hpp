@@ -1,0 +1,63 @@
+// Private: writes the entries of one libarchive reader below a destination
+// directory, refusing anything that could escape it. One writer per job.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "libarchive_util.hpp"
+#include "pixi_install/archive/extract.hpp"
+#include "pixi_install/base/result.hpp"
+
+namespace pixi_install::archive::detail {
+
+struct WriterPolicy {
+    /// Zip (wheel) semantics: symlink entries become regular files holding the
+    /// link text, as Python's zipfile-based installers produce.
+    bool symlinks_as_files = false;
+};
+
+class EntryWriter {
+public:
+    /// `dest_fd` is an open directory that was empty when extraction began; every
+    /// path is created relative to it (no chdir, no process-wide state).
+    EntryWriter(int dest_fd, std::string label, const ExtractOptions& options, WriterPolicy policy);
+
+    /// Writes every entry of `a` (already opened) until its end.
+    base::Result<void> write_all(struct archive* a);
+    /// Writes one entry whose header was just read, consuming its data.
+    base::Result<void> write_entry(struct archive* a, struct archive_entry* e);
+
+    const ExtractStats& stats() const { return stats_; }
+    base::Error refuse(std::string_view entry, std::string_view why) const;
+    base::Result<void> check_cancel() const;
+
+private:
+    base::Result<void> ensure_parents(const std::string& rel, std::string_view entry);
+    base::Result<void> check_no_symlink_prefix(const std::string& rel, std::string_view entry) const;
+    base::Result<void> clear_existing(const std::string& rel, std::string_view entry);
+    base::Result<void> write_file(struct archive* a, struct archive_entry* e, const std::string& rel,
+                                  std::string_view entry, std::string_view content_override,
+                                  bool use_override);
+    base::Result<void> write_dir(struct archive_entry* e, const std::string& rel, std::string_view entry);
+    base::Result<void> write_symlink(struct archive_entry* e, const std::string& rel,
+                                     std::string_view entry, std::string_view target);
+    base::Result<void> write_hardlink(const std::string& rel, std::string_view entry,
+                                      std::string_view target);
+    base::Result<void> account(std::uint64_t bytes, std::string_view entry);
+    base::Error write_error(const char* what, const std::string& rel, int err) const;
+
+    int dfd_;
+    std::string label_;
+    ExtractOptions options_;
+    WriterPolicy policy_;
+    ExtractStats stats_;
+    std::uint64_t unpacked_ = 0;
+    std::unordered_set<std::string> dirs_;      // directories created here (never removed)
+    std::unordered_set<std::string> symlinks_;  // symlinks created here: never written through
+};
+
+}  // namespace pixi_install::archive::detail

@@ -1,0 +1,254 @@
+// `pixi-install [install]`: materialize environments of a lock into prefixes.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "common.hpp"
+#include "fetch_options.hpp"
+#include "pixi_install/base/fs.hpp"
+#include "pixi_install/install/pipeline.hpp"
+#include "pixi_install/lockfile/lockfile.hpp"
+#include "progress.hpp"
+#include "signals.hpp"
+
+namespace pixi_install::cli {
+
+namespace {
+
+struct InstallFlags {
+    std::string lock = "pixi.lock";
+    std::vector<std::string> environments;
+    bool all = false;
+    std::string prefix;
+    std::string platform;
+    std::string manifest;
+    bool frozen = false;
+    bool locked = false;
+    std::string link_mode = "auto";
+    std::vector<std::string> skip;
+    std::vector<std::string> only;
+    bool no_pypi = false;
+    bool run_post_link_scripts = false;
+    bool no_host_check = false;
+    bool dry_run = false;
+    bool json = false;
+    FetchFlags fetch;
+};
+
+std::string record_id(const lockfile::CondaRecord& r) { return r.name + "-" + r.version + "-" + r.build; }
+
+nlohmann::json report_json(const std::string& env, const std::string& platform, const std::filesystem::path& prefix,
+                           const install::InstallReport& r, double seconds, bool dry_run) {
+    nlohmann::json j;
+    j["environment"] = env;
+    j["platform"] = platform;
+    j["prefix"] = prefix.string();
+    j["dry_run"] = dry_run;
+    j["up_to_date"] = r.up_to_date;
+    j["repaired"] = r.repaired;
+    j["waited_for_lock"] = r.waited;
+    auto names = nlohmann::json::array();
+    for (const auto& p : r.plan.install) names.push_back(record_id(*p));
+    j["installed"] = names;
+    auto changed = nlohmann::json::array();
+    for (const auto& c : r.plan.change)
+        changed.push_back({{"name", c.desired->name},
+                           {"from", c.old.name + "-" + c.old.version + "-" + c.old.build},
+                           {"to", record_id(*c.desired)},
+                           {"python_relink", c.python_relink}});
+    j["changed"] = changed;
+    auto removed = nlohmann::json::array();
+    for (const auto& p : r.plan.remove) removed.push_back(p.name + "-" + p.version + "-" + p.build);
+    j["removed"] = removed;
+    j["unchanged"] = r.plan.unchanged.size() + r.plan.wheel_unchanged.size();
+    auto wi = nlohmann::json::array();
+    for (const auto& w : r.plan.wheel_install) wi.push_back(w->name + "-" + w->version.value_or(""));
+    j["wheels_installed"] = wi;
+    auto wr = nlohmann::json::array();
+    for (const auto& w : r.plan.wheel_remove) wr.push_back(w.name + "-" + w.version);
+    j["wheels_removed"] = wr;
+    auto cl = nlohmann::json::array();
+    for (const auto& c : r.clobbers) cl.push_back({{"path", c.path}, {"winner", c.winner}, {"losers", c.losers}});
+    j["clobbers"] = cl;
+    j["post_link_scripts_skipped"] = r.post_link_skipped;
+    j["wheel_conda_overwrites"] = r.wheel_conda_overwrites;
+    j["warnings"] = r.warnings;
+    j["bytes_downloaded"] = r.bytes_downloaded;
+    j["seconds"] = seconds;
+    return j;
+}
+
+void print_plan(const install::InstallReport& r) {
+    const auto& p = r.plan;
+    for (const auto& x : p.install) std::cout << "  + " << record_id(*x) << "\n";
+    for (const auto& c : p.change)
+        std::cout << "  ~ " << c.old.name << "-" << c.old.version << "-" << c.old.build << " -> "
+                  << record_id(*c.desired) << (c.python_relink ? " (relink for the new python)" : "") << "\n";
+    for (const auto& x : p.remove) std::cout << "  - " << x.name << "-" << x.version << "-" << x.build << "\n";
+    for (const auto& w : p.wheel_install) std::cout << "  + " << w->name << " " << w->version.value_or("") << " (wheel)\n";
+    for (const auto& w : p.wheel_remove) std::cout << "  - " << w.name << " " << w.version << " (wheel)\n";
+    std::cout << "  " << p.unchanged.size() + p.wheel_unchanged.size() << " unchanged\n";
+}
+
+}  // namespace
+
+Command make_install_command() {
+    auto f = std::make_shared<InstallFlags>();
+    Command c;
+    c.name = "install";
+    c.setup = [f](CLI::App& sub, Globals&) {
+        sub.description("Install environments of a pixi.lock into prefixes (the default command)");
+        sub.add_option("-l,--lock", f->lock, "The lock file, or a directory holding pixi.lock")->capture_default_str();
+        sub.add_option("-e,--environment", f->environments, "Environment to install (repeatable; default: default)");
+        sub.add_flag("-a,--all", f->all, "Install every environment of the lock");
+        sub.add_option("-p,--prefix", f->prefix,
+                       "Where to install (one environment); default: .pixi/envs/<env> next to the lock");
+        sub.add_option("--platform", f->platform,
+                       "Platform of the lock to install (default: the one this host runs; another skips the host check)");
+        sub.add_option("--manifest", f->manifest,
+                       "Manifest with [system-requirements] (default: pixi.toml or pyproject.toml next to the lock)");
+        sub.add_flag("--frozen", f->frozen, "Accepted for pixi compatibility: the lock is always used as it is");
+        sub.add_flag("--locked", f->locked, "Accepted for pixi compatibility: the lock is always used as it is");
+        sub.add_option("--link-mode", f->link_mode, "How files get into the prefix")
+            ->check(CLI::IsMember({"auto", "reflink", "hardlink", "copy"}))
+            ->capture_default_str();
+        sub.add_option("--skip", f->skip, "Leave out this package (repeatable)");
+        sub.add_option("--only", f->only, "Install only this package (repeatable)");
+        sub.add_flag("--no-pypi", f->no_pypi, "Leave out every PyPI package");
+        sub.add_flag("--run-post-link-scripts", f->run_post_link_scripts,
+                     "Run the packages' post-link scripts (not run by default, as in pixi)");
+        sub.add_flag("--no-host-check", f->no_host_check, "Install even if this machine lacks what the packages need");
+        sub.add_flag("--dry-run", f->dry_run, "Print what would change, change nothing");
+        sub.add_flag("--json", f->json, "Write the outcome as one JSON document on stdout");
+        add_fetch_flags(sub, f->fetch, true);
+    };
+    c.run = [f](Globals& g) -> RunResult {
+        auto t0 = std::chrono::steady_clock::now();
+        auto lock_path = resolve_lock_path(f->lock);
+        PI_TRY(lockfile::LockFile lock, lockfile::load_lockfile(lock_path));
+        std::vector<std::string> envs = f->environments;
+        if (f->all)
+            for (const auto& [name, env] : lock.environments) envs.push_back(name);
+        if (envs.empty()) envs.push_back("default");
+        if (!f->prefix.empty() && envs.size() > 1)
+            return base::fail(base::ErrorKind::usage,
+                              "-p/--prefix installs one environment, but " + std::to_string(envs.size()) +
+                                  " were selected; run once per environment");
+        PI_TRY(auto link_mode, prefix::parse_link_mode(f->link_mode));
+        std::vector<std::string> warnings;
+        PI_TRY(auto manifest, load_manifest_for(lock_path, f->manifest, warnings));
+        PI_TRY(HostView host, probe_and_detect(g));
+        for (const auto& w : host.packages.warnings) warnings.push_back(w);
+
+        // Check every environment before installing any: refuse before touching anything.
+        std::vector<EnvironmentCheck> checks;
+        for (const auto& e : envs) {
+            PI_TRY(EnvironmentCheck r, check_environment(lock, e, f->platform, manifest, host.packages,
+                                                         f->no_host_check));
+            checks.push_back(std::move(r));
+        }
+        for (const auto& r : checks) {
+            for (const auto& w : r.warnings) warnings.push_back(w);
+            if (!r.ok()) return host::host_error(r.report, r.environment, r.platform);
+        }
+
+        OutputStyle style = output_style(g);
+        if (f->json) style.interactive = false;
+        LinePrinter printer(stderr, style.interactive, style.width);
+        StatusPrinter status(style, printer);
+        for (const auto& w : warnings) status.warning(w);
+
+        PI_TRY(fetch::FetchOptions fo, make_fetch_options(g, f->fetch));
+        std::string cache_dir = resolve_cache_dir(g, f->fetch.cache_dir);
+        nlohmann::json out_envs = nlohmann::json::array();
+        Summary last;
+        for (const auto& check : checks) {
+            PI_TRY(lockfile::Selection sel, lockfile::select(lock, check.environment, check.platform));
+            install::InstallOptions io;
+            io.prefix = base::absolute_normal(
+                f->prefix.empty() ? lock_path.parent_path() / ".pixi" / "envs" / check.environment
+                                  : std::filesystem::path(f->prefix));
+            io.cache_dir = cache_dir;
+            io.link_mode = link_mode;
+            io.dry_run = f->dry_run;
+            io.run_post_link_scripts = f->run_post_link_scripts;
+            io.no_pypi = f->no_pypi;
+            io.skip = f->skip;
+            io.only = f->only;
+            io.fetch = fo;
+            io.cancel = &interrupted_flag();
+            for (const auto& [k, v] : g.env) io.script_env.push_back(k + "=" + v);
+            io.environment_name = check.environment;
+            if (f->prefix.empty()) io.project_root = base::absolute_normal(lock_path.parent_path());
+            if (manifest) io.project_name = manifest->workspace_name;
+            io.on_wait = [&status, p = io.prefix] {
+                status.info("waiting for another pixi-install to finish with " + p.string());
+            };
+            lockfile::Selection filtered = install::filter_selection(sel, io);
+            auto started = std::chrono::steady_clock::now();
+            auto result = status.drive([&] { return install::install_environment(filtered, io, status); });
+            if (!result.ok()) {
+                status.finish(nullptr);
+                return std::move(result).error();
+            }
+            const install::InstallReport& rep = *result;
+            double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            if (!rep.post_link_skipped.empty()) {
+                std::string names;
+                for (const auto& n : rep.post_link_skipped) names += (names.empty() ? "" : ", ") + n;
+                status.warning("post-link scripts were not run for: " + names +
+                               " (pass --run-post-link-scripts to run them)");
+            }
+            for (const auto& cl : rep.clobbers) {
+                std::string losers;
+                for (const auto& l : cl.losers) losers += (losers.empty() ? "" : ", ") + l;
+                status.warning(cl.path + " is provided by several packages; " + cl.winner + "'s copy is used (" +
+                               losers + " moved to __clobbers__/)");
+            }
+            for (const auto& w : rep.wheel_conda_overwrites)
+                status.warning("wheel file replaces a conda package's file: " + w);
+            for (const auto& w : rep.warnings) status.warning(w);
+            if (rep.repaired) status.info("repaired an interrupted install in " + io.prefix.string());
+            if (f->dry_run && !f->json) {
+                std::cout << "environment '" << check.environment << "' in " << io.prefix.string()
+                          << (rep.up_to_date ? ": up to date\n" : ": would change\n");
+                if (!rep.up_to_date) print_plan(rep);
+            }
+            last.environment = check.environment;
+            last.prefix = io.prefix.string();
+            last.platform = check.platform;
+            last.installed = rep.plan.install.size() + rep.plan.change.size() + rep.plan.wheel_install.size();
+            last.removed = rep.plan.remove.size() + rep.plan.wheel_remove.size();
+            last.unchanged = rep.plan.unchanged.size() + rep.plan.wheel_unchanged.size();
+            if (rep.up_to_date) {
+                last.installed = last.removed = 0;
+                last.unchanged = sel.conda.size() + sel.pypi.size();
+            }
+            last.bytes_downloaded = status.snapshot().bytes_downloaded;
+            last.seconds = secs;
+            last.dry_run = f->dry_run;
+            if (&check != &checks.back() && !f->json)
+                for (const auto& line : format_summary(last, style)) status.info(line);
+            out_envs.push_back(report_json(check.environment, check.platform, io.prefix, rep, secs, f->dry_run));
+            out_envs.back()["bytes_downloaded"] = last.bytes_downloaded;
+        }
+        status.finish(f->json ? nullptr : &last);
+        if (f->json) {
+            nlohmann::json j;
+            j["ok"] = true;
+            j["lock_file"] = lock_path.string();
+            j["environments"] = out_envs;
+            j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::cout << j.dump(2) << "\n";
+        }
+        return 0;
+    };
+    c.wants_json = [f] { return f->json; };
+    return c;
+}
+
+}  // namespace pixi_install::cli

@@ -1,0 +1,66 @@
+// `pixi-install pack`: write an offline bundle (directory or .tar) of every artifact
+// of the chosen environments/platforms, verified, with the lock and a manifest.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "command.hpp"
+#include "fetch_options.hpp"
+#include "pixi_install/install/pack.hpp"
+#include "progress.hpp"
+
+namespace pixi_install::cli {
+
+namespace {
+
+struct PackFlags {
+    std::string lock = "pixi.lock";
+    std::vector<std::string> environments;
+    std::vector<std::string> platforms;
+    std::string output;
+    bool ignore_non_wheels = false;
+    FetchFlags fetch;
+};
+
+}  // namespace
+
+Command make_pack_command() {
+    auto f = std::make_shared<PackFlags>();
+    Command c;
+    c.name = "pack";
+    c.setup = [f](CLI::App& sub, Globals&) {
+        sub.description("Bundle every artifact of the chosen environments for offline installs "
+                        "(`pixi-install --offline --bundle OUT`)");
+        sub.add_option("-l,--lock", f->lock, "The lock file, or a directory holding pixi.lock")->capture_default_str();
+        sub.add_option("-e,--environment", f->environments, "Environment to bundle (repeatable; default: default)");
+        sub.add_option("--platform", f->platforms,
+                       "Platform to bundle, as named in the lock (repeatable; default: all the environment has)");
+        sub.add_option("-o,--output", f->output, "Output: a directory, or a file ending in .tar")->required();
+        sub.add_flag("--ignore-pypi-non-wheel", f->ignore_non_wheels,
+                     "Leave out (with a warning) PyPI entries that are not wheels, instead of failing");
+        add_fetch_flags(sub, f->fetch, /*with_bundle=*/true);
+    };
+    c.run = [f](Globals& g) -> RunResult {
+        install::PackOptions o;
+        o.lock = f->lock;
+        o.environments = f->environments;
+        o.platforms = f->platforms;
+        o.output = f->output;
+        o.ignore_non_wheels = f->ignore_non_wheels;
+        PI_TRY(o.fetch, make_fetch_options(g, f->fetch));
+        OutputStyle style = output_style(g);
+        LinePrinter printer(stderr, style.interactive, style.width);
+        StatusPrinter status(style, printer);
+        auto r = status.drive([&] { return install::pack(o, status); });
+        status.finish();
+        if (!r) return std::move(r).error();
+        if (!g.quiet)
+            std::cerr << "packed " << r->artifacts << " artifact" << (r->artifacts == 1 ? "" : "s") << " ("
+                      << format_bytes(r->bytes) << ") into " << f->output << "\n";
+        return 0;
+    };
+    c.wants_json = [] { return false; };
+    return c;
+}
+
+}  // namespace pixi_install::cli

@@ -1,0 +1,71 @@
+// `pixi-install shell-hook -p PREFIX [--shell bash|zsh|fish|sh]`: prints the
+// activation script of an installed prefix, without pixi, a manifest or the
+// network (for `eval "$(pixi-install shell-hook -p /opt/env)"` and Docker
+// entrypoints).
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "command.hpp"
+#include "installed_prefix.hpp"
+#include "pixi_install/prefix/activation.hpp"
+
+namespace pixi_install::cli {
+
+namespace fs = std::filesystem;
+
+base::Result<fs::path> installed_prefix(const std::string& prefix) {
+    if (prefix.empty()) return base::fail(base::ErrorKind::usage, "no prefix given (use -p PREFIX)");
+    fs::path p = fs::absolute(fs::path(prefix)).lexically_normal();
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) {
+        return base::fail(base::ErrorKind::failure,
+                          "prefix " + p.string() + " does not exist (install it first: pixi-install -p " + prefix + ")");
+    }
+    if (!fs::is_directory(p / "conda-meta", ec)) {
+        return base::fail(base::ErrorKind::failure, "prefix " + p.string() +
+                                                        " is not an environment (it has no conda-meta directory; "
+                                                        "install it first: pixi-install -p " + prefix + ")");
+    }
+    return p;
+}
+
+namespace {
+
+struct ShellHookOptions {
+    std::string prefix;
+    std::string shell;  ///< empty: from $SHELL, else sh
+};
+
+}  // namespace
+
+Command make_shell_hook_command() {
+    auto o = std::make_shared<ShellHookOptions>();
+    Command c;
+    c.name = "shell-hook";
+    c.setup = [o](CLI::App& sub, Globals&) {
+        sub.description(
+            "Print the activation script of an installed environment (eval it, or save it as an "
+            "entrypoint); needs neither pixi nor the network");
+        sub.add_option("-p,--prefix", o->prefix, "The environment's directory")->required();
+        sub.add_option("--shell", o->shell, "The shell to write for (default: from $SHELL, else sh)")
+            ->check(CLI::IsMember({"bash", "zsh", "fish", "sh"}));
+    };
+    c.run = [o](Globals& g) -> RunResult {
+        PI_TRY(fs::path prefix, installed_prefix(o->prefix));
+        prefix::Shell shell = prefix::Shell::sh;
+        if (!o->shell.empty()) {
+            PI_TRY(shell, prefix::parse_shell(o->shell));
+        } else if (const std::string* s = g.getenv("SHELL"); s && !s->empty()) {
+            if (auto parsed = prefix::parse_shell(*s); parsed.ok()) shell = *parsed;
+        }
+        PI_TRY(std::string text, prefix::activation_script(prefix::ActivationInfo::for_prefix(prefix), shell));
+        std::cout << text << std::flush;
+        return 0;
+    };
+    c.wants_json = [] { return false; };
+    return c;
+}
+
+}  // namespace pixi_install::cli

@@ -1,0 +1,99 @@
+// `pixi-install verify -p PREFIX [--json] [--extra] [-j N]`: every file recorded in
+// conda-meta (and in the RECORD of installed wheels) present with its recorded
+// hash. Drift exits with 4 (integrity).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "pixi_install/base/thread_pool.hpp"
+#include "pixi_install/prefix/verify.hpp"
+
+namespace pixi_install::cli {
+
+namespace {
+
+struct VerifyCliOptions {
+    std::string prefix;
+    bool json = false;
+    bool extra = false;
+    std::size_t jobs = 0;
+};
+
+std::string render_json(const std::string& prefix, const prefix::VerifyReport& r) {
+    nlohmann::ordered_json j;
+    j["ok"] = r.ok();
+    j["prefix"] = prefix;
+    j["packages"] = r.packages;
+    j["wheels"] = r.wheels;
+    j["files_checked"] = r.files;
+    j["bytes_hashed"] = r.bytes_hashed;
+    nlohmann::ordered_json issues = nlohmann::ordered_json::array();
+    for (const auto& i : r.issues) {
+        nlohmann::ordered_json e;
+        e["kind"] = prefix::issue_kind_name(i.kind);
+        e["path"] = i.path;
+        e["package"] = i.package.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(i.package);
+        e["expected"] = i.expected.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(i.expected);
+        e["actual"] = i.actual.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(i.actual);
+        issues.push_back(std::move(e));
+    }
+    j["issues"] = std::move(issues);
+    if (!r.ok()) {
+        j["error"] = {{"kind", base::kind_name(base::ErrorKind::integrity)},
+                      {"exit_code", base::exit_code(base::ErrorKind::integrity)},
+                      {"message", std::to_string(r.issues.size()) + " file(s) differ from what was installed"}};
+    }
+    return j.dump(2) + "\n";
+}
+
+void render_text(const std::string& prefix, const prefix::VerifyReport& r, const Globals& g) {
+    for (const auto& i : r.issues) {
+        std::cout << prefix::issue_kind_name(i.kind) << ": " << i.path;
+        if (!i.package.empty()) std::cout << " (" << i.package << ")";
+        if (i.kind == prefix::IssueKind::modified && !i.actual.empty()) {
+            std::cout << ": ";
+            if (!i.expected.empty()) std::cout << "expected " << i.expected << ", ";
+            std::cout << "got " << i.actual;
+        }
+        std::cout << "\n";
+    }
+    if (g.quiet && r.ok()) return;
+    if (r.ok()) {
+        std::cerr << "verified " << r.files << " files of " << r.packages << " conda package(s)"
+                  << (r.wheels ? " and " + std::to_string(r.wheels) + " wheel(s)" : std::string()) << " in "
+                  << prefix << ": all match\n";
+    } else {
+        std::cerr << "error: " << r.issues.size() << " of " << r.files << " recorded files in " << prefix
+                  << " differ from what was installed (reinstall the affected packages)\n";
+    }
+}
+
+}  // namespace
+
+Command make_verify_command() {
+    auto o = std::make_shared<VerifyCliOptions>();
+    Command c;
+    c.name = "verify";
+    c.setup = [o](CLI::App& sub, Globals&) {
+        sub.description("Check that every recorded file of a prefix is present with its recorded hash");
+        sub.add_option("-p,--prefix", o->prefix, "The environment prefix to verify")->required();
+        sub.add_flag("--json", o->json, "Write a JSON document");
+        sub.add_flag("--extra", o->extra, "Also report files that no package recorded");
+        sub.add_option("-j,--jobs", o->jobs, "Hashing threads (default: all cores)");
+    };
+    c.run = [o](Globals& g) -> RunResult {
+        base::ThreadPool pool(o->jobs);
+        prefix::VerifyOptions vo;
+        vo.extra = o->extra;
+        PI_TRY(prefix::VerifyReport report, prefix::verify_prefix(o->prefix, vo, pool));
+        if (o->json) std::cout << render_json(o->prefix, report) << std::flush;
+        else render_text(o->prefix, report, g);
+        return report.ok() ? 0 : base::exit_code(base::ErrorKind::integrity);
+    };
+    c.wants_json = [o] { return o->json; };
+    return c;
+}
+
+}  // namespace pixi_install::cli

@@ -1,0 +1,163 @@
+// Shared cli helpers: overrides, host probe, lock/manifest discovery, the host check.
+#include "common.hpp"
+
+#include "pixi_install/host/probe.hpp"
+#include "pixi_install/lockfile/lockfile.hpp"
+
+namespace pixi_install::cli {
+
+namespace {
+
+using base::ErrorKind;
+using base::fail;
+
+/// "12.6.3" -> "12.6": the cuda-version pin as an override value.
+std::string major_minor(const std::string& v) {
+    auto first = v.find('.');
+    if (first == std::string::npos) return v + ".0";
+    auto second = v.find('.', first + 1);
+    return v.substr(0, second);
+}
+
+}  // namespace
+
+host::Overrides overrides_from(const Globals& g) { return host::Overrides::from_environment(g.env); }
+
+base::Result<HostView> probe_and_detect(const Globals& g) {
+    host::Overrides o = overrides_from(g);
+    host::ProbeOptions po;
+    po.cuda = o.find("CUDA") == nullptr;
+    if (const auto* p = g.getenv("PATH")) po.path = *p;
+    HostView v;
+    v.facts = host::probe_host(po);
+    PI_TRY(v.packages, host::detect(v.facts, o));
+    return v;
+}
+
+std::filesystem::path default_cache_dir(const Globals& g) {
+    if (const auto* v = g.getenv("PIXI_INSTALL_CACHE_DIR"); v && !v->empty()) return *v;
+    if (const auto* v = g.getenv("XDG_CACHE_HOME"); v && !v->empty())
+        return std::filesystem::path(*v) / "pixi-install";
+    if (const auto* v = g.getenv("HOME"); v && !v->empty())
+        return std::filesystem::path(*v) / ".cache" / "pixi-install";
+    return std::filesystem::path(".cache") / "pixi-install";
+}
+
+std::filesystem::path resolve_lock_path(const std::string& arg) {
+    std::filesystem::path p = arg.empty() ? std::filesystem::path("pixi.lock") : std::filesystem::path(arg);
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) p /= "pixi.lock";
+    return p;
+}
+
+base::Result<std::optional<manifest::Manifest>> load_manifest_for(const std::filesystem::path& lock_path,
+                                                                  const std::string& explicit_path,
+                                                                  std::vector<std::string>& warnings) {
+    if (!explicit_path.empty()) {
+        PI_TRY(manifest::Manifest m, manifest::load_manifest(explicit_path));
+        return std::optional<manifest::Manifest>(std::move(m));
+    }
+    auto dir = lock_path.parent_path();
+    if (dir.empty()) dir = ".";
+    auto found = manifest::find_manifest(dir);
+    if (!found) return std::optional<manifest::Manifest>();
+    auto m = manifest::load_manifest(*found);
+    if (!m) {
+        warnings.push_back("ignoring " + found->string() + ": " + m.error().message);
+        return std::optional<manifest::Manifest>();
+    }
+    return std::optional<manifest::Manifest>(std::move(m).value());
+}
+
+base::Result<host::PlatformChoice> resolve_platform(const lockfile::LockFile& lock, const std::string& environment,
+                                                    const std::string& platform_arg,
+                                                    const host::VirtualPackages& host) {
+    auto env = lock.environments.find(environment);
+    if (env == lock.environments.end()) {
+        std::string known;
+        for (const auto& [name, e] : lock.environments) known += (known.empty() ? "" : ", ") + name;
+        return fail(ErrorKind::usage, lock.path.string() + " has no environment '" + environment +
+                                          "' (it has: " + (known.empty() ? "none" : known) + "); pick one with -e");
+    }
+    auto candidate_of = [&](const std::string& name) {
+        host::PlatformCandidate c;
+        c.name = name;
+        c.subdir = name;
+        if (const auto* p = lock.platform(name)) {
+            c.subdir = p->subdir;
+            c.virtual_packages = p->virtual_packages;
+        }
+        return c;
+    };
+    if (!platform_arg.empty()) {
+        if (!env->second.packages.count(platform_arg)) {
+            // A subdir given where the lock names platforms (`--platform linux-64` for `p1`).
+            std::vector<host::PlatformCandidate> same;
+            for (const auto& [name, pkgs] : env->second.packages)
+                if (candidate_of(name).subdir == platform_arg) same.push_back(candidate_of(name));
+            if (!same.empty()) return host::choose_platform(same, platform_arg, host);
+            std::string known;
+            for (const auto& [name, pkgs] : env->second.packages) known += (known.empty() ? "" : ", ") + name;
+            return fail(ErrorKind::usage, "environment '" + environment + "' has no platform '" + platform_arg +
+                                              "' (it has: " + (known.empty() ? "none" : known) + ")");
+        }
+        auto c = candidate_of(platform_arg);
+        return host::PlatformChoice{c.name, c.subdir, true, {}};
+    }
+    std::vector<host::PlatformCandidate> candidates;
+    for (const auto& [name, pkgs] : env->second.packages) candidates.push_back(candidate_of(name));
+    auto chosen = host::choose_platform(candidates, host.subdir, host);
+    if (!chosen) return std::move(chosen).error().with_context("while choosing the platform of environment '" +
+                                                               environment + "'");
+    return chosen;
+}
+
+base::Result<EnvironmentCheck> check_environment(const lockfile::LockFile& lock, const std::string& environment,
+                                                 const std::string& platform_arg,
+                                                 const std::optional<manifest::Manifest>& manifest,
+                                                 const host::VirtualPackages& host, bool no_host_check) {
+    EnvironmentCheck out;
+    out.environment = environment;
+    if (auto env = lock.environments.find(environment);
+        env != lock.environments.end() && env->second.packages.empty() && platform_arg.empty()) {
+        // An environment without packages needs nothing from the host (pixi: nothing to validate).
+        out.platform = out.subdir = host.subdir;
+        return out;
+    }
+    PI_TRY(host::PlatformChoice choice, resolve_platform(lock, environment, platform_arg, host));
+    out.platform = choice.name;
+    out.subdir = choice.subdir;
+    auto decision = host::decide_host_check(choice.subdir, host.subdir, no_host_check);
+    if (!decision.run) {
+        out.skipped = true;
+        out.warnings.push_back(decision.warning);
+        return out;
+    }
+    PI_TRY(lockfile::Selection sel, lockfile::select(lock, environment, choice.name));
+    std::vector<host::PackageRequirements> pkgs;
+    pkgs.reserve(sel.conda.size() + sel.sources.size());
+    host::CheckOptions options;
+    for (const auto& r : sel.conda) {
+        pkgs.push_back({r->name, r->depends});
+        if (r->name == "cuda-version") options.cuda_hint = major_minor(r->version);
+    }
+    for (const auto& s : sel.sources) pkgs.push_back({s->name, s->depends});
+    std::vector<host::ExtraRequirement> extra;
+    if (manifest) {
+        PI_TRY(manifest::SystemRequirements req, manifest->requirements_for(environment));
+        for (auto& spec : req.specs_for(choice.subdir)) extra.push_back({std::move(spec), manifest->origin()});
+    }
+    auto report = host::check(pkgs, extra, host, options);
+    if (!report) return std::move(report).error().with_context("while checking environment '" + environment + "'");
+    out.report = std::move(report).value();
+    if (!choice.declared_runnable && out.report.ok()) {
+        std::string missing;
+        for (const auto& m : choice.missing) missing += (missing.empty() ? "" : ", ") + m;
+        out.warnings.push_back("this machine is not one of the platforms declared for environment '" + environment +
+                               "' (" + choice.name + " declares " + missing +
+                               "), but the locked packages are compatible with it, continuing");
+    }
+    return out;
+}
+
+}  // namespace pixi_install::cli

@@ -1,0 +1,36 @@
+// Private to cli: the download-related flags shared by the commands that fetch
+// (pack, install), and how they and the environment become fetch::FetchOptions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "pixi_install/fetch/fetch.hpp"
+
+namespace pixi_install::cli {
+
+struct FetchFlags {
+    std::string cache_dir;                 ///< --cache-dir
+    std::vector<std::string> mirrors;      ///< --mirror FROM=TO (repeatable)
+    std::vector<std::string> bundles;      ///< --bundle PATH (repeatable)
+    bool offline = false;                  ///< --offline
+    unsigned jobs = 16;                    ///< -j: concurrent downloads
+    double connect_timeout_s = 30;         ///< --connect-timeout
+    double low_speed_timeout_s = 60;       ///< --low-speed-timeout: abort below 1 KiB/s for this long
+    unsigned retries = 5;                  ///< --retries: attempts per artifact
+};
+
+/// Registers --cache-dir, --mirror, -j, --offline, --connect-timeout, --low-speed-timeout,
+/// --retries and (when `with_bundle`) --bundle on `sub`.
+void add_fetch_flags(CLI::App& sub, FetchFlags& flags, bool with_bundle);
+
+/// The cache directory: --cache-dir, else default_cache_dir() (common.hpp).
+std::string resolve_cache_dir(const Globals& g, const std::string& flag);
+
+/// Flags + environment -> options. Reads PIXI_INSTALL_BEARER_TOKENS
+/// ("host=token,host2=token2"), NETRC, and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+/// AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL.
+base::Result<fetch::FetchOptions> make_fetch_options(const Globals& g, const FetchFlags& flags);
+
+}  // namespace pixi_install::cli

@@ -1,0 +1,141 @@
+#include "pixi_install/install/pack.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/hash.hpp"
+#include "pixi_install/fetch/bundle.hpp"
+#include "pixi_install/lockfile/lockfile.hpp"
+
+namespace pixi_install::install {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The last path segment of a location, without query or fragment.
+std::string last_segment(std::string_view location) {
+    std::string_view s = location.substr(0, location.find_first_of("?#"));
+    while (!s.empty() && (s.back() == '/' || s.back() == '\\')) s.remove_suffix(1);
+    auto slash = s.find_last_of("/\\");
+    return std::string(slash == std::string_view::npos ? s : s.substr(slash + 1));
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+struct Collector {
+    PackPlan plan;
+    std::map<std::string, std::size_t> seen;  // digest or location -> artifact index
+
+    void add(fetch::Artifact a, const std::string& location) {
+        std::string key = !a.sha256.empty() ? "sha256:" + a.sha256
+                          : !a.md5.empty()  ? "md5:" + a.md5
+                                            : "loc:" + location;
+        auto [it, fresh] = seen.emplace(key, plan.artifacts.size());
+        if (fresh) {
+            plan.artifacts.push_back(std::move(a));
+            plan.locations.push_back({location});
+            return;
+        }
+        auto& locs = plan.locations[it->second];
+        if (std::find(locs.begin(), locs.end(), location) == locs.end()) locs.push_back(location);
+    }
+};
+
+}  // namespace
+
+base::Result<PackPlan> plan_pack(const lockfile::LockFile& lock, const std::vector<std::string>& environments,
+                                 const std::vector<std::string>& platforms, bool ignore_non_wheels) {
+    std::vector<std::string> envs = environments.empty() ? std::vector<std::string>{"default"} : environments;
+    Collector c;
+    std::vector<std::string> refused;
+    for (const auto& env_name : envs) {
+        std::vector<std::string> plats = platforms;
+        if (plats.empty()) {
+            auto env = lock.environments.find(env_name);
+            if (env != lock.environments.end())
+                for (const auto& [p, _] : env->second.packages) plats.push_back(p);
+        }
+        if (plats.empty()) {
+            // Let select() produce its error listing what exists.
+            PI_TRY(lockfile::Selection unused, lockfile::select(lock, env_name, ""));
+            (void)unused;
+        }
+        for (const auto& plat : plats) {
+            PI_TRY(lockfile::Selection sel, lockfile::select(lock, env_name, plat));
+            for (const auto& r : sel.conda) {
+                fetch::Artifact a;
+                a.name = r->file_name.empty() ? last_segment(r->location) : r->file_name;
+                a.url = r->url;
+                a.path = r->path;
+                a.sha256 = base::normalize_hex(r->sha256.value_or(""));
+                a.md5 = base::normalize_hex(r->md5.value_or(""));
+                a.size = r->size;
+                c.add(std::move(a), r->location);
+            }
+            for (const auto& r : sel.pypi) {
+                std::string file = last_segment(r->location);
+                bool wheel = ends_with(file, ".whl") && !r->editable && r->url.rfind("git+", 0) != 0;
+                if (!wheel) {
+                    refused.push_back(r->name + " (" + r->location + "): not a wheel" +
+                                      (r->editable ? " (editable)" : ""));
+                    continue;
+                }
+                fetch::Artifact a;
+                a.name = file;
+                a.url = r->url;
+                a.path = r->path;
+                a.sha256 = base::normalize_hex(r->sha256.value_or(""));
+                a.md5 = base::normalize_hex(r->md5.value_or(""));
+                c.add(std::move(a), r->location);
+            }
+            for (const auto& s : sel.sources)
+                refused.push_back(s->name + " (" + s->location + "): a conda package built from source");
+        }
+    }
+    std::sort(refused.begin(), refused.end());
+    refused.erase(std::unique(refused.begin(), refused.end()), refused.end());
+    if (!refused.empty() && !ignore_non_wheels) {
+        std::string msg = std::to_string(refused.size()) +
+                          " locked package(s) cannot be bundled (only conda archives and wheels can):";
+        for (const auto& r : refused) msg += "\n  " + r;
+        msg += "\n(build them into .conda or .whl files, or pass --ignore-pypi-non-wheel to leave them out)";
+        return base::fail(base::ErrorKind::usage, std::move(msg));
+    }
+    c.plan.left_out = std::move(refused);
+    return std::move(c.plan);
+}
+
+base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
+    if (o.output.empty()) return base::fail(base::ErrorKind::usage, "pack needs an output (-o DIR or -o FILE.tar)");
+    PI_TRY(lockfile::LockFile lock, lockfile::load_lockfile(o.lock));
+    fs::path lock_file = lock.path.empty() ? o.lock : lock.path;
+    PI_TRY(std::string lock_text, base::read_file(lock_file));
+    PI_TRY(PackPlan plan, plan_pack(lock, o.environments, o.platforms, o.ignore_non_wheels));
+    for (const auto& l : plan.left_out) reporter.warning("not bundled: " + l);
+
+    PI_TRY(std::vector<fs::path> files, fetch::fetch_all(plan.artifacts, o.fetch, reporter));
+    PackSummary summary;
+    std::vector<fetch::BundleItem> items;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const fetch::Artifact& a = plan.artifacts[i];
+        std::string sha = a.sha256;
+        if (sha.empty()) {
+            // The lock gave only an md5 (or nothing): the bundle is keyed by sha256.
+            PI_TRY(sha, base::hash_file(files[i], base::HashAlgo::sha256));
+        }
+        std::error_code ec;
+        summary.bytes += fs::file_size(files[i], ec);
+        items.push_back({a.name, sha, a.md5, files[i], plan.locations[i]});
+    }
+    PI_TRY_VOID(fetch::write_bundle(o.output, items, {{"pixi.lock", lock_text}}));
+    summary.artifacts = items.size();
+    summary.left_out = plan.left_out;
+    return summary;
+}
+
+}  // namespace pixi_install::install

@@ -1,0 +1,315 @@
+#include "transaction.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <unordered_set>
+
+#include "pixi_install/base/hash.hpp"
+#include "pixi_install/install/state.hpp"
+#include "pixi_install/prefix/activation.hpp"
+#include "pixi_install/prefix/clobber.hpp"
+#include "pixi_install/prefix/link.hpp"
+#include "pixi_install/prefix/link_scripts.hpp"
+#include "pixi_install/prefix/unlink.hpp"
+#include "pixi_install/prefix/wheel.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
+
+namespace pixi_install::install {
+
+namespace fs = std::filesystem;
+using base::ErrorKind;
+using base::Result;
+
+namespace {
+
+std::string dir_name_of(const lockfile::CondaRecord& r) { return r.name + "-" + r.version + "-" + r.build; }
+
+std::optional<spec::PythonInfo> python_of(const std::vector<CondaPtr>& records) {
+    for (const auto& r : records)
+        if (r->name == "python") {
+            auto p = spec::PythonInfo::from_record(r->version, r->python_site_packages_path);
+            if (p.ok()) return *p;
+        }
+    return std::nullopt;
+}
+
+fetch::Artifact artifact_of(const std::string& file_name, const std::string& url, const fs::path& path,
+                            const std::optional<std::string>& sha256, const std::optional<std::string>& md5,
+                            std::optional<std::uint64_t> size) {
+    fetch::Artifact a;
+    a.name = file_name;
+    a.url = url;
+    a.path = path;
+    a.sha256 = sha256.value_or("");
+    a.md5 = md5.value_or("");
+    a.size = size;
+    return a;
+}
+
+/// The sha256 recorded in a direct_url.json ("sha256=<hex>" or {"sha256": "<hex>"}).
+std::optional<std::string> sha256_from_direct_url(const std::optional<std::string>& text) {
+    if (!text) return std::nullopt;
+    for (const char* key : {"sha256=", "\"sha256\":\""}) {
+        auto p = text->find(key);
+        if (p == std::string::npos) continue;
+        std::string hex = text->substr(p + std::strlen(key), 64);
+        if (base::is_hex_digest(hex, 32)) return base::normalize_hex(hex);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Transaction::Transaction(const lockfile::Selection& selection, const InstallOptions& options,
+                         base::Reporter& reporter)
+    : sel_(selection), opt_(options), rep_(reporter), cache_(options.cache_dir) {}
+
+bool Transaction::cancelled() const { return opt_.cancel && opt_.cancel->load(); }
+
+Result<void> Transaction::for_all(std::size_t n, const std::function<Result<void>(std::size_t)>& f,
+                                  const std::string& what) {
+    std::mutex mu;
+    std::vector<base::Error> errors;
+    pool_->parallel_for(n, [&](std::size_t i) {
+        if (cancelled()) return;
+        {
+            std::lock_guard lk(mu);
+            if (!errors.empty()) return;  // fail fast: the first error stops new work
+        }
+        auto r = f(i);
+        if (!r.ok()) {
+            std::lock_guard lk(mu);
+            errors.push_back(std::move(r).error());
+        }
+    });
+    if (cancelled()) return base::fail(ErrorKind::interrupted, "interrupted while " + what);
+    if (errors.empty()) return {};
+    std::sort(errors.begin(), errors.end(),
+              [](const base::Error& a, const base::Error& b) { return a.message < b.message; });
+    base::Error first = errors.front();
+    for (std::size_t i = 1; i < errors.size(); ++i) first.message += "\n" + errors[i].message;
+    return first;
+}
+
+Result<InstallReport> Transaction::run() {
+    FingerprintInputs in;
+    in.prefix = opt_.prefix.string();
+    in.link_mode = prefix::link_mode_name(opt_.link_mode);
+    in.skip = opt_.skip;
+    in.only = opt_.only;
+    in.no_pypi = opt_.no_pypi;
+    fingerprint_ = fingerprint(sel_, in);
+
+    // Fast path: the prefix says it completed exactly this. No lock, no conda-meta.
+    StateMarker state = read_state(opt_.prefix);
+    if (state.state == PrefixState::complete && state.fingerprint == fingerprint_) {
+        report_.up_to_date = true;
+        return report_;
+    }
+    new_python_ = python_of(sel_.conda);
+    if (!sel_.pypi.empty() && !new_python_)
+        return base::fail(ErrorKind::failure,
+                          "environment '" + sel_.environment + "' has PyPI packages but no python conda "
+                          "package to install them with (pass --no-pypi to leave them out)");
+
+    if (opt_.dry_run) {
+        PI_TRY_VOID(make_plan_now(state.state == PrefixState::installing));
+        return report_;
+    }
+
+    std::error_code ec;
+    created_prefix_ = !fs::exists(opt_.prefix, ec);
+    auto result = [&]() -> Result<void> {
+        PI_TRY_VOID(lock_prefix());
+        // Another process may have finished the same install while we waited.
+        StateMarker now = read_state(opt_.prefix);
+        if (now.state == PrefixState::complete && now.fingerprint == fingerprint_) {
+            report_.up_to_date = true;
+            return {};
+        }
+        report_.repaired = now.state == PrefixState::installing;
+        PI_TRY_VOID(make_plan_now(report_.repaired));
+        if (report_.plan.empty() && !report_.repaired) {
+            // Same packages, other inputs (e.g. link mode): refresh scripts and marker only.
+            return finish();
+        }
+        PI_TRY_VOID(acquire_artifacts());
+        PI_TRY_VOID(apply());
+        return finish();
+    }();
+    if (!result.ok()) {
+        if (created_prefix_ && !modified_) {
+            lock_ = base::FileLock();
+            (void)base::remove_tree(opt_.prefix);
+        }
+        return std::move(result).error().with_context("while installing environment '" + sel_.environment +
+                                                      "' into " + opt_.prefix.string());
+    }
+    return report_;
+}
+
+Result<void> Transaction::lock_prefix() {
+    PI_TRY_VOID(base::make_dirs(opt_.prefix / "conda-meta"));
+    auto l = base::FileLock::acquire(opt_.prefix / "conda-meta" / "pixi-install.lock", [&] {
+        report_.waited = true;
+        if (opt_.on_wait) opt_.on_wait();
+    });
+    if (!l.ok()) return std::move(l).error();
+    lock_ = std::move(*l);
+    return {};
+}
+
+Result<void> Transaction::make_plan_now(bool repair) {
+    rep_.phase(base::Phase::plan, 0);
+    PI_TRY(auto records, prefix::read_prefix_records(opt_.prefix, prefix::ReadDepth::identity));
+    std::vector<InstalledConda> installed;
+    installed.reserve(records.size());
+    for (const auto& r : records) {
+        InstalledConda i;
+        i.name = r.package.name;
+        i.version = r.package.version;
+        i.build = r.package.build;
+        if (!r.package.sha256.empty()) i.sha256 = r.package.sha256;
+        if (!r.package.md5.empty()) i.md5 = r.package.md5;
+        i.size = r.package.size;
+        i.noarch_python = r.package.noarch == "python";
+        installed.push_back(std::move(i));
+        if (r.package.name == "python") {
+            auto p = spec::PythonInfo::from_record(r.package.version, r.package.python_site_packages_path);
+            if (p.ok()) old_python_ = *p;
+        }
+    }
+    std::vector<InstalledWheel> wheels;
+    if (old_python_) {
+        PI_TRY(auto dists, prefix::list_installed_dists(opt_.prefix, *old_python_));
+        for (const auto& d : dists) {
+            InstalledWheel w;
+            w.name = d.normalized_name;
+            w.version = d.version;
+            w.dist_info = d.dist_info.string();
+            w.installer = d.installer;
+            w.sha256 = sha256_from_direct_url(d.direct_url);
+            // Only distributions this tool installed are managed; others (pip, uv) are left alone.
+            if (w.installer != prefix::kWheelInstaller) continue;
+            wheels.push_back(std::move(w));
+        }
+    }
+    std::vector<std::string> forced;
+    if (repair)
+        for (const auto& r : sel_.conda) forced.push_back(r->name);
+    report_.plan = make_plan(installed, wheels, sel_.conda, sel_.pypi,
+                             old_python_ ? old_python_->short_version : "",
+                             new_python_ ? new_python_->short_version : "", forced);
+    if (repair) {
+        // An interrupted install may have left half-written wheels: reinstall them too.
+        for (auto& w : wheels) {
+            bool listed = false;
+            for (const auto& r : report_.plan.wheel_remove) listed |= r.dist_info == w.dist_info;
+            if (!listed) report_.plan.wheel_remove.push_back(w);
+        }
+        for (const auto& p : report_.plan.wheel_unchanged) report_.plan.wheel_install.push_back(p);
+        report_.plan.wheel_unchanged.clear();
+    }
+    return {};
+}
+
+Result<void> Transaction::acquire_artifacts() {
+    pool_ = std::make_unique<base::ThreadPool>(opt_.jobs);
+    const Plan& plan = report_.plan;
+    for (const auto& r : plan.install) staged_.push_back({r, dir_name_of(*r), {}, {}});
+    for (const auto& c : plan.change) staged_.push_back({c.desired, dir_name_of(*c.desired), {}, {}});
+
+    // Packages already extracted in the cache need no archive at all (warm installs).
+    std::vector<fetch::Artifact> artifacts;
+    std::vector<std::size_t> artifact_of_staged;  // artifact index -> staged index (or wheel)
+    std::vector<std::size_t> missing;
+    for (std::size_t i = 0; i < staged_.size(); ++i) {
+        PI_TRY_VOID(cache::PackageCache::validate_dir_name(staged_[i].dir_name));
+        const auto& r = *staged_[i].record;
+        if (r.sha256) {
+            if (auto dir = cache_.lookup(staged_[i].dir_name, *r.sha256)) {
+                staged_[i].package_dir = *dir;
+                continue;
+            }
+        }
+        missing.push_back(i);
+        artifacts.push_back(artifact_of(r.file_name, r.url, r.path, r.sha256, r.md5, r.size));
+    }
+    const std::size_t conda_artifacts = artifacts.size();
+    for (const auto& w : plan.wheel_install) {
+        std::string file = spec::location_file_name(w->location);
+        artifacts.push_back(artifact_of(file, w->url, w->path, w->sha256, w->md5, std::nullopt));
+    }
+    wheel_files_.resize(plan.wheel_install.size());
+
+    // Extraction starts as soon as each archive is verified, on the pool,
+    // while the network loop keeps downloading.
+    std::mutex mu;
+    std::vector<base::Error> errors;
+    fetch::FetchOptions fo = opt_.fetch;
+    fo.cache_dir = opt_.cache_dir;
+    fo.cancel = opt_.cancel;
+    fo.on_ready = [&](std::size_t index, const fs::path& path) {
+        if (index >= conda_artifacts) {
+            wheel_files_[index - conda_artifacts] = path;
+            return;
+        }
+        Staged& s = staged_[missing[index]];
+        pool_->submit([&, path] {
+            if (cancelled()) return;
+            const auto& r = *s.record;
+            std::string sha = r.sha256.value_or("");
+            if (sha.empty()) {
+                auto h = base::hash_file(path, base::HashAlgo::sha256);
+                if (!h.ok()) {
+                    std::lock_guard lk(mu);
+                    errors.push_back(std::move(h).error());
+                    return;
+                }
+                sha = *h;
+            }
+            archive::ExtractOptions eo;
+            eo.cancel = opt_.cancel;
+            // A package unpacks to a few times its archive size; far more is a decompression bomb.
+            if (r.size && *r.size > 0) eo.max_unpacked_bytes = std::max<std::uint64_t>(*r.size * 200, 1ULL << 30);
+            auto dir = cache_.ensure_extracted(path, sha, s.dir_name, eo);
+            if (!dir.ok()) {
+                std::lock_guard lk(mu);
+                errors.push_back(std::move(dir).error().with_context("while extracting " + r.file_name));
+                return;
+            }
+            s.package_dir = *dir;
+            rep_.extracted(r.name);
+        });
+    };
+    rep_.phase(base::Phase::fetch, artifacts.size());
+    auto fetched = fetch::fetch_all(artifacts, fo, rep_);
+    pool_->wait_idle();
+    if (!fetched.ok()) return std::move(fetched).error();
+    if (cancelled()) return base::fail(ErrorKind::interrupted, "interrupted while fetching");
+    if (!errors.empty()) {
+        base::Error e = errors.front();
+        for (std::size_t i = 1; i < errors.size(); ++i) e.message += "\n" + errors[i].message;
+        return e;
+    }
+    for (std::size_t i = 0; i < wheel_files_.size(); ++i)
+        if (wheel_files_[i].empty()) wheel_files_[i] = (*fetched)[conda_artifacts + i];
+
+    // What each package contains (paths.json / legacy files), read in parallel.
+    rep_.phase(base::Phase::extract, staged_.size());
+    return for_all(staged_.size(), [&](std::size_t i) -> Result<void> {
+        Staged& s = staged_[i];
+        if (s.package_dir.empty())
+            return base::fail(ErrorKind::failure, "package " + s.dir_name + " was not extracted");
+        PI_TRY(auto info, prefix::read_package_info(s.package_dir));
+        if (info.index.name != s.record->name)
+            return base::fail(ErrorKind::integrity, "archive " + s.record->file_name + " contains package '" +
+                                                        info.index.name + "', but the lock says '" +
+                                                        s.record->name + "'");
+        s.info = std::move(info);
+        return {};
+    }, "reading packages");
+}
+
+}  // namespace pixi_install::install

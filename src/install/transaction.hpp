@@ -1,0 +1,68 @@
+// Private to install: one run of the install transaction (see pipeline.hpp).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/thread_pool.hpp"
+#include "pixi_install/cache/package_cache.hpp"
+#include "pixi_install/install/pipeline.hpp"
+#include "pixi_install/prefix/conda_meta.hpp"
+#include "pixi_install/prefix/package_info.hpp"
+#include "pixi_install/spec/python_info.hpp"
+
+namespace pixi_install::install {
+
+/// A conda package about to be linked: its lock record, then where it was
+/// extracted and what it contains.
+struct Staged {
+    CondaPtr record;
+    std::string dir_name;             ///< <name>-<version>-<build>
+    std::filesystem::path package_dir;
+    prefix::PackageInfo info;
+};
+
+class Transaction {
+public:
+    Transaction(const lockfile::Selection& selection, const InstallOptions& options, base::Reporter& reporter);
+    base::Result<InstallReport> run();
+
+private:
+    base::Result<void> lock_prefix();
+    base::Result<void> make_plan_now(bool repair);
+    base::Result<void> acquire_artifacts();
+    base::Result<void> apply();
+    base::Result<void> unlink_old(std::map<std::string, prefix::PrefixRecord>& records);
+    base::Result<void> link_new(std::map<std::string, prefix::PrefixRecord>& records);
+    base::Result<void> install_wheels(const std::map<std::string, prefix::PrefixRecord>& records);
+    base::Result<void> finish();
+    bool cancelled() const;
+    /// Runs f(i) for every i on the pool and returns all errors, sorted.
+    base::Result<void> for_all(std::size_t n, const std::function<base::Result<void>(std::size_t)>& f,
+                               const std::string& what);
+
+    const lockfile::Selection& sel_;
+    const InstallOptions& opt_;
+    base::Reporter& rep_;
+    InstallReport report_;
+    std::string fingerprint_;
+    base::FileLock lock_;
+    bool created_prefix_ = false;
+    bool modified_ = false;
+
+    std::optional<spec::PythonInfo> new_python_;
+    std::optional<spec::PythonInfo> old_python_;
+    std::vector<Staged> staged_;                       ///< install + change, largest first
+    std::vector<std::filesystem::path> wheel_files_;   ///< verified files for plan.wheel_install
+    std::map<std::string, std::string> wheel_dist_info_;  ///< normalized name -> dist-info (installed)
+    cache::PackageCache cache_;
+    std::unique_ptr<base::ThreadPool> pool_;
+};
+
+}  // namespace pixi_install::install

@@ -1,0 +1,232 @@
+// The part of the transaction that changes the prefix: everything before it
+// only read the prefix and filled the caches.
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+#include "pixi_install/base/hash.hpp"
+#include "pixi_install/install/state.hpp"
+#include "pixi_install/prefix/activation.hpp"
+#include "pixi_install/prefix/clobber.hpp"
+#include "pixi_install/prefix/link.hpp"
+#include "pixi_install/prefix/link_scripts.hpp"
+#include "pixi_install/prefix/unlink.hpp"
+#include "pixi_install/prefix/wheel.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
+#include "transaction.hpp"
+
+namespace pixi_install::install {
+
+namespace fs = std::filesystem;
+using base::ErrorKind;
+using base::Result;
+
+namespace {
+
+prefix::PackageRecord package_record_of(const lockfile::CondaRecord& r) {
+    prefix::PackageRecord p;
+    p.name = r.name;
+    p.version = r.version;
+    p.build = r.build;
+    p.build_number = r.build_number;
+    p.subdir = r.subdir;
+    p.noarch = r.noarch;
+    p.url = !r.url.empty() ? r.url : ("file://" + r.path.string());
+    p.channel = r.channel;
+    p.fn = r.file_name;
+    p.sha256 = r.sha256.value_or("");
+    p.md5 = r.md5.value_or("");
+    p.size = r.size;
+    p.depends = r.depends;
+    p.constrains = r.constrains;
+    p.track_features = r.track_features;
+    p.timestamp = r.timestamp;
+    p.license = r.license.value_or("");
+    p.license_family = r.license_family.value_or("");
+    p.python_site_packages_path = r.python_site_packages_path;
+    return p;
+}
+
+}  // namespace
+
+Result<void> Transaction::apply() {
+    if (cancelled()) return base::fail(ErrorKind::interrupted, "interrupted before changing the prefix");
+    // From here on the prefix changes; a crash leaves "installing", which the next run repairs.
+    PI_TRY_VOID(prefix::prepare_conda_meta(opt_.prefix));
+    PI_TRY_VOID(write_state(opt_.prefix, {PrefixState::installing, fingerprint_}));
+    modified_ = true;
+
+    std::map<std::string, prefix::PrefixRecord> records;  // name -> full record of what is installed
+    {
+        PI_TRY(auto all, prefix::read_prefix_records(opt_.prefix, prefix::ReadDepth::full, pool_.get()));
+        for (auto& r : all) records.emplace(r.package.name, std::move(r));
+    }
+    PI_TRY_VOID(unlink_old(records));
+    PI_TRY_VOID(link_new(records));
+    return install_wheels(records);
+}
+
+Result<void> Transaction::unlink_old(std::map<std::string, prefix::PrefixRecord>& records) {
+    const Plan& plan = report_.plan;
+    std::vector<const prefix::PrefixRecord*> gone;
+    for (const auto& r : plan.remove)
+        if (auto it = records.find(r.name); it != records.end()) gone.push_back(&it->second);
+    for (const auto& c : plan.change)
+        if (auto it = records.find(c.old.name); it != records.end()) gone.push_back(&it->second);
+
+    // Directories that staying packages list must survive pruning.
+    std::set<std::string> leaving;
+    for (auto* g : gone) leaving.insert(g->package.name);
+    std::unordered_set<std::string> keep_dirs;
+    for (const auto& [name, rec] : records) {
+        if (leaving.count(name)) continue;
+        for (const auto& p : rec.paths)
+            if (p.type == prefix::PathType::directory) keep_dirs.insert(p.path);
+    }
+
+    rep_.phase(base::Phase::link, gone.size() + staged_.size());
+    // Wheels go first: a wheel may sit on top of files of a conda package being removed.
+    for (const auto& w : plan.wheel_remove) {
+        auto r = prefix::uninstall_wheel(opt_.prefix, w.dist_info);
+        if (!r.ok()) return std::move(r).error().with_context("while removing the wheel " + w.name);
+        rep_.removed(w.name);
+    }
+    PI_TRY_VOID(for_all(gone.size(), [&](std::size_t i) -> Result<void> {
+        prefix::UnlinkOptions uo;
+        uo.keep_dirs = &keep_dirs;
+        auto r = prefix::unlink_package(opt_.prefix, *gone[i], uo);
+        if (!r.ok()) return std::move(r).error().with_context("while removing " + gone[i]->package.name);
+        rep_.removed(gone[i]->package.name);
+        return {};
+    }, "removing packages"));
+    for (const auto& name : leaving) records.erase(name);
+    return {};
+}
+
+Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& records) {
+    // Clobbers are decided centrally before any link, so links can run in parallel.
+    std::vector<prefix::PackagePaths> claims;
+    claims.reserve(records.size() + staged_.size());
+    for (auto& [name, rec] : records) claims.push_back(prefix::from_record(rec));
+    for (const auto& s : staged_) {
+        std::optional<spec::PythonInfo> py = new_python_;
+        PI_TRY(auto targets, prefix::target_paths(s.info, py));
+        prefix::PackagePaths p;
+        p.name = s.record->name;
+        p.depends = s.record->depends;
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            auto t = s.info.paths[i].type;
+            if (t == prefix::PathType::hardlink || t == prefix::PathType::softlink) p.paths.push_back(targets[i]);
+        }
+        claims.push_back(std::move(p));
+    }
+    prefix::ClobberPlan clobbers = prefix::resolve_clobbers(claims);
+    PI_TRY_VOID(prefix::apply_clobber_moves(opt_.prefix, clobbers, claims));
+    for (auto& [name, rec] : records) (void)name, (void)rec;  // records were rewritten in place
+    report_.clobbers = clobbers.clobbers;
+
+    prefix::LinkProbe probe;
+    std::mutex mu;
+    std::vector<prefix::PrefixRecord> linked(staged_.size());
+    std::vector<std::string> scripts(staged_.size());
+    PI_TRY_VOID(for_all(staged_.size(), [&](std::size_t i) -> Result<void> {
+        const Staged& s = staged_[i];
+        prefix::LinkOptions lo;
+        lo.mode = opt_.link_mode;
+        lo.python = new_python_;
+        lo.clobbered = clobbers.redirects_for(s.record->name);
+        lo.probe = &probe;
+        auto res = prefix::link_package(s.package_dir, s.info, opt_.prefix, lo);
+        if (!res.ok()) return std::move(res).error().with_context("while linking " + s.dir_name);
+        prefix::PackageRecord pr = package_record_of(*s.record);
+        prefix::complete_from_index(pr, s.info.index);
+        prefix::PrefixRecord rec = prefix::make_prefix_record(std::move(pr), std::move(res->paths),
+                                                              res->link_type, s.package_dir.string());
+        PI_TRY_VOID(prefix::write_prefix_record(opt_.prefix, rec));
+        scripts[i] = res->post_link_script;
+        if (!res->warnings.empty()) {
+            std::lock_guard lk(mu);
+            for (auto& w : res->warnings) report_.warnings.push_back(s.dir_name + ": " + w);
+        }
+        linked[i] = std::move(rec);
+        rep_.linked(s.record->name);
+        return {};
+    }, "linking packages"));
+
+    for (std::size_t i = 0; i < staged_.size(); ++i) {
+        if (scripts[i].empty()) continue;
+        const auto& r = *staged_[i].record;
+        if (!opt_.run_post_link_scripts) {
+            report_.post_link_skipped.push_back(r.name);
+            continue;
+        }
+        prefix::ScriptPackage sp{r.name, r.version, std::to_string(r.build_number)};
+        auto out = prefix::run_link_script(opt_.prefix, scripts[i], sp, opt_.script_env);
+        if (!out.ok()) {
+            report_.warnings.push_back("post-link script of " + r.name + " could not run: " + out.error().message);
+        } else if (out->exit_code != 0) {
+            report_.warnings.push_back("post-link script of " + r.name + " failed with exit code " +
+                                       std::to_string(out->exit_code) + ": " + out->output);
+        }
+    }
+    for (auto& rec : linked) records[rec.package.name] = std::move(rec);
+    return {};
+}
+
+Result<void> Transaction::install_wheels(const std::map<std::string, prefix::PrefixRecord>& records) {
+    const auto& wheels = report_.plan.wheel_install;
+    if (wheels.empty()) return {};
+    if (!new_python_) return base::fail(ErrorKind::failure, "no python in the environment to install wheels into");
+    std::unordered_set<std::string> conda_owned;
+    for (const auto& [name, rec] : records)
+        for (const auto& f : rec.files) conda_owned.insert(f);
+
+    // install_wheel reads the distribution name from the file name: give the
+    // verified store file its wheel name through a link in a private directory.
+    PI_TRY(auto names_dir, base::TempDir::create(opt_.cache_dir, ".wheel-names-"));
+    std::mutex mu;
+    return for_all(wheels.size(), [&](std::size_t i) -> Result<void> {
+        const auto& w = *wheels[i];
+        fs::path named = names_dir.path() / std::to_string(i) / spec::location_file_name(w.location);
+        PI_TRY_VOID(base::make_dirs(named.parent_path()));
+        std::error_code ec;
+        fs::create_symlink(wheel_files_[i], named, ec);
+        if (ec) return base::fail_errno("cannot link", named.string(), ec.value());
+        prefix::WheelInstallOptions wo;
+        wo.conda_owned = &conda_owned;
+        prefix::DirectUrl du;
+        du.kind = prefix::DirectUrl::Kind::archive;
+        du.url = !w.url.empty() ? w.url : ("file://" + w.path.string());
+        if (w.sha256) du.sha256 = *w.sha256;
+        wo.direct_url = du;
+        auto res = prefix::install_wheel(named, opt_.prefix, *new_python_, wo);
+        if (!res.ok()) return std::move(res).error().with_context("while installing the wheel " + w.name);
+        if (!res->conda_overwritten.empty()) {
+            std::lock_guard lk(mu);
+            for (const auto& f : res->conda_overwritten) report_.wheel_conda_overwrites.push_back(w.name + ": " + f);
+        }
+        rep_.linked(w.name);
+        return {};
+    }, "installing wheels");
+}
+
+Result<void> Transaction::finish() {
+    rep_.phase(base::Phase::record, 0);
+    PI_TRY_VOID(prefix::prepare_conda_meta(opt_.prefix));
+    // Backup and indexing tools skip directories tagged like this.
+    fs::path tag = opt_.prefix / "CACHEDIR.TAG";
+    std::error_code ec;
+    if (!fs::exists(tag, ec))
+        PI_TRY_VOID(base::write_file_atomic(tag, "Signature: 8a477f597d28d172789f06886806bc55\n"
+                                                 "# This file is a cache directory tag created by pixi-install.\n"));
+    prefix::ActivationInfo ai = prefix::ActivationInfo::for_prefix(opt_.prefix);
+    if (!opt_.environment_name.empty()) ai.environment_name = opt_.environment_name;
+    if (!opt_.project_name.empty()) ai.project_name = opt_.project_name;
+    if (!opt_.project_root.empty()) ai.project_root = opt_.project_root;
+    PI_TRY_VOID(prefix::write_activation_scripts(ai));
+    PI_TRY_VOID(write_state(opt_.prefix, {PrefixState::complete, fingerprint_}));
+    rep_.phase(base::Phase::done, 0);
+    return {};
+}
+
+}  // namespace pixi_install::install

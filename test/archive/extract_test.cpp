@@ -1,0 +1,163 @@
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "archive_fixtures.hpp"
+#include "pixi_install/archive/extract.hpp"
+#include "pixi_install/base/fs.hpp"
+
+namespace fs = std::filesystem;
+using namespace pixi_install;
+
+namespace {
+
+fs::path gen(const char* name) { return test::generated_archives() / name; }
+
+mode_t mode_of(const fs::path& p) {
+    struct stat st {};
+    REQUIRE(::lstat(p.c_str(), &st) == 0);
+    return st.st_mode;
+}
+
+}  // namespace
+
+TEST_CASE("format_from_name knows the three archive kinds") {
+    CHECK(archive::format_from_name("zlib-1.3.1-h4ab18f5_1.conda") == archive::Format::conda);
+    CHECK(archive::format_from_name("zlib-1.2.11-h7b6447c_3.tar.bz2") == archive::Format::tar_bz2);
+    CHECK(archive::format_from_name("pip-23.0.1-py3-none-any.whl") == archive::Format::wheel);
+    CHECK_FALSE(archive::format_from_name("zlib.tar.gz").has_value());
+    CHECK_FALSE(archive::format_from_name("conda").has_value());
+}
+
+TEST_CASE("a conda package keeps symlinks, executable bits and mtimes, and loses setuid") {
+    REQUIRE(!test::generated_archives().empty());
+    for (const char* name : {"good.tar.bz2", "good.conda", "good_streamed.conda"}) {
+        CAPTURE(name);
+        auto tmp = base::TempDir::create();
+        REQUIRE(tmp.ok());
+        fs::path dest = tmp->path() / "dest";
+        fs::create_directories(tmp->path() / "outside");
+        auto r = archive::extract_conda_package(gen(name), dest);
+        REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().to_string()));
+        CHECK(r->files == 11);
+        CHECK(fs::is_regular_file(dest / "info/index.json"));
+        CHECK((mode_of(dest / "bin/tool") & 0111) != 0);
+        CHECK((mode_of(dest / "lib/data.txt") & 0111) == 0);
+        CHECK((mode_of(dest / "bin/suid-tool") & (S_ISUID | S_ISGID)) == 0);
+        CHECK((mode_of(dest / "bin/sgid-tool") & (S_ISUID | S_ISGID)) == 0);
+        CHECK((mode_of(dest / "bin/suid-tool") & 0100) != 0);
+        CHECK(fs::read_symlink(dest / "lib/link.txt") == "data.txt");
+        CHECK(fs::read_symlink(dest / "lib/share") == "../share");
+        CHECK(fs::read_symlink(dest / "lib/dangling") == "missing.so.1");
+        // A link leaving the package may exist (the linker decides); nothing went through it.
+        CHECK(fs::read_symlink(dest / "etc/outside-link") == "../../outside");
+        CHECK(test::count_entries(tmp->path() / "outside") == 0);
+        struct stat a {}, b {};
+        REQUIRE(::stat((dest / "lib/data.txt").c_str(), &a) == 0);
+        REQUIRE(::stat((dest / "lib/data-hardlink.txt").c_str(), &b) == 0);
+        CHECK(a.st_ino == b.st_ino);
+        CHECK(a.st_mtime == 1577836800);
+    }
+}
+
+TEST_CASE("the .conda and .tar.bz2 forms of a package and a re-zipped .conda give identical trees") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    REQUIRE(archive::extract_conda_package(gen("good.tar.bz2"), tmp->path() / "a").ok());
+    REQUIRE(archive::extract_conda_package(gen("good.conda"), tmp->path() / "b").ok());
+    REQUIRE(archive::extract_conda_package(gen("good_streamed.conda"), tmp->path() / "c").ok());
+    auto a = test::snapshot(tmp->path() / "a");
+    CHECK(a.size() == 16);
+    CHECK(a == test::snapshot(tmp->path() / "b"));
+    CHECK(a == test::snapshot(tmp->path() / "c"));
+}
+
+TEST_CASE("a later member replaces an earlier symlink instead of writing through it") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    fs::create_directories(tmp->path() / "outside");
+    fs::path dest = tmp->path() / "dest";
+    REQUIRE(archive::extract_conda_package(gen("good_duplicate_over_symlink.tar.bz2"), dest).ok());
+    CHECK(fs::is_regular_file(fs::symlink_status(dest / "link")));
+    CHECK(test::snapshot(dest).at("link").find("file replaced") != std::string::npos);
+    CHECK(test::count_entries(tmp->path() / "outside") == 0);
+}
+
+TEST_CASE("a wheel extracts with its executable bits and without setuid") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    auto r = archive::extract_zip(gen("good.whl"), tmp->path() / "w");
+    REQUIRE(r.ok());
+    CHECK(r->files == 4);
+    CHECK((mode_of(tmp->path() / "w/pkg/tool.sh") & 0100) != 0);
+    CHECK((mode_of(tmp->path() / "w/pkg/__init__.py") & 0111) == 0);
+    CHECK((mode_of(tmp->path() / "w/pkg/suid.sh") & (S_ISUID | S_ISGID)) == 0);
+}
+
+TEST_CASE("the destination must be empty or missing") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    REQUIRE(base::write_file_atomic(tmp->path() / "keep.txt", "mine").ok());
+    auto r = archive::extract_conda_package(gen("good.conda"), tmp->path());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("not empty") != std::string::npos);
+    CHECK(test::count_entries(tmp->path()) == 1);
+}
+
+TEST_CASE("a missing archive or a wrong file name is a plain failure, not an integrity error") {
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    auto missing = archive::extract_conda_package(tmp->path() / "nope-1.0-0.conda", tmp->path() / "d");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().kind == base::ErrorKind::failure);
+    auto named = archive::extract_conda_package(tmp->path() / "nope.zip", tmp->path() / "e");
+    REQUIRE_FALSE(named.ok());
+    CHECK(named.error().kind == base::ErrorKind::failure);
+}
+
+TEST_CASE("a set cancel flag stops extraction with ErrorKind::interrupted") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    std::atomic<bool> cancel{true};
+    archive::ExtractOptions options;
+    options.cancel = &cancel;
+    for (const char* name : {"good.conda", "good.tar.bz2", "good.whl"}) {
+        CAPTURE(name);
+        fs::path a = gen(name);
+        auto r = std::string(name).ends_with(".whl") ? archive::extract_zip(a, tmp->path() / name, options)
+                                                     : archive::extract_conda_package(a, tmp->path() / name, options);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == base::ErrorKind::interrupted);
+    }
+}
+
+TEST_CASE("many threads extract at once, each with its own archive objects") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    constexpr int kThreads = 8;
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (const char* name : {"good.conda", "good.tar.bz2", "good_streamed.conda"}) {
+                fs::path dest = tmp->path() / (std::to_string(t) + name);
+                if (archive::extract_conda_package(gen(name), dest).ok()) ++ok;
+            }
+        });
+    for (auto& th : threads) th.join();
+    CHECK(ok == kThreads * 3);
+    auto reference = test::snapshot(tmp->path() / "0good.conda");
+    for (int t = 1; t < kThreads; ++t) CHECK(test::snapshot(tmp->path() / (std::to_string(t) + "good.tar.bz2")) == reference);
+}

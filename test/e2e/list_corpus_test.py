@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""`pixi-install list --json` on every corpus lock equals
+corpus/locks-expected/<name>.expected.json, each platform's list compared as a
+multiset of (kind, location, name, sha256). Skips (77) without the corpus."""
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+
+BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
+SHARED = os.environ.get("PIXI_INSTALL_SHARED", "")
+
+
+def norm_hash(h):
+    # The expected files come from a YAML 1.1 loader that reads an unquoted
+    # all-digit hash (a test fixture's `0000…`) as a number.
+    if isinstance(h, (int, float)) and not isinstance(h, bool):
+        return ("number", float(h))
+    if isinstance(h, str) and h.isdigit():
+        return ("number", float(int(h)))
+    return h
+
+
+def entries(lst):
+    return Counter((e["kind"], e["location"], e["name"], norm_hash(e["sha256"])) for e in lst)
+
+
+def main():
+    corpus = os.path.join(SHARED, "corpus") if SHARED else ""
+    if not corpus or not os.path.isdir(os.path.join(corpus, "locks")):
+        print("skipped: corpus not present")
+        return 77
+    if not os.path.exists(BIN):
+        print(f"skipped: {BIN} not built")
+        return 77
+    locks = sorted(f for f in os.listdir(os.path.join(corpus, "locks")) if f.endswith(".lock"))
+    bad = 0
+    for name in locks:
+        stem = name[: -len(".lock")]
+        p = subprocess.run([BIN, "list", "--json", "-l", os.path.join(corpus, "locks", name)],
+                           capture_output=True, text=True, timeout=120)
+        if p.returncode != 0:
+            print(f"FAIL {stem}: exit {p.returncode}: {p.stderr.strip()}")
+            bad += 1
+            continue
+        got = json.loads(p.stdout)
+        with open(os.path.join(corpus, "locks-expected", stem + ".expected.json")) as f:
+            want = json.load(f)
+        problems = []
+        if got["version"] != want["version"]:
+            problems.append(f"version {got['version']} != {want['version']}")
+        if set(got["environments"]) != set(want["environments"]):
+            problems.append("environments differ")
+        for env, platforms in want["environments"].items():
+            have = got["environments"].get(env, {})
+            if set(have) != set(platforms):
+                problems.append(f"{env}: platforms {sorted(have)} != {sorted(platforms)}")
+            for plat, lst in platforms.items():
+                a, b = entries(have.get(plat, [])), entries(lst)
+                if a != b:
+                    problems.append(f"{env}/{plat}: extra {list((a - b).elements())[:3]} missing {list((b - a).elements())[:3]}")
+        if problems:
+            bad += 1
+            print(f"FAIL {stem}: " + "; ".join(problems[:5]))
+    print(f"{len(locks)} locks, {bad} failure(s)")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
