@@ -7,10 +7,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/link-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 python3 "$(dirname "$0")/link_gen.py" "$work/pkgs" "$n" "$f"
 mkdir -p "$work/payload"
-for p in "$work"/pkgs/*; do (cd "$p" && find . -path ./info -prune -o -print | cpio -pdm --quiet "$work/payload" 2>/dev/null || true); done
+for p in "$work"/pkgs/*; do (cd "$p" && tar cf - --exclude=./info .) | tar xf - -C "$work/payload"; done
 sync
 start=$(date +%s.%N); cp -al "$work/payload" "$work/cpal"; end=$(date +%s.%N)
-echo "cp -al: $(echo "$end - $start" | bc) s"
+echo "cp -al: $(python3 -c "print(round($end - $start, 3))") s"
 for mode in hardlink auto copy; do
   "$build/bench/link_bench" -j "$j" -m "$mode" "$work/env-$mode" "$work"/pkgs/*
 done

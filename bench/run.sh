@@ -5,7 +5,8 @@
 #
 # Each benchmark is a script bench/<name>.sh or bench/<name>.py that prints one
 # or more lines `metric: ours X, peer Y, ratio Z` (anything else it prints is
-# passed through). This script runs them in turn and ends with a table of every
+# passed through). Helpers that are not benchmarks themselves (input
+# generators and the like) are named `*_gen.*` or `_*` and are not run. This script runs them in turn and ends with a table of every
 # such line. The binary comes from $PIXI_INSTALL_BIN, else the first of
 # build/pixi-install, build-*/pixi-install that exists.
 set -u
@@ -28,7 +29,7 @@ benches=()
 for f in "$here"/*.sh "$here"/*.py; do
     [[ -e "$f" ]] || continue
     name="$(basename "$f")"; name="${name%.*}"
-    [[ "$name" == run ]] && continue
+    [[ "$name" == run || "$name" == *_gen || "$name" == _* ]] && continue
     if [[ $# -gt 0 ]]; then
         keep=0; for want in "$@"; do [[ "$want" == "$name" ]] && keep=1; done
         [[ $keep == 1 ]] || continue

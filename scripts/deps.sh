@@ -12,6 +12,7 @@ PIXI_INSTALL_BUILD_DEPS=(
 # archive tools to make fixtures.
 PIXI_INSTALL_TEST_DEPS=(
   python3 python3-yaml zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
+  clang libclang-rt-14-dev
 )
 
 ensure_debian_packages() {

@@ -1,14 +1,67 @@
 #!/usr/bin/env bash
 # Set-up, build and every test: `scripts/test.sh` (CI runs exactly this).
-# Extra arguments go to `meson test` (e.g. a suite name).
+#
+# Stages:
+#   1. release build, every test (unit, corpus, e2e, lint)
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test but the
+#      slowest corpus sweeps
+#   3. ThreadSanitizer build, the pipeline tests (thread pool, cache, install)
+#   4. each libFuzzer target for FUZZ_SECONDS (default 60)
+# PIXI_INSTALL_QUICK=1 runs stage 1 only. Extra arguments go to `meson test` in stage 1.
+# Ends with one line "N passed, N failed, N skipped" over all stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 ensure_debian_packages "${PIXI_INSTALL_BUILD_DEPS[@]}" "${PIXI_INSTALL_TEST_DEPS[@]}"
 
-BUILD=${BUILD_DIR:-build}
-if [ ! -f "$BUILD/build.ninja" ]; then
-  meson setup "$BUILD" --buildtype=release
+PASSED=0; FAILED=0; SKIPPED=0
+STATUS=0
+
+# Runs `meson test` in build dir $1 (remaining args to meson test), adds its counts.
+run_suite() {
+  local dir=$1; shift
+  local log; log=$(mktemp)
+  set +e
+  meson test -C "$dir" --print-errorlogs --num-processes "$(nproc)" "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  local ok fail skip timeout
+  ok=$(awk '/^Ok:/{print $2}' "$log" | tail -1); fail=$(awk '/^Fail:/{print $2}' "$log" | tail -1)
+  skip=$(awk '/^Skipped:/{print $2}' "$log" | tail -1); timeout=$(awk '/^Timeout:/{print $2}' "$log" | tail -1)
+  PASSED=$((PASSED + ${ok:-0})); FAILED=$((FAILED + ${fail:-0} + ${timeout:-0})); SKIPPED=$((SKIPPED + ${skip:-0}))
+  rm -f "$log"
+  if [ "$rc" -ne 0 ]; then STATUS=1; fi
+}
+
+configure() {  # dir, meson options...
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then meson setup "$dir" "$@"; fi
+  ninja -C "$dir"
+}
+
+echo "== stage 1: release build, all tests"
+configure "${BUILD_DIR:-build}" --buildtype=release
+run_suite "${BUILD_DIR:-build}" "$@"
+
+if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
+  echo "== stage 2: AddressSanitizer + UndefinedBehaviorSanitizer"
+  configure build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build-asan --no-suite slow
+
+  echo "== stage 3: ThreadSanitizer, pipeline tests"
+  configure build-tsan --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    run_suite build-tsan --suite pipeline
+
+  echo "== stage 4: fuzzing, ${FUZZ_SECONDS:-60}s per target"
+  if bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"; then
+    n=$(ls test/fuzz/*.cpp | wc -l); PASSED=$((PASSED + n))
+  else
+    FAILED=$((FAILED + 1)); STATUS=1
+  fi
 fi
-ninja -C "$BUILD"
-meson test -C "$BUILD" --print-errorlogs --num-processes "$(nproc)" "$@"
+
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+exit $STATUS

@@ -195,7 +195,12 @@ base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_ent
 
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     // A link turned into a file holds text: never executable.
-    const mode_t mode = use_override ? ((file_mode(e) & 0666) | 0600) : file_mode(e);
+    mode_t perm = file_mode(e);
+    if (policy_.zip_perms) {
+        auto it = policy_.zip_perms->find(std::string(entry));
+        if (it != policy_.zip_perms->end() && it->second != 0) perm = (it->second & 0777) | 0600;
+    }
+    const mode_t mode = use_override ? ((perm & 0666) | 0600) : perm;
     int fd = ::openat(dfd_, rel.c_str(), flags, mode);
     if (fd < 0 && errno == EEXIST) {  // a later duplicate member replaces the earlier one
         PI_TRY_VOID(clear_existing(rel, entry));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct WriterPolicy {
     /// Zip (wheel) semantics: symlink entries become regular files holding the
     /// link text, as Python's zipfile-based installers produce.
     bool symlinks_as_files = false;
+    /// Zip: the permission bits each member's central-directory entry records
+    /// (members recording none are absent). libarchive ignores them for zips made
+    /// on DOS/Windows; pip and pypa/installer honour them whatever system made the zip.
+    const std::unordered_map<std::string, std::uint32_t>* zip_perms = nullptr;
 };
 
 class EntryWriter {

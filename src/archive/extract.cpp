@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <system_error>
+#include <unordered_map>
 
 #include "entry_writer.hpp"
 #include "libarchive_util.hpp"
@@ -227,7 +228,12 @@ base::Result<ExtractStats> extract_zip(const fs::path& archive, const fs::path& 
     PI_TRY(OpenedArchive in, open_archive(archive));
     PI_TRY(ZipIndex index, read_zip_index(in.fd.get(), in.size, label));
     PI_TRY(UniqueFd dest_fd, open_dest(dest));
-    EntryWriter writer(dest_fd.get(), label, options, WriterPolicy{.symlinks_as_files = true});
+    std::unordered_map<std::string, std::uint32_t> perms;
+    for (const auto& m : index.members)
+        if (zip_member_type(m) == ZipType::file)
+            if (std::uint32_t perm = zip_member_perm(m)) perms.emplace(m.name, perm);
+    EntryWriter writer(dest_fd.get(), label, options,
+                       WriterPolicy{.symlinks_as_files = true, .zip_perms = &perms});
     if (options.max_unpacked_bytes != 0 && index.total_uncompressed > options.max_unpacked_bytes)
         return writer.refuse(index.members.empty() ? "" : index.members.front().name,
                              "is part of an archive whose declared unpacked size of " +

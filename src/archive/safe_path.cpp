@@ -54,6 +54,19 @@ std::string_view lexical_problem(std::string_view entry) {
 
 }  // namespace detail
 
+bool is_clean_relative(std::string_view entry) {
+    if (entry.empty() || entry.front() == '/' || entry.back() == '/') return false;
+    std::size_t pos = 0;
+    while (pos <= entry.size()) {
+        std::size_t slash = entry.find('/', pos);
+        if (slash == std::string_view::npos) slash = entry.size();
+        std::string_view comp = entry.substr(pos, slash - pos);
+        if (comp.empty() || comp == "." || comp == ".." || comp.find('\0') != std::string_view::npos) return false;
+        pos = slash + 1;
+    }
+    return true;
+}
+
 base::Result<fs::path> safe_relative(std::string_view entry) {
     if (auto problem = detail::lexical_problem(entry); !problem.empty()) return unsafe(entry, problem);
     fs::path out;

@@ -35,10 +35,22 @@ base::Error bad(std::string_view label, const std::string& what) {
                           " (the file is damaged, truncated or crafted; download it again)");
 }
 
-base::Result<void> read_at(int fd, void* buf, std::size_t n, std::uint64_t off, std::string_view label) {
+/// Where the zip's bytes come from: a file descriptor (pread) or a mapping of the whole file.
+struct Source {
+    int fd = -1;
+    const unsigned char* map = nullptr;
+    std::uint64_t size = 0;
+};
+
+base::Result<void> read_at(const Source& src, void* buf, std::size_t n, std::uint64_t off, std::string_view label) {
+    if (src.map) {
+        if (off > src.size || n > src.size - off) return bad(label, "unexpected end of file");
+        std::memcpy(buf, src.map + off, n);
+        return {};
+    }
     auto* p = static_cast<char*>(buf);
     while (n) {
-        ssize_t r = ::pread(fd, p, n, static_cast<off_t>(off));
+        ssize_t r = ::pread(src.fd, p, n, static_cast<off_t>(off));
         if (r < 0) {
             if (errno == EINTR) continue;
             return base::fail_errno("cannot read", std::string(label), errno);
@@ -51,9 +63,39 @@ base::Result<void> read_at(int fd, void* buf, std::size_t n, std::uint64_t off, 
     return {};
 }
 
+base::Result<ZipIndex> read_index(const Source& fd, std::uint64_t size, std::string_view label);
+
 }  // namespace
 
+ZipType zip_member_type(const ZipMember& m) {
+    if (!m.name.empty() && m.name.back() == '/') return ZipType::directory;
+    switch ((m.external_attr >> 16) & 0170000) {
+        case 0:
+        case 0100000: return ZipType::file;
+        case 0040000: return ZipType::directory;
+        case 0120000: return ZipType::symlink;
+        default: return ZipType::other;
+    }
+}
+
+std::uint32_t zip_member_perm(const ZipMember& m) {
+    const std::uint32_t attr = m.external_attr >> 16;
+    const bool regular = (attr & 0170000) == 0100000;
+    const bool unix_untyped = (m.made_by >> 8) == 3 && (attr & 0170000) == 0;
+    return regular || unix_untyped ? attr & 0777 : 0;
+}
+
 base::Result<ZipIndex> read_zip_index(int fd, std::uint64_t size, std::string_view label) {
+    return read_index(Source{fd, nullptr, size}, size, label);
+}
+
+base::Result<ZipIndex> read_zip_index_mapped(const unsigned char* data, std::uint64_t size, std::string_view label) {
+    return read_index(Source{-1, data, size}, size, label);
+}
+
+namespace {
+
+base::Result<ZipIndex> read_index(const Source& fd, std::uint64_t size, std::string_view label) {
     if (size < kEocdSize) return bad(label, "too short to be a zip file");
     // The end-of-central-directory record sits in the last 22 + 65535 (comment) bytes.
     const std::uint64_t tail_len = std::min<std::uint64_t>(size, kEocdSize + 0xFFFF);
@@ -106,7 +148,10 @@ base::Result<ZipIndex> read_zip_index(int fd, std::uint64_t size, std::string_vi
             return bad(label, "central directory entry " + std::to_string(i) + " is damaged");
         const unsigned char* c = cd.data() + pos;
         ZipMember m;
+        m.made_by = u16(c + 4);
         m.flags = u16(c + 8);
+        m.crc32 = u32(c + 16);
+        m.external_attr = u32(c + 38);
         m.method = u16(c + 10);
         m.compressed_size = u32(c + 20);
         m.uncompressed_size = u32(c + 24);
@@ -153,7 +198,7 @@ base::Result<ZipIndex> read_zip_index(int fd, std::uint64_t size, std::string_vi
     };
     std::vector<Extent> extents;
     extents.reserve(index.members.size());
-    for (const auto& m : index.members) {
+    for (auto& m : index.members) {
         if (m.local_offset > cd_offset || cd_offset - m.local_offset < kLocalSize)
             return bad(label, "member '" + m.name + "' starts outside the archive data");
         unsigned char lh[kLocalSize];
@@ -162,6 +207,7 @@ base::Result<ZipIndex> read_zip_index(int fd, std::uint64_t size, std::string_vi
         std::uint64_t data = m.local_offset + kLocalSize + u16(lh + 26) + u16(lh + 28);
         if (data > cd_offset || m.compressed_size > cd_offset - data)
             return bad(label, "member '" + m.name + "' extends past the archive data (truncated?)");
+        m.data_offset = data;
         extents.push_back({m.local_offset, data + m.compressed_size, &m.name});
     }
     std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) { return a.begin < b.begin; });
@@ -170,5 +216,7 @@ base::Result<ZipIndex> read_zip_index(int fd, std::uint64_t size, std::string_vi
             return bad(label, "members '" + *extents[i - 1].name + "' and '" + *extents[i].name + "' overlap");
     return index;
 }
+
+}  // namespace
 
 }  // namespace pixi_install::archive::detail

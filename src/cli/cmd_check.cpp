@@ -45,6 +45,7 @@ nlohmann::json environment_json(const EnvironmentCheck& c) {
     nlohmann::json reqs = nlohmann::json::array();
     for (const auto& r : c.report.requirements) reqs.push_back(requirement_json(r));
     j["requirements"] = std::move(reqs);
+    j["wheels"] = c.wheel_problems;
     return j;
 }
 
@@ -75,6 +76,7 @@ std::string render_text(const EnvironmentCheck& c) {
         if (!r.satisfied && r.enforced && !r.suggested_override.empty())
             out << "        to mock it: " << r.suggested_override << "\n";
     }
+    for (const auto& w : c.wheel_problems) out << "  FAIL  " << w << "\n";
     return out.str();
 }
 
@@ -135,7 +137,7 @@ Command make_check_command() {
         base::Error err;
         for (const auto& r : results) {
             if (r.ok()) continue;
-            base::Error e = host::host_error(r.report, r.environment, r.platform);
+            base::Error e = environment_error(r);
             if (err.message.empty()) err = std::move(e);
             else err.message += "\n" + e.message;
         }

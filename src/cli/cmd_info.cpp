@@ -147,7 +147,7 @@ Command make_info_command() {
         out << " (" << facts.cpu.machine;
         if (!facts.cpu.vendor.empty()) out << ", " << facts.cpu.vendor;
         if (uarch) out << ", " << *uarch;
-        if (level > 0) out << ", x86-64-v" << level;
+        if (level > 0 && (!uarch || uarch->rfind("x86_64", 0) != 0)) out << ", x86-64-v" << level;
         out << ")\n";
         out << "cache dir         " << cache << "\n";
         if (manifest) {

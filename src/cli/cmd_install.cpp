@@ -153,7 +153,7 @@ Command make_install_command() {
         }
         for (const auto& r : checks) {
             for (const auto& w : r.warnings) warnings.push_back(w);
-            if (!r.ok()) return host::host_error(r.report, r.environment, r.platform);
+            if (!r.ok()) return environment_error(r);
         }
 
         OutputStyle style = output_style(g);
@@ -172,7 +172,8 @@ Command make_install_command() {
             io.prefix = base::absolute_normal(
                 f->prefix.empty() ? lock_path.parent_path() / ".pixi" / "envs" / check.environment
                                   : std::filesystem::path(f->prefix));
-            io.cache_dir = cache_dir;
+            // Absolute: conda-meta records the extracted package directory.
+            io.cache_dir = base::absolute_normal(std::filesystem::path(cache_dir));
             io.link_mode = link_mode;
             io.dry_run = f->dry_run;
             io.run_post_link_scripts = f->run_post_link_scripts;

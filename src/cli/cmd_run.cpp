@@ -34,7 +34,8 @@ namespace {
 
 struct RunOptions {
     std::string prefix;
-    CLI::App* app = nullptr;  ///< to read the command: what follows the options
+    std::vector<std::string> command;  ///< the words after `--`
+    CLI::App* app = nullptr;           ///< for the words when there is no `--`
 };
 
 /// `name` looked up in `path` the way a shell does: a name with a slash is used
@@ -90,14 +91,27 @@ Command make_run_command() {
             "scripts); its exit status passes through");
         sub.add_option("-p,--prefix", o->prefix, "The environment's directory")->required();
         sub.footer("Usage: pixi-install run -p PREFIX [--] CMD [ARGS...]\n"
-                   "Everything from CMD on belongs to the command, options included.");
+                   "Everything from CMD on belongs to the command, options included; global options\n"
+                   "(-v, -q, --color) go before `run`.");
+        // Two spellings reach the command intact: after `--` every word fills the
+        // `command` positional (CLI11 keeps `--` in remaining()); without `--` the
+        // positional refuses the first word, and prefix_command() moves it and
+        // everything after it, options included, to remaining().
+        CLI::App* app = &sub;
+        sub.add_option("command", o->command, "The command and its arguments")
+            ->expected(-1)
+            ->check(CLI::Validator(
+                [app](std::string&) -> std::string {
+                    return app->remaining().empty() ? std::string("options first") : std::string();
+                },
+                ""));
+        sub.validate_positionals();
         sub.prefix_command();
-        sub.allow_extras();
+        sub.fallthrough(false);
         o->app = &sub;
     };
     c.run = [o](Globals& g) -> RunResult {
-        std::vector<std::string> command = o->app->remaining();
-        if (!command.empty() && command.front() == "--") command.erase(command.begin());
+        std::vector<std::string> command = o->command.empty() ? o->app->remaining() : o->command;
         if (command.empty()) return base::fail(base::ErrorKind::usage, "no command given (pixi-install run -p PREFIX -- CMD)");
         PI_TRY(fs::path prefix, installed_prefix(o->prefix));
         const auto info = prefix::ActivationInfo::for_prefix(prefix);

@@ -1,6 +1,11 @@
 // Shared cli helpers: overrides, host probe, lock/manifest discovery, the host check.
 #include "common.hpp"
 
+#include <cstdio>
+
+#include "pixi_install/install/wheel_check.hpp"
+#include "pixi_install/spec/platform.hpp"
+
 #include "pixi_install/host/probe.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
 
@@ -112,6 +117,68 @@ base::Result<host::PlatformChoice> resolve_platform(const lockfile::LockFile& lo
     return chosen;
 }
 
+namespace {
+
+/// The wheel tags of the target, from the platform and the (possibly overridden) virtual packages.
+std::optional<spec::TagPlatform> tag_platform(const host::VirtualPackages& host) {
+    auto os = spec::subdir_os(host.subdir);
+    auto arch = spec::subdir_arch(host.subdir);
+    if (!os || !arch) return std::nullopt;
+    spec::TagPlatform p;
+    p.arch = std::string(*arch);
+    auto version_of = [&](std::string_view name) -> std::optional<spec::OsVersion> {
+        const host::VirtualPackage* vp = host.find(name);
+        if (!vp || !vp->present()) return std::nullopt;
+        int major = 0, minor = 0;
+        if (std::sscanf(vp->version->str().c_str(), "%d.%d", &major, &minor) < 1) return std::nullopt;
+        return spec::OsVersion{major, minor};
+    };
+    if (*os == "linux") {
+        p.os = spec::TagOs::linux;
+        p.glibc = version_of("__glibc");
+    } else if (*os == "osx") {
+        p.os = spec::TagOs::macos;
+        p.macos = version_of("__osx");
+    } else if (*os == "win") {
+        p.os = spec::TagOs::windows;
+    } else {
+        return std::nullopt;
+    }
+    return p;
+}
+
+base::Result<std::vector<std::string>> wheel_problems(const lockfile::Selection& sel,
+                                                      const host::VirtualPackages& host) {
+    std::vector<std::string> out;
+    if (sel.pypi.empty()) return out;
+    std::optional<spec::PythonInfo> python;
+    for (const auto& r : sel.conda)
+        if (r->name == "python") {
+            auto p = spec::PythonInfo::from_record(r->version, r->python_site_packages_path);
+            if (p.ok()) python = *p;
+        }
+    auto platform = tag_platform(host);
+    if (!python || !platform) return out;  // nothing to judge against: reported at install time
+    auto bad = install::incompatible_wheels(sel, *platform, *python);
+    if (!bad.ok()) return out;  // a platform tags cannot describe (e.g. no glibc): the host check reports it
+    for (const auto& w : *bad) out.push_back(install::describe(w));
+    return out;
+}
+
+}  // namespace
+
+base::Error environment_error(const EnvironmentCheck& c) {
+    base::Error e;
+    if (!c.report.ok()) e = host::host_error(c.report, c.environment, c.platform);
+    e.kind = base::ErrorKind::host;
+    for (const auto& w : c.wheel_problems) {
+        if (!e.message.empty()) e.message += '\n';
+        e.message.append("environment '").append(c.environment).append("' on ").append(c.platform);
+        e.message.append(": ").append(w);
+    }
+    return e;
+}
+
 base::Result<EnvironmentCheck> check_environment(const lockfile::LockFile& lock, const std::string& environment,
                                                  const std::string& platform_arg,
                                                  const std::optional<manifest::Manifest>& manifest,
@@ -150,6 +217,7 @@ base::Result<EnvironmentCheck> check_environment(const lockfile::LockFile& lock,
     auto report = host::check(pkgs, extra, host, options);
     if (!report) return std::move(report).error().with_context("while checking environment '" + environment + "'");
     out.report = std::move(report).value();
+    PI_TRY(out.wheel_problems, wheel_problems(sel, host));
     if (!choice.declared_runnable && out.report.ok()) {
         std::string missing;
         for (const auto& m : choice.missing) missing += (missing.empty() ? "" : ", ") + m;

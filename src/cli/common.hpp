@@ -49,8 +49,10 @@ struct EnvironmentCheck {
     bool skipped = false;  ///< cross-platform target or --no-host-check
     std::vector<std::string> warnings;
     host::CheckReport report;
+    /// Wheels whose tags this platform and the environment's python cannot use.
+    std::vector<std::string> wheel_problems;
 
-    bool ok() const { return skipped || report.ok(); }
+    bool ok() const { return skipped || (report.ok() && wheel_problems.empty()); }
 };
 
 /// Chooses the platform (`platform_arg` when given, else host::choose_platform over
@@ -60,6 +62,9 @@ base::Result<EnvironmentCheck> check_environment(const lockfile::LockFile& lock,
                                                  const std::string& platform_arg,
                                                  const std::optional<manifest::Manifest>& manifest,
                                                  const host::VirtualPackages& host, bool no_host_check);
+
+/// The error (ErrorKind::host) for a failed check: unmet requirements, then wheels.
+base::Error environment_error(const EnvironmentCheck& check);
 
 /// The platform to install an environment on: `platform_arg`, else the host's
 /// choice (host::choose_platform). Returns (name, subdir, declared_runnable).

@@ -15,7 +15,8 @@ struct FetchFlags {
     std::vector<std::string> mirrors;      ///< --mirror FROM=TO (repeatable)
     std::vector<std::string> bundles;      ///< --bundle PATH (repeatable)
     bool offline = false;                  ///< --offline
-    unsigned jobs = 16;                    ///< -j: concurrent downloads
+    unsigned jobs = 0;                     ///< -j: concurrent downloads (0: the config's, else 16)
+    std::string config;                    ///< --config: pixi-install's config file
     double connect_timeout_s = 30;         ///< --connect-timeout
     double low_speed_timeout_s = 60;       ///< --low-speed-timeout: abort below 1 KiB/s for this long
     unsigned retries = 5;                  ///< --retries: attempts per artifact
@@ -28,7 +29,12 @@ void add_fetch_flags(CLI::App& sub, FetchFlags& flags, bool with_bundle);
 /// The cache directory: --cache-dir, else default_cache_dir() (common.hpp).
 std::string resolve_cache_dir(const Globals& g, const std::string& flag);
 
-/// Flags + environment -> options. Reads PIXI_INSTALL_BEARER_TOKENS
+/// The config file to read: --config, else $PIXI_INSTALL_CONFIG, else
+/// $XDG_CONFIG_HOME/pixi-install/config.toml (~/.config/...) when it exists; empty = none.
+std::string resolve_config_path(const Globals& g, const std::string& flag);
+
+/// Flags + config file + environment -> options. Command-line mirrors and
+/// PIXI_INSTALL_BEARER_TOKENS take precedence over the config file's. Reads PIXI_INSTALL_BEARER_TOKENS
 /// ("host=token,host2=token2"), NETRC, and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 /// AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL.
 base::Result<fetch::FetchOptions> make_fetch_options(const Globals& g, const FetchFlags& flags);

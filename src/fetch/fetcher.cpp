@@ -57,12 +57,14 @@ base::Error combine(std::vector<base::Error> errors, std::size_t total) {
 base::Result<std::vector<fs::path>> fetch_all(const std::vector<Artifact>& artifacts, const FetchOptions& o,
                                               base::Reporter& reporter) {
     PI_TRY(ArtifactStore store, ArtifactStore::open(o.cache_dir));
+    // Temporaries of killed runs: a live download touches its file continuously, so
+    // anything untouched for a day is garbage. Failure to clean is not an error.
+    (void)store.clean_temporaries(std::chrono::hours(24));
     std::vector<Bundle> bundles;
     for (const auto& b : o.bundles) {
         PI_TRY(Bundle opened, Bundle::open(b));
         bundles.push_back(std::move(opened));
     }
-    reporter.phase(base::Phase::fetch, artifacts.size());
 
     const std::size_t n = artifacts.size();
     std::vector<std::optional<base::Result<fs::path>>> results(n);

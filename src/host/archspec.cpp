@@ -108,8 +108,11 @@ std::optional<std::string> detect_apple_silicon(std::string_view brand) {
     for (std::size_t i = pos + 2; i < brand.size() && std::isdigit(static_cast<unsigned char>(brand[i])); ++i)
         gen = gen * 10 + (brand[i] - '0');
     std::string best = "m1";
-    for (int g = 1; g <= gen; ++g)
-        if (find_target("m" + std::to_string(g))) best = "m" + std::to_string(g);
+    for (int g = 1; g <= gen; ++g) {
+        std::string name = std::to_string(g);
+        name.insert(name.begin(), 'm');
+        if (find_target(name)) best = name;
+    }
     return best;
 }
 
@@ -165,7 +168,9 @@ int x86_64_level(const CpuFacts& cpu) {
     std::set<std::string> flags(cpu.flags.begin(), cpu.flags.end());
     int level = 1;
     for (int l = 2; l <= 4; ++l) {
-        const ArchTarget* t = find_target("x86_64_v" + std::to_string(l));
+        std::string name = "x86_64_v";
+        name += static_cast<char>('0' + l);
+        const ArchTarget* t = find_target(name);
         if (!t || !supports(*t, flags)) break;
         level = l;
     }

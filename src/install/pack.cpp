@@ -118,6 +118,7 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
     PI_TRY(PackPlan plan, plan_pack(lock, o.environments, o.platforms, o.ignore_non_wheels));
     for (const auto& l : plan.left_out) reporter.warning("not bundled: " + l);
 
+    reporter.phase(base::Phase::fetch, plan.artifacts.size());
     PI_TRY(std::vector<fs::path> files, fetch::fetch_all(plan.artifacts, o.fetch, reporter));
     PackSummary summary;
     std::vector<fetch::BundleItem> items;

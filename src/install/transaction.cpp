@@ -14,6 +14,7 @@
 #include "pixi_install/prefix/unlink.hpp"
 #include "pixi_install/prefix/wheel.hpp"
 #include "pixi_install/spec/wheel_name.hpp"
+#include "repair.hpp"
 
 namespace pixi_install::install {
 
@@ -128,7 +129,12 @@ Result<InstallReport> Transaction::run() {
             report_.up_to_date = true;
             return {};
         }
+        // Another process got there first: the prefix is no longer ours to remove on failure.
+        if (now.state != PrefixState::absent) created_prefix_ = false;
         report_.repaired = now.state == PrefixState::installing;
+        // A killed run leaves temporaries of its atomic writes; we hold the lock, so they are stale.
+        PI_TRY(auto swept, remove_stale_temporaries(opt_.prefix, report_.repaired));
+        (void)swept;
         PI_TRY_VOID(make_plan_now(report_.repaired));
         if (report_.plan.empty() && !report_.repaired) {
             // Same packages, other inputs (e.g. link mode): refresh scripts and marker only.
@@ -140,24 +146,13 @@ Result<InstallReport> Transaction::run() {
     }();
     if (!result.ok()) {
         if (created_prefix_ && !modified_) {
+            (void)base::remove_tree(opt_.prefix);  // still locked: see lock_prefix()
             lock_ = base::FileLock();
-            (void)base::remove_tree(opt_.prefix);
         }
         return std::move(result).error().with_context("while installing environment '" + sel_.environment +
                                                       "' into " + opt_.prefix.string());
     }
     return report_;
-}
-
-Result<void> Transaction::lock_prefix() {
-    PI_TRY_VOID(base::make_dirs(opt_.prefix / "conda-meta"));
-    auto l = base::FileLock::acquire(opt_.prefix / "conda-meta" / "pixi-install.lock", [&] {
-        report_.waited = true;
-        if (opt_.on_wait) opt_.on_wait();
-    });
-    if (!l.ok()) return std::move(l).error();
-    lock_ = std::move(*l);
-    return {};
 }
 
 Result<void> Transaction::make_plan_now(bool repair) {

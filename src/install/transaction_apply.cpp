@@ -47,6 +47,25 @@ prefix::PackageRecord package_record_of(const lockfile::CondaRecord& r) {
     return p;
 }
 
+/// Whether a wheel URL was served by one of the environment's package indexes
+/// (same host as an index, or PyPI's file host) rather than named directly.
+bool is_registry_url(const std::string& url, const std::vector<std::string>& indexes) {
+    auto host_of = [](std::string_view u) {
+        auto p = u.find("://");
+        if (p == std::string_view::npos) return std::string();
+        u.remove_prefix(p + 3);
+        u = u.substr(0, u.find_first_of("/?#"));
+        if (auto at = u.rfind('@'); at != std::string_view::npos) u.remove_prefix(at + 1);
+        return std::string(u);
+    };
+    std::string host = host_of(url);
+    if (host.empty()) return false;
+    if (host == "files.pythonhosted.org" || host == "pypi.org") return true;
+    for (const auto& i : indexes)
+        if (host_of(i) == host) return true;
+    return false;
+}
+
 }  // namespace
 
 Result<void> Transaction::apply() {
@@ -84,7 +103,7 @@ Result<void> Transaction::unlink_old(std::map<std::string, prefix::PrefixRecord>
             if (p.type == prefix::PathType::directory) keep_dirs.insert(p.path);
     }
 
-    rep_.phase(base::Phase::link, gone.size() + staged_.size());
+    rep_.phase(base::Phase::link, gone.size() + staged_.size() + plan.wheel_install.size());
     // Wheels go first: a wheel may sit on top of files of a conda package being removed.
     for (const auto& w : plan.wheel_remove) {
         auto r = prefix::uninstall_wheel(opt_.prefix, w.dist_info);
@@ -153,7 +172,11 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         return {};
     }, "linking packages"));
 
-    for (std::size_t i = 0; i < staged_.size(); ++i) {
+    // Post-link scripts run after everything is linked, dependencies first (as rattler does).
+    std::vector<std::pair<std::string, std::vector<std::string>>> graph;
+    graph.reserve(staged_.size());
+    for (const auto& s : staged_) graph.emplace_back(s.record->name, s.record->depends);
+    for (std::size_t i : prefix::topological_order(graph)) {
         if (scripts[i].empty()) continue;
         const auto& r = *staged_[i].record;
         if (!opt_.run_post_link_scripts) {
@@ -181,25 +204,23 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
     for (const auto& [name, rec] : records)
         for (const auto& f : rec.files) conda_owned.insert(f);
 
-    // install_wheel reads the distribution name from the file name: give the
-    // verified store file its wheel name through a link in a private directory.
-    PI_TRY(auto names_dir, base::TempDir::create(opt_.cache_dir, ".wheel-names-"));
     std::mutex mu;
     return for_all(wheels.size(), [&](std::size_t i) -> Result<void> {
         const auto& w = *wheels[i];
-        fs::path named = names_dir.path() / std::to_string(i) / spec::location_file_name(w.location);
-        PI_TRY_VOID(base::make_dirs(named.parent_path()));
-        std::error_code ec;
-        fs::create_symlink(wheel_files_[i], named, ec);
-        if (ec) return base::fail_errno("cannot link", named.string(), ec.value());
         prefix::WheelInstallOptions wo;
+        // The verified store file has no wheel name of its own: pass the lock's.
+        wo.file_name = spec::location_file_name(w.location);
         wo.conda_owned = &conda_owned;
-        prefix::DirectUrl du;
-        du.kind = prefix::DirectUrl::Kind::archive;
-        du.url = !w.url.empty() ? w.url : ("file://" + w.path.string());
-        if (w.sha256) du.sha256 = *w.sha256;
-        wo.direct_url = du;
-        auto res = prefix::install_wheel(named, opt_.prefix, *new_python_, wo);
+        // Like uv, direct_url.json only for direct references (paths, URLs outside the
+        // indexes); tools read its presence as "not installed from an index".
+        if (!is_registry_url(w.url, sel_.indexes)) {
+            prefix::DirectUrl du;
+            du.kind = prefix::DirectUrl::Kind::archive;
+            du.url = !w.url.empty() ? w.url : ("file://" + w.path.string());
+            if (w.sha256) du.sha256 = *w.sha256;
+            wo.direct_url = du;
+        }
+        auto res = prefix::install_wheel(wheel_files_[i], opt_.prefix, *new_python_, wo);
         if (!res.ok()) return std::move(res).error().with_context("while installing the wheel " + w.name);
         if (!res->conda_overwritten.empty()) {
             std::lock_guard lk(mu);

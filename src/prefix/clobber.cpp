@@ -27,6 +27,15 @@ PackagePaths from_record(PrefixRecord& record) {
     return p;
 }
 
+PackagePaths from_package(const PackageInfo& info, const std::vector<std::string>& targets) {
+    PackagePaths p;
+    p.name = info.index.name;
+    p.depends = info.index.depends;
+    for (std::size_t i = 0; i < targets.size() && i < info.paths.size(); ++i)
+        if (info.paths[i].type != PathType::directory) p.paths.push_back(targets[i]);
+    return p;
+}
+
 const std::unordered_set<std::string>* ClobberPlan::redirects_for(const std::string& name) const {
     auto it = redirected.find(name);
     return it == redirected.end() ? nullptr : &it->second;

@@ -1,8 +1,6 @@
 #include "pixi_install/prefix/link.hpp"
 
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
+#include "file_ops.hpp"
 
 namespace pixi_install::prefix {
 
@@ -62,28 +61,10 @@ Result<std::vector<std::string>> target_paths(const PackageInfo& info, const std
 
 namespace {
 
-bool is_unsupported(int err) {
-    return err == EOPNOTSUPP || err == EXDEV || err == EINVAL || err == ENOTTY || err == ENOSYS || err == EPERM ||
-           err == EBADF;
-}
-
-struct FdGuard {
-    int fd = -1;
-    ~FdGuard() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
-// Removes whatever is at `dst` (not a non-empty directory); ENOENT is fine.
-Result<void> remove_existing(const std::string& dst) {
-    if (::unlink(dst.c_str()) == 0 || errno == ENOENT) return {};
-    int err = errno;
-    if (err == EISDIR || err == EPERM) {
-        if (::rmdir(dst.c_str()) == 0) return {};
-        return fail(ErrorKind::failure, "cannot replace directory " + dst + " with a file: it is not empty");
-    }
-    return base::fail_errno("cannot remove", dst, err);
-}
+using detail::copy_file;
+using detail::FdGuard;
+using detail::remove_existing;
+using detail::try_reflink;
 
 class Linker {
 public:
@@ -101,8 +82,6 @@ private:
     Result<void> link_entry(const PathEntry& e, const std::string& target);
     Result<void> write_patched(const PathEntry& e, const std::string& src, const std::string& dst, PrefixPath& rec);
     Result<void> link_regular(const std::string& src, const std::string& dst, bool force_copy);
-    Result<bool> try_reflink(const std::string& src, const std::string& dst);
-    Result<void> copy_file(const std::string& src, const std::string& dst);
     Result<void> write_entry_points();
 
     std::string pkg_;
@@ -147,75 +126,6 @@ Result<void> Linker::ensure_dir(const std::string& rel) {
         }
     }
     dirs_.emplace(rel, true);
-    return {};
-}
-
-Result<bool> Linker::try_reflink(const std::string& src, const std::string& dst) {
-    FdGuard s{::open(src.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (s.fd < 0) return base::fail_errno("cannot open", src, errno);
-    struct stat st {};
-    if (::fstat(s.fd, &st) != 0) return base::fail_errno("cannot inspect", src, errno);
-    FdGuard d{::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
-    if (d.fd < 0 && errno == EEXIST) {
-        PI_TRY_VOID(remove_existing(dst));
-        d.fd = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    }
-    if (d.fd < 0) return base::fail_errno("cannot create", dst, errno);
-    if (::ioctl(d.fd, FICLONE, s.fd) != 0) {
-        int err = errno;
-        ::unlink(dst.c_str());
-        if (is_unsupported(err)) return false;
-        return base::fail_errno("cannot clone", dst, err);
-    }
-    ::fchmod(d.fd, st.st_mode & 07777);
-    struct timespec ts[2] = {st.st_atim, st.st_mtim};
-    ::futimens(d.fd, ts);
-    return true;
-}
-
-Result<void> Linker::copy_file(const std::string& src, const std::string& dst) {
-    FdGuard s{::open(src.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (s.fd < 0) return base::fail_errno("cannot open", src, errno);
-    struct stat st {};
-    if (::fstat(s.fd, &st) != 0) return base::fail_errno("cannot inspect", src, errno);
-    PI_TRY_VOID(remove_existing(dst));
-    FdGuard d{::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
-    if (d.fd < 0) return base::fail_errno("cannot create", dst, errno);
-    off_t left = st.st_size;
-    bool use_cfr = true;
-    char buf[1 << 16];
-    while (left > 0) {
-        if (use_cfr) {
-            ssize_t n = ::copy_file_range(s.fd, nullptr, d.fd, nullptr, static_cast<std::size_t>(left), 0);
-            if (n > 0) {
-                left -= n;
-                continue;
-            }
-            if (n == 0) break;
-            if (errno == EINTR) continue;
-            if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-                return base::fail_errno("cannot copy to", dst, errno);
-            use_cfr = false;
-        }
-        ssize_t n = ::read(s.fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return base::fail_errno("cannot read", src, errno);
-        }
-        if (n == 0) break;
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = ::write(d.fd, buf + off, static_cast<std::size_t>(n - off));
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                return base::fail_errno("cannot write", dst, errno);
-            }
-            off += w;
-        }
-        left -= n;
-    }
-    ::fchmod(d.fd, st.st_mode & 07777);
-    struct timespec ts[2] = {st.st_atim, st.st_mtim};
-    ::futimens(d.fd, ts);
     return {};
 }
 

@@ -1,6 +1,7 @@
-// Installing one wheel: unpack it into a staging directory inside the prefix
-// (same file system), check it, then move every member to its place, hashing
-// it on the way, and write the installer's dist-info files and RECORD.
+// Installing one wheel: read its central directory and dist-info in place,
+// check everything (names, RECORD, WHEEL, entry points, data directories), then
+// stream every member straight to its final place, hashing it on the way, and
+// write the installer's dist-info files and RECORD. No staging copy.
 #include "pixi_install/prefix/wheel.hpp"
 
 #include <fcntl.h>
@@ -14,7 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "pixi_install/archive/extract.hpp"
+#include "pixi_install/archive/zip_reader.hpp"
 #include "pixi_install/archive/safe_path.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
@@ -29,12 +30,13 @@ using base::ErrorKind;
 namespace {
 
 struct Member {
-    std::string rel;   ///< path inside the wheel, '/' separated
+    std::string rel;        ///< path inside the wheel, '/' separated, clean
+    std::size_t index = 0;  ///< in the zip
 };
 
 /// One file to put in the prefix.
 struct Placement {
-    std::string src;          ///< staged member ("" for generated content)
+    std::size_t src = 0;      ///< zip member (when !generated)
     std::string dest;         ///< prefix-relative
     mode_t mode = 0644;
     bool rewrite_shebang = false;
@@ -60,26 +62,6 @@ std::string record_path(const std::string& site, const std::string& dest) {
     return up + dest;
 }
 
-/// Lists the regular files of the staging tree (types from the directory
-/// entries, so no stat per file; the archive module only writes files and dirs).
-base::Result<std::vector<Member>> list_members(const fs::path& root, const std::string& wheel) {
-    std::vector<Member> out;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(root, ec), end;
-    if (ec) return base::fail_errno("cannot list", root.string(), ec.value());
-    const std::size_t skip = root.native().size() + 1;
-    for (; it != end; it.increment(ec)) {
-        if (ec) return base::fail_errno("cannot list", root.string(), ec.value());
-        // directory_entry caches the type the directory listing gave: no stat here
-        const bool link = it->is_symlink(ec);
-        if (!link && it->is_directory(ec)) continue;
-        std::string rel = it->path().native().substr(skip);
-        if (link || !it->is_regular_file(ec)) return invalid(wheel, "member '" + rel + "' is not a regular file");
-        out.push_back({std::move(rel)});
-    }
-    return out;
-}
-
 /// A wheel-relative path as RECORD would name it: already clean in the usual case.
 std::string clean_rel(const std::string& p) {
     bool clean = p.find("//") == std::string::npos && p.find("./") == std::string::npos &&
@@ -87,148 +69,11 @@ std::string clean_rel(const std::string& p) {
     return clean ? p : fs::path(p).lexically_normal().generic_string();
 }
 
-/// Hashes a file by streaming it; returns {raw sha256, size}.
-base::Result<std::pair<std::string, std::uint64_t>> hash_staged(const fs::path& p) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
-    if (fd < 0 && errno == EPERM) fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return base::fail_errno("cannot open", p.string(), errno);
-    base::Hasher h(base::HashAlgo::sha256);
-    std::uint64_t size = 0;
-    static thread_local std::string buf(1 << 16, '\0');
-    while (true) {
-        ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            ::close(fd);
-            return base::fail_errno("cannot read", p.string(), e);
-        }
-        if (n == 0) break;
-        h.update(buf.data(), static_cast<std::size_t>(n));
-        size += static_cast<std::uint64_t>(n);
-    }
-    ::close(fd);
-    return std::make_pair(h.finish_raw(), size);
-}
-
-base::Result<void> write_whole(const fs::path& p, std::string_view content, mode_t mode) {
-    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) return base::fail_errno("cannot create", p.string(), errno);
-    std::size_t off = 0;
-    while (off < content.size()) {
-        ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            ::close(fd);
-            return base::fail_errno("cannot write", p.string(), e);
-        }
-        off += static_cast<std::size_t>(n);
-    }
-    if (::fchmod(fd, mode) != 0 || ::close(fd) != 0) return base::fail_errno("cannot write", p.string(), errno);
-    return {};
-}
-
-/// Moves placements into the prefix and fills the result; the caller has validated everything.
-class Placer {
-public:
-    Placer(const fs::path& prefix, const fs::path& stage, const WheelInstallOptions& opts, WheelInstallResult& out)
-        : prefix_(prefix), stage_(stage), opts_(opts), out_(out) {}
-
-    base::Result<void> place(const Placement& p, const std::string& site, std::vector<RecordRow>& rows) {
-        bool fresh_dir = false;
-        PI_TRY(fs::path dest, destination(p.dest, fresh_dir));
-        struct stat st {};
-        // In a directory this install created nothing can be in the way.
-        const bool existed = !fresh_dir && ::lstat(dest.c_str(), &st) == 0;
-        if (existed && S_ISDIR(st.st_mode))
-            return base::fail(ErrorKind::failure, "cannot install " + p.dest + ": a directory is in the way");
-        if (existed) out_.overwritten.push_back(p.dest);
-        if (opts_.conda_owned && opts_.conda_owned->count(p.dest)) out_.conda_overwritten.push_back(p.dest);
-
-        std::string raw;
-        std::uint64_t size = 0;
-        if (p.generated || p.rewrite_shebang) {
-            std::string content = p.content;
-            mode_t mode = p.mode;
-            if (p.rewrite_shebang) {
-                struct stat sst {};
-                if (::stat((stage_ / p.src).c_str(), &sst) == 0) mode = sst.st_mode & 0777;
-                PI_TRY(std::string body, base::read_file(stage_ / p.src));
-                auto nl = body.find('\n');
-                content += nl == std::string::npos ? std::string() : body.substr(nl + 1);
-            }
-            fs::path tmp = base::unique_sibling(dest, "wheel");
-            PI_TRY_VOID(write_whole(tmp, content, mode));
-            if (::rename(tmp.c_str(), dest.c_str()) != 0) {
-                int e = errno;
-                ::unlink(tmp.c_str());
-                return base::fail_errno("cannot install", dest.string(), e);
-            }
-            base::Hasher h(base::HashAlgo::sha256);
-            h.update(content);
-            raw = h.finish_raw();
-            size = content.size();
-        } else {
-            fs::path src = stage_ / p.src;
-            PI_TRY(auto hs, hash_staged(src));
-            raw = std::move(hs.first);
-            size = hs.second;
-            if (::rename(src.c_str(), dest.c_str()) != 0) return base::fail_errno("cannot install", dest.string(), errno);
-        }
-        if (!existed) created_.push_back(dest);
-        out_.bytes += size;
-        out_.files.push_back(p.dest);
-        if (p.script) out_.scripts.push_back(p.dest);
-        rows.push_back({record_path(site, p.dest), record_hash(raw), std::to_string(size)});
-        return {};
-    }
-
-    /// After a failure: removes the files this install added (replaced ones cannot come back).
-    void roll_back() {
-        for (auto it = created_.rbegin(); it != created_.rend(); ++it) ::unlink(it->c_str());
-        created_.clear();
-    }
-
-private:
-    /// The absolute destination; each directory is checked (no symlink leaving the prefix) and created once.
-    base::Result<fs::path> destination(const std::string& rel, bool& fresh) {
-        auto slash = rel.rfind('/');
-        std::string dir = slash == std::string::npos ? std::string() : rel.substr(0, slash);
-        std::string file = slash == std::string::npos ? rel : rel.substr(slash + 1);
-        auto it = dirs_.find(dir);
-        if (it == dirs_.end()) {
-            Dir d{prefix_, false};
-            if (!dir.empty()) {
-                PI_TRY(d.path, archive::safe_join(prefix_, dir));
-                struct stat st {};
-                d.fresh = ::lstat(d.path.c_str(), &st) != 0 && errno == ENOENT;
-                PI_TRY_VOID(base::make_dirs(d.path));
-            }
-            it = dirs_.emplace(dir, std::move(d)).first;
-        }
-        fresh = it->second.fresh;
-        return it->second.path / file;
-    }
-
-    struct Dir {
-        fs::path path;
-        bool fresh = false;  ///< created by this install
-    };
-
-    fs::path prefix_;
-    fs::path stage_;
-    const WheelInstallOptions& opts_;
-    WheelInstallResult& out_;
-    std::unordered_map<std::string, Dir> dirs_;
-    std::vector<fs::path> created_;
-};
-
 }  // namespace
 
 base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const fs::path& prefix_in,
                                                const spec::PythonInfo& python, const WheelInstallOptions& opts) {
-    const std::string wheel = wheel_file.filename().string();
+    const std::string wheel = opts.file_name.empty() ? wheel_file.filename().string() : opts.file_name;
     auto ctx = [&](base::Error e) { return std::move(e).with_context("while installing wheel " + wheel); };
     auto name_r = spec::WheelName::parse(wheel);
     if (!name_r) return ctx(std::move(name_r).error());
@@ -237,18 +82,58 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
     const std::string site = python.site_packages;
     const std::string exe = (prefix / python.interpreter).string();
 
-    if (auto r = base::make_dirs(prefix); !r) return ctx(std::move(r).error());
-    auto stage_r = base::TempDir::create(prefix, ".pixi-install-wheel-");
-    if (!stage_r) return ctx(std::move(stage_r).error());
-    base::TempDir stage = std::move(stage_r).value();
-    const fs::path unpacked = stage.path() / "w";
-    archive::ExtractOptions xopts;
-    xopts.max_unpacked_bytes = opts.max_unpacked_bytes;
-    xopts.cancel = opts.cancel;
-    if (auto r = archive::extract_zip(wheel_file, unpacked, xopts); !r) return ctx(std::move(r).error());
-    auto members_r = list_members(unpacked, wheel);
-    if (!members_r) return ctx(std::move(members_r).error());
-    std::vector<Member>& members = *members_r;
+    // Everything is read from the zip in place and checked before a byte is written.
+    auto zip_r = archive::ZipReader::open(wheel_file, wheel);
+    if (!zip_r) return ctx(std::move(zip_r).error());
+    const archive::ZipReader& zip = *zip_r;
+    if (opts.max_unpacked_bytes != 0 && zip.total_size() > opts.max_unpacked_bytes)
+        return ctx(base::fail(ErrorKind::integrity,
+                              "refusing " + wheel + ": its declared unpacked size of " + std::to_string(zip.total_size()) +
+                                  " bytes exceeds the limit of " + std::to_string(opts.max_unpacked_bytes) +
+                                  " bytes (a decompression bomb or a wrong size in the lock file)"));
+    std::vector<Member> members;
+    members.reserve(zip.entries().size());
+    {
+        std::unordered_map<std::string, std::size_t> at;  // clean name -> position in members
+        for (std::size_t i = 0; i < zip.entries().size(); ++i) {
+            const archive::ZipEntry& e = zip.entries()[i];
+            if (e.type != archive::ZipEntryType::directory && e.type != archive::ZipEntryType::other &&
+                archive::is_clean_relative(e.name)) {  // the usual case: the name is the path
+                if (auto it = at.find(e.name); it != at.end()) {
+                    members[it->second].index = i;
+                    continue;
+                }
+                at.emplace(e.name, members.size());
+                members.push_back({e.name, i});
+                continue;
+            }
+            auto rel = archive::safe_relative(e.name);
+            if (e.type == archive::ZipEntryType::directory) {
+                if (!rel && !e.name.empty() && e.name.find_first_not_of("./") == std::string::npos &&
+                    e.name.find("..") == std::string::npos)
+                    continue;  // "./": the root itself
+            }
+            if (!rel)
+                return ctx(std::move(rel).error().with_context("in the member list of " + wheel +
+                                                                " (the archive is corrupt or malicious; nothing was installed from it)"));
+            if (e.type == archive::ZipEntryType::directory) continue;
+            if (e.type == archive::ZipEntryType::other)
+                return ctx(invalid(wheel, "member '" + e.name + "' is not a regular file"));
+            std::string clean = rel->generic_string();
+            // A later duplicate (after cleaning the name) replaces the earlier one.
+            if (auto it = at.find(clean); it != at.end()) {
+                members[it->second].index = i;
+                continue;
+            }
+            at.emplace(clean, members.size());
+            members.push_back({std::move(clean), i});
+        }
+        // A member whose path is another member's parent directory cannot be unpacked.
+        for (const auto& m : members)
+            for (auto pos = m.rel.find('/'); pos != std::string::npos; pos = m.rel.find('/', pos + 1))
+                if (at.count(m.rel.substr(0, pos)))
+                    return ctx(invalid(wheel, "member '" + m.rel + "' needs a directory where the archive has a file"));
+    }
 
     // The one .dist-info directory, matching the file name.
     std::set<std::string> dist_infos;
@@ -270,11 +155,13 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
         return ctx(invalid(wheel, "its metadata directory " + dist_info + " does not match the file name " +
                                       "(expected " + wname.distribution + "-" + wname.version + ".dist-info)"));
 
+    std::unordered_map<std::string, std::size_t> member_index;  // clean name -> zip index
+    member_index.reserve(members.size());
+    for (const auto& m : members) member_index.emplace(m.rel, m.index);
     auto read_meta = [&](const std::string& file) -> base::Result<std::optional<std::string>> {
-        fs::path p = unpacked / dist_info / file;
-        std::error_code ec;
-        if (!fs::is_regular_file(p, ec)) return std::optional<std::string>();
-        PI_TRY(std::string s, base::read_file(p));
+        auto it = member_index.find(dist_info + "/" + file);
+        if (it == member_index.end()) return std::optional<std::string>();
+        PI_TRY(std::string s, zip.read(it->second));
         return std::optional<std::string>(std::move(s));
     };
     auto wheel_txt = read_meta("WHEEL");
@@ -352,7 +239,8 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
     for (const auto& m : members) {
         if (m.rel == record_name) continue;
         Placement p;
-        p.src = m.rel;
+        p.src = m.index;
+        p.mode = zip.entries()[m.index].mode;
         if (starts_with(m.rel, data_dir + "/")) {
             std::string rest = m.rel.substr(data_dir.size() + 1);
             auto slash = rest.find('/');
@@ -367,15 +255,13 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
                 if (ep_names.count(sub)) continue;  // same name as an entry point: the generated launcher wins
                 p.dest = python.bin_dir + "/" + sub;
                 p.script = true;
-                std::string head(8, '\0');
-                int fd = ::open((unpacked / m.rel).c_str(), O_RDONLY | O_CLOEXEC);
-                if (fd >= 0) {
-                    ssize_t n = ::read(fd, head.data(), head.size());
-                    ::close(fd);
-                    if (n == 8 && head == "#!python") {
-                        p.rewrite_shebang = true;
-                        p.content = script_shebang(exe);
-                    }
+                auto body = zip.read(m.index);
+                if (!body) return ctx(std::move(body).error());
+                if (starts_with(*body, "#!python")) {
+                    // The rest of the first line goes; the interpreter's shebang comes instead.
+                    auto nl = body->find('\n');
+                    p.rewrite_shebang = true;
+                    p.content = script_shebang(exe) + (nl == std::string::npos ? std::string() : body->substr(nl + 1));
                 }
             } else if (kind == "purelib" || kind == "platlib") {
                 p.dest = site + "/" + sub;
@@ -389,7 +275,8 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
         } else {
             p.dest = site + "/" + m.rel;
         }
-        if (auto r = archive::safe_relative(p.dest); !r) return ctx(std::move(r).error());
+        if (!archive::is_clean_relative(p.dest))
+            if (auto r = archive::safe_relative(p.dest); !r) return ctx(std::move(r).error());
         plan.push_back(std::move(p));
     }
     for (const auto& ep : entry_points) {
@@ -430,21 +317,35 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
         if (auto v = header_value(hdr, "Version")) result.version = *v;
     }
     result.dist_info = prefix / site / dist_info;
-    Placer placer(prefix, unpacked, opts, result);
+    if (auto r = base::make_dirs(prefix); !r) return ctx(std::move(r).error());
+    // Grouped by directory: each one is checked, created and opened once.
+    std::sort(plan.begin(), plan.end(), [](const Placement& a, const Placement& b) { return a.dest < b.dest; });
+    archive::FilePlacer placer(prefix);
     std::vector<RecordRow> rows;
     rows.reserve(plan.size() + 1);
+    result.files.reserve(plan.size() + 1);
+    auto fail = [&](base::Error e) {
+        placer.roll_back();
+        return ctx(std::move(e));
+    };
     for (const auto& p : plan) {
-        if (auto r = placer.place(p, site, rows); !r) {
-            placer.roll_back();
-            return ctx(std::move(r).error());
-        }
+        if (opts.cancel && opts.cancel->load(std::memory_order_relaxed))
+            return fail(base::fail(ErrorKind::interrupted, "installing wheel " + wheel + " was interrupted"));
+        auto placed = p.generated || p.rewrite_shebang ? placer.place_content(p.dest, p.content, p.mode)
+                                                       : placer.place_member(zip, p.src, p.dest, p.mode);
+        if (!placed) return fail(std::move(placed).error());
+        if (placed->replaced) result.overwritten.push_back(p.dest);
+        if (opts.conda_owned && opts.conda_owned->count(p.dest)) result.conda_overwritten.push_back(p.dest);
+        result.bytes += placed->digest.size;
+        result.files.push_back(p.dest);
+        if (p.script) result.scripts.push_back(p.dest);
+        rows.push_back({record_path(site, p.dest), record_hash(placed->digest.sha256),
+                        std::to_string(placed->digest.size)});
     }
     rows.push_back({dist_info + "/RECORD", "", ""});
     const std::string record_dest = site + "/" + record_name;
-    if (auto r = base::write_file_atomic(prefix / record_dest, format_record(std::move(rows))); !r) {
-        placer.roll_back();
-        return ctx(std::move(r).error());
-    }
+    if (auto r = placer.place_content(record_dest, format_record(std::move(rows)), 0644); !r)
+        return fail(std::move(r).error());
     result.files.push_back(record_dest);
     std::sort(result.files.begin(), result.files.end());
     std::sort(result.overwritten.begin(), result.overwritten.end());

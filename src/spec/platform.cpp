@@ -13,7 +13,7 @@ struct SubdirInfo {
     std::string_view arch;
 };
 
-constexpr std::array<SubdirInfo, 23> kSubdirs{{
+constexpr std::array<SubdirInfo, 22> kSubdirs{{
     {"noarch", "", ""},
     {"linux-32", "linux", "x86"},
     {"linux-64", "linux", "x86_64"},
@@ -36,18 +36,17 @@ constexpr std::array<SubdirInfo, 23> kSubdirs{{
     {"emscripten-wasm32", "emscripten", "wasm32"},
     {"wasi-wasm32", "wasi", "wasm32"},
     {"zos-z", "zos", "z"},
-    {"unknown", "", ""},
 }};
 
 constexpr auto kNames = [] {
-    std::array<std::string_view, kSubdirs.size() - 1> a{};
-    for (std::size_t i = 0; i + 1 < kSubdirs.size(); ++i) a[i] = kSubdirs[i].subdir;
+    std::array<std::string_view, kSubdirs.size()> a{};
+    for (std::size_t i = 0; i < kSubdirs.size(); ++i) a[i] = kSubdirs[i].subdir;
     return a;
 }();
 
 const SubdirInfo* find(std::string_view subdir) noexcept {
-    for (std::size_t i = 0; i + 1 < kSubdirs.size(); ++i)
-        if (kSubdirs[i].subdir == subdir) return &kSubdirs[i];
+    for (const auto& s : kSubdirs)
+        if (s.subdir == subdir) return &s;
     return nullptr;
 }
 

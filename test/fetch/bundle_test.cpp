@@ -132,7 +132,8 @@ TEST_CASE("a tampered bundle fails the hash check and stores nothing") {
     CHECK(r.error().kind == base::ErrorKind::integrity);
     CHECK(r.error().message.find(p.items[0].file_name) != std::string::npos);
     CHECK(r.error().message.find(p.items[0].sha256) != std::string::npos);
-    CHECK(test::count_files(cache.path()) == 0);
+    CHECK(test::count_files(cache.path() / "artifacts" / "sha256") == 0);
+    CHECK(test::count_files(cache.path() / "artifacts" / "tmp") == 0);
 }
 
 TEST_CASE("hostile bundle manifests are refused") {

@@ -250,11 +250,7 @@ void clobber_case(const std::vector<std::string>& files, const std::string& path
     std::vector<PackagePaths> claims;
     for (const auto& f : files) {
         infos.push_back(*read_package_info(cache().get(f)));
-        PackagePaths pp;
-        pp.name = infos.back().index.name;
-        pp.depends = infos.back().index.depends;
-        pp.paths = *target_paths(infos.back(), py311());
-        claims.push_back(pp);
+        claims.push_back(from_package(infos.back(), *target_paths(infos.back(), py311())));
     }
     ClobberPlan plan = resolve_clobbers(claims);
     REQUIRE(!plan.clobbers.empty());

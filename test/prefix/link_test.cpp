@@ -4,6 +4,7 @@
 #include <string>
 
 #include "fake_package.hpp"
+#include "link_helpers.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/base/thread_pool.hpp"
@@ -22,43 +23,12 @@ using pixi_install::test::make_package;
 using pixi_install::test::mode_of;
 using namespace std::string_literals;
 namespace fs = std::filesystem;
+using pixi_install::test::kBinPh;
+using pixi_install::test::kPh;
+using pixi_install::test::link_and_record;
+using pixi_install::test::read;
+using pixi_install::test::sample_files;
 
-namespace {
-
-const std::string kPh = "/opt/anaconda1anaconda2anaconda3";
-const std::string kBinPh = "/build/_h_env_placehold_placehold_placehold_placehold_placehold_placehold_placehold";
-
-std::string read(const fs::path& p) { return *base::read_file(p); }
-
-PrefixRecord link_and_record(const fs::path& pkg, const fs::path& prefix, LinkOptions opts = {}) {
-    auto info = read_package_info(pkg);
-    REQUIRE_MESSAGE(info.ok(), (info.ok() ? "" : info.error().to_string()));
-    auto res = link_package(pkg, *info, prefix, opts);
-    REQUIRE_MESSAGE(res.ok(), (res.ok() ? "" : res.error().to_string()));
-    PackageRecord pr;
-    pr.url = "https://conda.anaconda.org/conda-forge/linux-64/" + pkg.filename().string() + ".conda";
-    pr.channel = "https://conda.anaconda.org/conda-forge/";
-    pr.sha256 = std::string(64, 'a');
-    complete_from_index(pr, info->index);
-    REQUIRE(prepare_conda_meta(prefix).ok());
-    PrefixRecord rec = make_prefix_record(pr, res->paths, res->link_type, pkg.string());
-    REQUIRE(write_prefix_record(prefix, rec).ok());
-    return rec;
-}
-
-std::vector<FakeFile> sample_files() {
-    std::vector<FakeFile> f;
-    f.push_back({"bin/tool", "#!/bin/sh\necho hi\n", "hardlink", "", "text", false, 0755});
-    f.push_back({"lib/libfoo.so.1", "\x7f" "ELF plain"s});
-    f.push_back({"lib/libfoo.so", "libfoo.so.1", "softlink"});
-    f.push_back({"share/foo/empty", "", "directory"});
-    f.push_back({"etc/foo.conf", "root=" + kPh + "\n", "hardlink", kPh, "text"});
-    f.push_back({"lib/libbar.so", "\x7f" "ELF\0"s + kBinPh + "/lib\0rest"s, "hardlink", kBinPh, "binary", false, 0755});
-    f.push_back({"share/foo/data.txt", "data", "hardlink", "", "text", true});
-    return f;
-}
-
-}  // namespace
 
 TEST_CASE("hardlink mode: payload shares the cache inode, placeholder and no_link files are written") {
     auto tmp = *base::TempDir::create();
@@ -93,6 +63,14 @@ TEST_CASE("hardlink mode: payload shares the cache inode, placeholder and no_lin
     CHECK(r.package.name == "foo");
     CHECK(r.package.license == "MIT");
     CHECK(r.files.size() == 7);
+    CHECK(r.extracted_package_dir == pkg.string());
+    auto ids = read_prefix_records(prefix, ReadDepth::identity);
+    REQUIRE(ids.ok());
+    REQUIRE(ids->size() == 1);
+    CHECK((*ids)[0].package.sha256 == std::string(64, 'a'));
+    CHECK((*ids)[0].package.url == r.package.url);
+    CHECK((*ids)[0].files.empty());
+    CHECK((*ids)[0].paths.empty());
     for (const auto& p : r.paths) {
         if (p.path == "etc/foo.conf") {
             CHECK(p.sha256_in_prefix == base::sha256_hex("root=" + prefix.string() + "\n"));
@@ -285,171 +263,6 @@ TEST_CASE("a directory that becomes a file in the next version") {
     auto recs = *read_prefix_records(prefix);
     REQUIRE(recs.size() == 1);
     CHECK(recs[0].package.version == "0.2.0");
-}
-
-TEST_CASE("topological order: dependencies first, independent packages reverse-alphabetical") {
-    std::vector<std::pair<std::string, std::vector<std::string>>> pk{
-        {"clobber-2", {}}, {"clobber-1", {}}, {"clobber-3", {}}};
-    auto order = topological_order(pk);
-    REQUIRE(order.size() == 3);
-    CHECK(pk[order[0]].first == "clobber-3");
-    CHECK(pk[order[2]].first == "clobber-1");
-    std::vector<std::pair<std::string, std::vector<std::string>>> deps{
-        {"python", {"libzlib >=1.2"}}, {"libzlib", {"libgcc-ng >=12"}}, {"libgcc-ng", {"_openmp_mutex"}},
-        {"_openmp_mutex", {"libgcc-ng"}}};  // a cycle too
-    auto o2 = topological_order(deps);
-    REQUIRE(o2.size() == 4);
-    CHECK(deps[o2.back()].first == "python");
-}
-
-TEST_CASE("clobbers: the last package in topological order wins, losers go to __clobbers__") {
-    auto tmp = *base::TempDir::create();
-    fs::path prefix = tmp.path() / "env";
-    std::vector<fs::path> pkgs;
-    for (int i = 1; i <= 3; ++i)
-        pkgs.push_back(make_package(tmp.path() / "pkgs", "clob-" + std::to_string(i), "0.1", "0",
-                                    {{"clobber.txt", "from " + std::to_string(i)}, {"own-" + std::to_string(i), "x"}}));
-    std::vector<PackageInfo> infos;
-    std::vector<PackagePaths> claims;
-    for (auto& p : pkgs) {
-        infos.push_back(*read_package_info(p));
-        PackagePaths pp;
-        pp.name = infos.back().index.name;
-        pp.paths = *target_paths(infos.back(), std::nullopt);
-        claims.push_back(pp);
-    }
-    ClobberPlan plan = resolve_clobbers(claims);
-    REQUIRE(plan.clobbers.size() == 1);
-    CHECK(plan.clobbers[0].path == "clobber.txt");
-    CHECK(plan.clobbers[0].winner == "clob-1");
-    CHECK(plan.clobbers[0].losers == std::vector<std::string>{"clob-2", "clob-3"});
-    CHECK(plan.redirects_for("clob-1") == nullptr);
-    REQUIRE(plan.redirects_for("clob-3") != nullptr);
-
-    // Link in an arbitrary order: the outcome does not depend on it.
-    std::vector<PrefixRecord> recs(3);
-    for (int i : {2, 0, 1}) {
-        LinkOptions o;
-        o.clobbered = plan.redirects_for(infos[i].index.name);
-        auto res = link_package(pkgs[i], infos[i], prefix, o);
-        REQUIRE(res.ok());
-        PackageRecord pr;
-        complete_from_index(pr, infos[i].index);
-        recs[i] = make_prefix_record(pr, res->paths, res->link_type, pkgs[i].string());
-        REQUIRE(prepare_conda_meta(prefix).ok());
-        REQUIRE(write_prefix_record(prefix, recs[i]).ok());
-    }
-    CHECK(read(prefix / "clobber.txt") == "from 1");
-    CHECK(read(prefix / "__clobbers__/clob-2/clobber.txt") == "from 2");
-    CHECK(read(prefix / "__clobbers__/clob-3/clobber.txt") == "from 3");
-    bool redirected = false;
-    for (const auto& p : recs[1].paths)
-        if (p.original_path == "clobber.txt") redirected = p.path == "__clobbers__/clob-2/clobber.txt";
-    CHECK(redirected);
-
-    // Removing the winner hands the path to the next package (clob-2).
-    REQUIRE(unlink_package(prefix, recs[0]).ok());
-    CHECK(!fs::exists(prefix / "clobber.txt"));
-    auto installed = *read_prefix_records(prefix);
-    REQUIRE(installed.size() == 2);
-    std::vector<PackagePaths> remaining;
-    for (auto& r : installed) remaining.push_back(from_record(r));
-    ClobberPlan after = resolve_clobbers(remaining);
-    CHECK(after.moves.size() == 1);
-    REQUIRE(apply_clobber_moves(prefix, after, remaining).ok());
-    CHECK(read(prefix / "clobber.txt") == "from 2");
-    CHECK(!fs::exists(prefix / "__clobbers__/clob-2"));
-    auto reread = *read_prefix_records(prefix);
-    for (const auto& r : reread)
-        if (r.package.name == "clob-2")
-            CHECK(std::find(r.files.begin(), r.files.end(), "clobber.txt") != r.files.end());
-
-    base::ThreadPool pool(2);
-    auto v = verify_prefix(prefix, {}, pool);
-    REQUIRE(v.ok());
-    CHECK(v->ok());
-}
-
-TEST_CASE("a file below another package's file is a clobber too") {
-    std::vector<PackagePaths> claims(2);
-    claims[0].name = "a";
-    claims[0].paths = {"xbin"};
-    claims[1].name = "b";
-    claims[1].paths = {"xbin/content.txt", "other"};
-    auto plan = resolve_clobbers(claims);
-    REQUIRE(plan.clobbers.size() == 1);
-    CHECK(plan.clobbers[0].winner == "a");
-    REQUIRE(plan.redirects_for("b"));
-    CHECK(plan.redirects_for("b")->count("xbin/content.txt") == 1);
-}
-
-TEST_CASE("verify: passes on a fresh link, finds deleted, modified and binary-modified files") {
-    auto tmp = *base::TempDir::create();
-    fs::path pkg = make_package(tmp.path() / "pkgs", "foo", "1.0", "h0", sample_files());
-    fs::path prefix = tmp.path() / "env";
-    LinkOptions o;
-    o.mode = LinkMode::copy;
-    link_and_record(pkg, prefix, o);
-    base::ThreadPool pool(2);
-    auto fresh = verify_prefix(prefix, {}, pool);
-    REQUIRE(fresh.ok());
-    CHECK(fresh->ok());
-    CHECK(fresh->packages == 1);
-    CHECK(fresh->files == 7);
-
-    fs::remove(prefix / "bin/tool");
-    (void)base::write_file_atomic(prefix / "etc/foo.conf", "root=/elsewhere\n");
-    std::string bin = read(prefix / "lib/libbar.so");
-    bin[bin.size() - 1] = 'X';
-    (void)base::write_file_atomic(prefix / "lib/libbar.so", bin);
-    (void)base::write_file_atomic(prefix / "stray.txt", "?");
-    VerifyOptions vo;
-    vo.extra = true;
-    auto drift = verify_prefix(prefix, vo, pool);
-    REQUIRE(drift.ok());
-    REQUIRE(drift->issues.size() == 4);
-    CHECK(drift->issues[0].path == "bin/tool");
-    CHECK(drift->issues[0].kind == IssueKind::missing);
-    CHECK(drift->issues[0].package == "foo-1.0-h0");
-    CHECK(drift->issues[1].path == "etc/foo.conf");
-    CHECK(drift->issues[1].kind == IssueKind::modified);
-    CHECK(drift->issues[2].path == "lib/libbar.so");
-    CHECK(drift->issues[2].kind == IssueKind::modified);
-    CHECK(drift->issues[3].path == "stray.txt");
-    CHECK(drift->issues[3].kind == IssueKind::unrecorded);
-}
-
-TEST_CASE("verify checks RECORD of wheels that no conda package owns") {
-    auto tmp = *base::TempDir::create();
-    fs::path prefix = tmp.path() / "env";
-    REQUIRE(prepare_conda_meta(prefix).ok());
-    fs::path sp = prefix / "lib/python3.12/site-packages";
-    fs::create_directories(sp / "w-1.0.dist-info");
-    fs::create_directories(prefix / "bin");
-    (void)base::write_file_atomic(sp / "w.py", "x = 1\n");
-    (void)base::write_file_atomic(prefix / "bin/wtool", "#!python\n");
-    auto rec_hash = [](const std::string& s) {
-        base::Hasher h(base::HashAlgo::sha256);
-        h.update(s);
-        return "sha256=" + base::base64_urlsafe_nopad(h.finish_raw());
-    };
-    (void)base::write_file_atomic(sp / "w-1.0.dist-info/RECORD",
-                                  "w.py," + rec_hash("x = 1\n") + ",6\n../../../bin/wtool," + rec_hash("#!python\n") +
-                                      ",9\nw-1.0.dist-info/RECORD,,\n");
-    base::ThreadPool pool(2);
-    auto ok = verify_prefix(prefix, {}, pool);
-    REQUIRE(ok.ok());
-    CHECK(ok->wheels == 1);
-    CHECK(ok->ok());
-    (void)base::write_file_atomic(sp / "w.py", "x = 2\n");
-    fs::remove(prefix / "bin/wtool");
-    auto bad = verify_prefix(prefix, {}, pool);
-    REQUIRE(bad.ok());
-    REQUIRE(bad->issues.size() == 2);
-    CHECK(bad->issues[0].path == "bin/wtool");
-    CHECK(bad->issues[0].kind == IssueKind::missing);
-    CHECK(bad->issues[1].path == "lib/python3.12/site-packages/w.py");
-    CHECK(bad->issues[1].kind == IssueKind::modified);
 }
 
 TEST_CASE("legacy packages without paths.json are reconstructed from info/files and has_prefix") {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <set>
+#include <thread>
 #include <unordered_set>
 
 #include "pixi_install/base/fs.hpp"
@@ -326,6 +327,26 @@ TEST_CASE("uninstall refuses a RECORD that leaves the environment and removes no
     CHECK(n.error().message.find("RECORD") != std::string::npos);
 }
 
+TEST_CASE("a wheel stored under another name is installed with its wheel name") {
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    const fs::path stored = tmp->path() / "store" / "0123abcd";
+    REQUIRE(base::make_dirs(stored.parent_path()).ok());
+    std::error_code ec;
+    fs::copy_file(fixture("demo_pkg-1.0-py3-none-any.whl"), stored, ec);
+    REQUIRE(!ec);
+    prefix::WheelInstallOptions opts;
+    CHECK_FALSE(prefix::install_wheel(stored, tmp->path() / "env", py311(), opts).ok());
+    opts.file_name = "demo_pkg-1.0-py3-none-any.whl";
+    auto r = prefix::install_wheel(stored, tmp->path() / "env", py311(), opts);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().to_string()));
+    CHECK(fs::exists(tmp->path() / "env/include/python3.11/demo_pkg/demo.h"));
+    opts.file_name = "other_pkg-1.0-py3-none-any.whl";
+    auto bad = prefix::install_wheel(stored, tmp->path() / "env2", py311(), opts);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("does not match the file name") != std::string::npos);
+}
+
 TEST_CASE("reinstalling over an existing install replaces files in place") {
     auto tmp = base::TempDir::create();
     REQUIRE(tmp.ok());
@@ -337,4 +358,71 @@ TEST_CASE("reinstalling over an existing install replaces files in place") {
     REQUIRE(b.ok());
     CHECK(b->overwritten.size() == b->files.size() - 1);  // all but RECORD (written last)
     CHECK(b->files == a->files);
+}
+
+TEST_CASE("a wheel whose member fails its CRC midway leaves no file behind") {
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    // The fixture re-written with stored members, then one byte of demo_pkg/cli.py flipped:
+    // the central directory and metadata are sound, so placing starts and must be undone.
+    const fs::path bad = tmp->path() / "demo_pkg-1.0-py3-none-any.whl";
+    const std::string py =
+        "import sys, zipfile\n"
+        "src, dst = sys.argv[1], sys.argv[2]\n"
+        "with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, 'w', zipfile.ZIP_STORED) as zo:\n"
+        "    for i in zi.infolist(): zo.writestr(i, zi.read(i), compress_type=zipfile.ZIP_STORED)\n"
+        "data = bytearray(open(dst, 'rb').read())\n"
+        "body = zipfile.ZipFile(src).read('demo_pkg/cli.py')\n"
+        "at = data.find(body)\n"
+        "assert at > 0\n"
+        "data[at] ^= 0x20\n"
+        "open(dst, 'wb').write(bytes(data))\n";
+    REQUIRE(put(tmp->path() / "corrupt.py", py));
+    REQUIRE(run("python3 '" + (tmp->path() / "corrupt.py").string() + "' '" +
+                fixture("demo_pkg-1.0-py3-none-any.whl").string() + "' '" + bad.string() + "'").first == 0);
+    const fs::path env = tmp->path() / "env";
+    auto r = prefix::install_wheel(bad, env, py311());
+    REQUIRE(!r.ok());
+    CHECK(r.error().kind == base::ErrorKind::integrity);
+    CHECK(r.error().message.find("demo_pkg/cli.py") != std::string::npos);
+    CHECK(all_files(env).empty());
+}
+
+TEST_CASE("wheels installed from several threads into one prefix all land complete") {
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    // Eight distinct distributions sharing bin/, site-packages/ and include/ directories.
+    const std::string py =
+        "import sys, zipfile, hashlib, base64\n"
+        "out = sys.argv[1]\n"
+        "for k in range(8):\n"
+        "    name = 'par%d' % k\n"
+        "    files = {'%s/__init__.py' % name: b'x = %d\\n' % k, 'shared_ns/%s.py' % name: b'y = 1\\n',\n"
+        "             '%s-1.0.data/scripts/%s-tool' % (name, name): b'#!python\\nprint(1)\\n',\n"
+        "             '%s-1.0.dist-info/METADATA' % name: b'Name: %s\\nVersion: 1.0\\n' % name.encode(),\n"
+        "             '%s-1.0.dist-info/WHEEL' % name: b'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\n'}\n"
+        "    rec = ''.join('%s,sha256=%s,%d\\n' % (p, base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode(), len(d)) for p, d in files.items())\n"
+        "    rec += '%s-1.0.dist-info/RECORD,,\\n' % name\n"
+        "    with zipfile.ZipFile('%s/%s-1.0-py3-none-any.whl' % (out, name), 'w', zipfile.ZIP_DEFLATED) as z:\n"
+        "        for p, d in files.items(): z.writestr(p, d)\n"
+        "        z.writestr('%s-1.0.dist-info/RECORD' % name, rec)\n";
+    REQUIRE(put(tmp->path() / "gen.py", py));
+    REQUIRE(run("python3 '" + (tmp->path() / "gen.py").string() + "' '" + tmp->path().string() + "'").first == 0);
+    const fs::path env = tmp->path() / "env";
+    std::vector<std::thread> threads;
+    std::vector<int> ok(8, 0);
+    for (int k = 0; k < 8; ++k)
+        threads.emplace_back([&, k] {
+            auto r = prefix::install_wheel(tmp->path() / ("par" + std::to_string(k) + "-1.0-py3-none-any.whl"), env, py311());
+            ok[k] = r.ok() && r->files.size() == 6;
+        });
+    for (auto& t : threads) t.join();
+    for (int k = 0; k < 8; ++k) {
+        CHECK(ok[k] == 1);
+        const std::string n = "par" + std::to_string(k);
+        CHECK(slurp(env / "lib/python3.11/site-packages" / n / "__init__.py") == "x = " + std::to_string(k) + "\n");
+        CHECK(fs::exists(env / "lib/python3.11/site-packages/shared_ns" / (n + ".py")));
+        CHECK(executable(env / "bin" / (n + "-tool")));
+        CHECK(fs::exists(env / "lib/python3.11/site-packages" / (n + "-1.0.dist-info/RECORD")));
+    }
 }

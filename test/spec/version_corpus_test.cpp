@@ -70,10 +70,11 @@ std::string order(const std::string& a, const std::string& b) {
     return c < 0 ? "-1" : c > 0 ? "1" : "0";
 }
 
-// Categories of known-differences.tsv where the answer must be conda's documented one.
-// The remaining categories (inputs that conda only accepts through string or regex
-// fallbacks: `**`, `@1.0`, `1..*`, `=*`, a `*` inside a version, and `~=1`, read as `>=1` like rattler
-// because other rows of the table need it) accept either answer.
+// Categories of known-differences.tsv where the answer must be conda's documented
+// one. The others accept either answer: inputs conda only takes through string or
+// regex fallbacks (`**`, `@1.0`, `1..*`, `=*`, a `*` inside a version), and `~=1`,
+// which this project reads as `>=1` like rattler because rows outside the
+// known-differences list require that reading.
 const std::set<std::string> kCondaRule = {
     "build-case",       "dev-post-prefix", "gt-glob",        "inner-glob",
     "integer-overflow", "local-prefix",    "multi-glob",     "name-eq-space-build",

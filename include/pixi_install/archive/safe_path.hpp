@@ -1,5 +1,8 @@
 // The one choke point that turns untrusted names (archive entries, record
 // names, RECORD paths, paths.json entries) into paths below a root.
+// Archive extraction checks every entry with safe_relative() and, instead of
+// re-reading the disk per entry, refuses to write through any symlink it
+// created itself (the destination starts empty, so those are the only ones).
 #pragma once
 
 #include <filesystem>
@@ -18,5 +21,11 @@ base::Result<std::filesystem::path> safe_join(const std::filesystem::path& root,
 /// The lexical part of safe_join (no file-system access): a relative, clean,
 /// non-empty path without `..`. Used for checking names before anything exists.
 base::Result<std::filesystem::path> safe_relative(std::string_view entry);
+
+/// True when `entry` is already in the form safe_relative() returns: relative,
+/// non-empty, no NUL, no empty, `.` or `..` component, no trailing '/'. A cheap
+/// test (no allocation) for callers handling many names; anything else goes
+/// through safe_relative().
+bool is_clean_relative(std::string_view entry);
 
 }  // namespace pixi_install::archive

@@ -8,6 +8,7 @@
 // store the same way (one read, hashed while copying), so every returned path is a
 // store path whose content was verified; later runs find it there offline.
 //
+// Progress goes to the reporter's fetch_* methods (the caller announces the phase).
 // Threads: the calling thread runs the one curl-multi loop (every CURL handle lives
 // on it; up to `max_parallel` transfers); copies from bundles and local paths run on
 // a small pool at the same time. Reporter methods and `on_ready` are called from

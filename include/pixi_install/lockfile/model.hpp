@@ -61,7 +61,7 @@ struct PypiRecord {
     std::optional<std::string> requires_python;
     std::vector<std::string> requires_dist;
     bool editable = false;
-    std::optional<std::string> index;  ///< v7 `index`
+    std::optional<std::string> index;  ///< v7 `index`; absent: the environment's first index (else https://pypi.org/simple)
 };
 
 /// A conda package built from source (v6 non-archive location, v7 `conda_source`).

@@ -12,11 +12,21 @@
 // below it (file/directory conflicts). The losers' copies live under
 // `__clobbers__/<package>/<path>`.
 //
-// Pipeline order: unlink removed/changed packages -> apply_clobber_moves
-// (moves the files of staying packages whose ownership changed, rewrites their
-// records) -> link new packages in parallel, each with `redirects_for(name)`
-// -> write their records. The outcome is the same whatever order the links
-// finish in, and removing a winner later hands the path back to the next one.
+// Pipeline order (install module):
+//   1. installed = read_prefix_records(prefix); plan keep / remove / install.
+//   2. per new package: read_package_info(cache dir), target_paths(info, python).
+//   3. plan = resolve_clobbers(from_record(kept...) + from_package(new...)) -> report plan.clobbers.
+//   4. unlink_package() every removed or changed record (parallel is fine).
+//   5. apply_clobber_moves(prefix, plan, claims): files of staying packages whose
+//      ownership changed move between the real path and __clobbers__, records rewritten.
+//   6. link_package() every new package in parallel with
+//      LinkOptions::clobbered = plan.redirects_for(name), one shared LinkProbe;
+//      then make_prefix_record + write_prefix_record.
+//   7. post-link scripts (only when asked) in topological_order, run_link_script.
+// No two links write the same file, the outcome does not depend on the order
+// links finish in, and removing a winner later hands the path to the next one.
+// Removals that are part of a change (old version out, new in) are not "kept":
+// pass only the records that stay untouched.
 #pragma once
 
 #include <filesystem>
@@ -40,6 +50,9 @@ struct PackagePaths {
 
 /// The claims of an installed package (original paths of its files and symlinks).
 PackagePaths from_record(PrefixRecord& record);
+/// The claims of a package about to be linked: its targets (from target_paths)
+/// without `directory` entries; name and depends from index.json.
+PackagePaths from_package(const PackageInfo& info, const std::vector<std::string>& targets);
 
 struct ClobberedPath {
     std::string path;

@@ -37,6 +37,9 @@ struct DirectUrl {
 std::string direct_url_json(const DirectUrl& d);
 
 struct WheelInstallOptions {
+    /// The wheel's file name ("numpy-2.2.1-cp312-cp312-manylinux_2_17_x86_64.whl") when
+    /// `wheel_file` is stored under another name (a content-addressed cache); empty: its own name.
+    std::string file_name;
     std::string installer = kWheelInstaller;
     bool requested = true;                  ///< write an empty REQUESTED
     std::optional<DirectUrl> direct_url;    ///< write direct_url.json (URL/path installs)
@@ -66,8 +69,9 @@ struct WheelInstallResult {
     std::uint64_t bytes = 0;
 };
 
-/// Installs `wheel_file` into `prefix` laid out as `python` says. The file name must
-/// be a wheel name (it decides the dist name used for headers). A corrupt or unsafe
+/// Installs `wheel_file` into `prefix` laid out as `python` says. Its file name (or
+/// options.file_name) must be a wheel name (it is checked against the .dist-info and
+/// decides the directory headers go to). Safe to call for several wheels at once. A corrupt or unsafe
 /// wheel (not a zip, no or several .dist-info, no WHEEL, a member missing from
 /// RECORD, a path escaping the environment) is refused with ErrorKind::integrity
 /// before anything is moved into the prefix.

@@ -1,0 +1,253 @@
+// Zip members read in place (pread + zlib inflate), hashed while they are
+// written; the installer-side file placement (FilePlacer).
+#include "pixi_install/archive/zip_reader.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <unordered_map>
+
+#include "libarchive_util.hpp"
+#include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/hash.hpp"
+#include "zip_index.hpp"
+
+namespace pixi_install::archive {
+
+namespace fs = std::filesystem;
+using base::ErrorKind;
+using namespace detail;
+
+namespace {
+
+constexpr std::size_t kChunk = 1 << 16;
+
+base::Error bad_member(std::string_view label, std::string_view name, std::string_view what) {
+    return base::fail(ErrorKind::integrity, "corrupt zip archive " + std::string(label) + ": member '" +
+                                                std::string(name) + "' " + std::string(what) +
+                                                " (the file is damaged or crafted; download it again)");
+}
+
+ZipEntryType to_public(ZipType t) {
+    switch (t) {
+        case ZipType::file: return ZipEntryType::file;
+        case ZipType::directory: return ZipEntryType::directory;
+        case ZipType::symlink: return ZipEntryType::symlink;
+        default: return ZipEntryType::other;
+    }
+}
+
+base::Result<void> write_all(int fd, const char* p, std::size_t n, std::string_view what) {
+    while (n) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return base::fail_errno("cannot write", std::string(what), errno);
+        }
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+    return {};
+}
+
+/// One raw-deflate inflater per thread, reset between members (no allocation per member).
+struct Inflater {
+    z_stream z{};
+    bool ready = false;
+    ~Inflater() {
+        if (ready) inflateEnd(&z);
+    }
+    bool start() {
+        if (ready) return inflateReset(&z) == Z_OK;
+        z = z_stream{};
+        ready = inflateInit2(&z, -MAX_WBITS) == Z_OK;
+        return ready;
+    }
+};
+
+/// A read-only mapping of the whole archive.
+struct Mapping {
+    const unsigned char* data = nullptr;
+    std::size_t size = 0;
+    Mapping() = default;
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    ~Mapping() {
+        if (data) ::munmap(const_cast<unsigned char*>(data), size);
+    }
+};
+
+}  // namespace
+
+struct ZipReader::Impl {
+    UniqueFd fd;
+    Mapping map;
+    std::string label;
+    ZipIndex index;
+    std::vector<ZipEntry> entries;
+    std::unordered_map<std::string_view, std::size_t> by_name;
+};
+
+ZipReader::ZipReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ZipReader::ZipReader(ZipReader&&) noexcept = default;
+ZipReader& ZipReader::operator=(ZipReader&&) noexcept = default;
+ZipReader::~ZipReader() = default;
+
+base::Result<ZipReader> ZipReader::open(const fs::path& archive, std::string label) {
+    auto impl = std::make_unique<Impl>();
+    impl->label = label.empty() ? archive.filename().string() : std::move(label);
+    int fd = ::open(archive.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return base::fail_errno("cannot open archive", archive.string(), errno);
+    impl->fd = UniqueFd(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return base::fail_errno("cannot inspect archive", archive.string(), errno);
+    if (!S_ISREG(st.st_mode))
+        return base::fail(ErrorKind::failure, "archive " + archive.string() + " is not a regular file");
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size > 0 && size <= SIZE_MAX) {
+        void* m = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m != MAP_FAILED) {
+            impl->map.data = static_cast<const unsigned char*>(m);
+            impl->map.size = static_cast<std::size_t>(size);
+        }
+    }
+    if (impl->map.data) {
+        PI_TRY(impl->index, read_zip_index_mapped(impl->map.data, size, impl->label));
+    } else {
+        PI_TRY(impl->index, read_zip_index(fd, size, impl->label));
+    }
+    impl->entries.reserve(impl->index.members.size());
+    for (const auto& m : impl->index.members) {
+        ZipEntry e;
+        e.name = m.name;
+        e.size = m.uncompressed_size;
+        e.type = to_public(zip_member_type(m));
+        std::uint32_t perm = zip_member_perm(m);
+        e.mode = perm == 0 ? 0644 : ((perm & 0777) | 0600);
+        if (e.type == ZipEntryType::symlink) e.mode = (e.mode & 0666) | 0600;
+        impl->entries.push_back(std::move(e));
+    }
+    impl->by_name.reserve(impl->entries.size());
+    for (std::size_t i = 0; i < impl->entries.size(); ++i) impl->by_name.emplace(impl->entries[i].name, i);
+    return ZipReader(std::move(impl));
+}
+
+const std::string& ZipReader::label() const { return impl_->label; }
+const std::vector<ZipEntry>& ZipReader::entries() const { return impl_->entries; }
+std::uint64_t ZipReader::total_size() const { return impl_->index.total_uncompressed; }
+
+std::optional<std::size_t> ZipReader::find(std::string_view name) const {
+    auto it = impl_->by_name.find(name);
+    if (it == impl_->by_name.end()) return std::nullopt;
+    return it->second;
+}
+
+base::Result<MemberDigest> ZipReader::stream(
+    std::size_t index, const std::function<base::Result<void>(const char*, std::size_t)>& sink) const {
+    const ZipMember& m = impl_->index.members.at(index);
+    const std::string& label = impl_->label;
+    if (m.method != 0 && m.method != 8)
+        return bad_member(label, m.name, "uses compression method " + std::to_string(m.method) +
+                                             " (only stored and deflated members are supported)");
+    thread_local std::vector<char> in(kChunk), out(kChunk);
+    base::Hasher hasher(base::HashAlgo::sha256);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    std::uint64_t produced = 0;
+    auto emit = [&](const char* p, std::size_t n) -> base::Result<void> {
+        produced += n;
+        if (produced > m.uncompressed_size) return bad_member(label, m.name, "unpacks to more bytes than declared");
+        hasher.update(p, n);
+        crc = crc32(crc, reinterpret_cast<const Bytef*>(p), static_cast<uInt>(n));
+        return sink(p, n);
+    };
+    std::uint64_t pos = m.data_offset, left = m.compressed_size;
+    auto read_chunk = [&]() -> base::Result<std::size_t> {
+        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, in.size()));
+        std::size_t got = 0;
+        while (got < want) {
+            ssize_t r = ::pread(impl_->fd.get(), in.data() + got, want - got, static_cast<off_t>(pos + got));
+            if (r < 0) {
+                if (errno == EINTR) continue;
+                return base::fail_errno("cannot read", label, errno);
+            }
+            if (r == 0) return bad_member(label, m.name, "is truncated");
+            got += static_cast<std::size_t>(r);
+        }
+        pos += got;
+        left -= got;
+        return got;
+    };
+
+    const unsigned char* mapped = impl_->map.data;
+    // The next piece of compressed data: straight from the mapping, else read into `in`.
+    auto next_input = [&](const char*& at) -> base::Result<std::size_t> {
+        if (mapped) {
+            std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, 1u << 30));
+            at = reinterpret_cast<const char*>(mapped + pos);
+            pos += n;
+            left -= n;
+            return n;
+        }
+        PI_TRY(std::size_t n, read_chunk());
+        at = in.data();
+        return n;
+    };
+
+    if (m.method == 0) {
+        if (m.compressed_size != m.uncompressed_size)
+            return bad_member(label, m.name, "is stored with differing sizes");
+        while (left) {
+            const char* at = nullptr;
+            PI_TRY(std::size_t n, next_input(at));
+            for (std::size_t off = 0; off < n; off += kChunk)
+                PI_TRY_VOID(emit(at + off, std::min(kChunk, n - off)));
+        }
+    } else {
+        thread_local Inflater inflater;
+        if (!inflater.start()) return base::fail(ErrorKind::failure, "cannot start zlib inflate");
+        z_stream& z = inflater.z;
+        z.avail_in = 0;
+        int zr = Z_OK;
+        while (zr != Z_STREAM_END) {
+            if (z.avail_in == 0) {
+                if (left == 0) return bad_member(label, m.name, "has a truncated deflate stream");
+                const char* at = nullptr;
+                PI_TRY(std::size_t n, next_input(at));
+                z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(at));
+                z.avail_in = static_cast<uInt>(n);
+            }
+            z.next_out = reinterpret_cast<Bytef*>(out.data());
+            z.avail_out = static_cast<uInt>(out.size());
+            zr = inflate(&z, Z_NO_FLUSH);
+            if (zr != Z_OK && zr != Z_STREAM_END && !(zr == Z_BUF_ERROR && z.avail_in == 0))
+                return bad_member(label, m.name, std::string("has corrupt deflate data (") + (z.msg ? z.msg : "zlib error") + ")");
+            std::size_t n = out.size() - z.avail_out;
+            if (n) PI_TRY_VOID(emit(out.data(), n));
+        }
+    }
+    if (produced != m.uncompressed_size) return bad_member(label, m.name, "unpacks to fewer bytes than declared");
+    if (static_cast<std::uint32_t>(crc) != m.crc32) return bad_member(label, m.name, "fails its CRC-32 check");
+    return MemberDigest{hasher.finish_raw(), produced};
+}
+
+base::Result<std::string> ZipReader::read(std::size_t index) const {
+    std::string out;
+    out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(impl_->index.members.at(index).uncompressed_size, 1 << 26)));
+    auto r = stream(index, [&](const char* p, std::size_t n) -> base::Result<void> {
+        out.append(p, n);
+        return {};
+    });
+    if (!r) return std::move(r).error();
+    return out;
+}
+
+base::Result<MemberDigest> ZipReader::write_to_fd(std::size_t index, int fd, std::string_view what) const {
+    return stream(index, [&](const char* p, std::size_t n) { return write_all(fd, p, n, what); });
+}
+
+}  // namespace pixi_install::archive

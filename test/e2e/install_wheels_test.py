@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""`pixi-install install` of a lock with conda packages and PyPI wheels: the wheels are
+importable with the environment's interpreter, console scripts run, a wheel left out of
+the next lock is removed exactly (its RECORD), and `verify` passes (it checks RECORDs)."""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lockgen  # noqa: E402
+
+BIN, SHARED = lockgen.require_env()
+WHEELS = os.path.join(SHARED, "corpus", "wheels")
+SITE = "lib/python3.11/site-packages"
+
+
+def install(lock, prefix, cache):
+    r = subprocess.run([BIN, "install", "-l", lock, "-p", prefix, "--cache-dir", cache, "--json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    return json.loads(r.stdout)["environments"][0]
+
+
+def verify(prefix):
+    r = subprocess.run([BIN, "verify", "-p", prefix], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+
+
+def record_files(prefix, dist_info):
+    with open(os.path.join(prefix, SITE, dist_info, "RECORD"), newline="") as f:
+        return [os.path.normpath(os.path.join(SITE, row[0])) for row in csv.reader(f) if row]
+
+
+def main():
+    if not os.path.exists("/usr/bin/python3") or sys.version_info[:2] != (3, 11):
+        # The stand-in python package names its interpreter python3.11.
+        print("skipped: needs /usr/bin/python3 3.11")
+        return 77
+    with tempfile.TemporaryDirectory(prefix="pi-e2e-wheels-") as tmp:
+        cache = os.path.join(tmp, "cache")
+        gen = os.path.join(tmp, "gen")
+        python = lockgen.make_python_standin(gen, "3.11.4")
+        greet = lockgen.make_wheel(gen, "greet-tool", "1.0", {
+            "greet_tool/__init__.py": "def main():\n    print('hello from greet')\n    return 0\n",
+            "greet_tool/data.txt": "data\n"}, console_scripts={"greet": "greet_tool:main"})
+        sample = os.path.join(WHEELS, "sample-1.2.0-py2.py3-none-any.whl")
+        ns = os.path.join(WHEELS, "simple_namespace-1.0-py2.py3-none-any.whl")
+        zlib = os.path.join(SHARED, "corpus", "conda-pkgs", "zlib-1.2.11-h7b6447c_3.conda")
+        conda = [lockgen.conda(python), lockgen.conda(zlib)]
+        l1 = lockgen.write_lock(os.path.join(tmp, "l1"), conda + [lockgen.wheel(greet), lockgen.wheel(sample),
+                                                                  lockgen.wheel(ns)])
+        l2 = lockgen.write_lock(os.path.join(tmp, "l2"), conda + [lockgen.wheel(greet), lockgen.wheel(ns)])
+        prefix = os.path.join(tmp, "env")
+
+        rep = install(l1, prefix, cache)
+        assert sorted(rep["wheels_installed"]) == ["greet-tool-1.0", "sample-1.2.0", "simple-namespace-1.0"], rep
+        verify(prefix)
+        py = os.path.join(prefix, "bin", "python3.11")
+        assert os.path.realpath(py) == os.path.realpath("/usr/bin/python3")
+        # The stand-in is a symlink to the system interpreter, whose sys.prefix stays /usr:
+        # the environment's site-packages is put on the path explicitly.
+        env = dict(os.environ, PYTHONPATH=os.path.join(prefix, SITE), PYTHONDONTWRITEBYTECODE="1")
+        r = subprocess.run([py, "-c", "import greet_tool, sample, simple_namespace.module; "
+                                      "print(greet_tool.__file__); print(sample.__file__)"],
+                           capture_output=True, text=True, env=env)
+        assert r.returncode == 0, r.stderr
+        assert all(line.startswith(os.path.join(prefix, SITE)) for line in r.stdout.split()), r.stdout
+        for script, expected in (("greet", "hello from greet"), ("sample", "Call your main application code here")):
+            path = os.path.join(prefix, "bin", script)
+            with open(path) as f:
+                assert f.readline().strip() == "#!" + py, path
+            r = subprocess.run([path], capture_output=True, text=True, env=env)
+            assert r.returncode == 0 and expected in r.stdout, (script, r.returncode, r.stdout, r.stderr)
+
+        sample_files = record_files(prefix, "sample-1.2.0.dist-info")
+        greet_files = record_files(prefix, "greet_tool-1.0.dist-info")
+        assert "bin/sample" in sample_files and "bin/greet" in greet_files, (sample_files, greet_files)
+        before = lockgen.mtimes(prefix)
+
+        # Same lock again: nothing to do.
+        rep = install(l1, prefix, cache)
+        assert rep["up_to_date"] is True, rep
+        assert lockgen.mtimes(prefix) == before
+
+        # Lock 2 drops `sample`: exactly its files go, the rest stays untouched.
+        rep = install(l2, prefix, cache)
+        assert rep["wheels_removed"] == ["sample-1.2.0"] and rep["wheels_installed"] == [], rep
+        for f in sample_files:
+            assert not os.path.lexists(os.path.join(prefix, f)), "left behind: " + f
+        assert not os.path.exists(os.path.join(prefix, SITE, "sample"))
+        after = lockgen.mtimes(prefix)
+        for f in greet_files:
+            assert after.get(f) == before.get(f), "touched: " + f
+        for f in lockgen.conda_meta_records(prefix)["zlib"]["files"]:
+            assert after.get(f) == before.get(f), "touched: " + f
+        r = subprocess.run([os.path.join(prefix, "bin", "greet")], capture_output=True, text=True, env=env)
+        assert r.returncode == 0 and "hello from greet" in r.stdout, r.stderr
+        verify(prefix)
+
+        # A wheel's file edited after the install is found by verify (RECORD hashes).
+        with open(os.path.join(prefix, SITE, "greet_tool", "data.txt"), "w") as f:
+            f.write("changed\n")
+        r = subprocess.run([BIN, "verify", "-p", prefix], capture_output=True, text=True)
+        assert r.returncode == 4 and "greet_tool/data.txt" in r.stdout, (r.returncode, r.stdout, r.stderr)
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
