@@ -8,6 +8,9 @@
 # with all wheels at once. Prints one line per peer:
 #   metric: ours X, peer Y, ratio Z      (ratio = peer / ours; higher is better)
 # wall-clock seconds, and `-cpu` metrics with user+sys CPU seconds (steadier on a busy machine).
+# Ours runs one wheel after the other (the plain and -cpu lines); with more than one
+# CPU it runs again on BENCH_JOBS workers (default: the CPU count), as the install
+# pipeline does, for the `-parallel` lines (wall clock; the peers run as above).
 #
 # usage: bench/wheels.sh [BUILD_DIR]     (default: the directory of $PIXI_INSTALL_BIN, else build)
 # env:   BENCH_TMP   where prefixes are written (default: a fresh dir under $TMPDIR or /tmp);
@@ -35,7 +38,7 @@ if [[ ! -x "$bench_exe" ]]; then
     libs=()
     for m in prefix cache archive spec base; do libs+=("$build/src/$m/libpi_$m.a"); done
     ${CXX:-g++} -std=c++20 -O2 -I"$root/include" "$here/wheels_bench.cpp" -o "$bench_exe" "${libs[@]}" \
-        $(pkg-config --libs libarchive libzstd libcrypto libxxhash) -lpthread
+        $(pkg-config --libs libarchive libzstd zlib libcrypto libxxhash) -lpthread
 fi
 
 mkdir -p "$work/wheels"
@@ -58,6 +61,8 @@ count_files() { find "$1" -type f | wc -l; }
 measure() {
     local var=$1; shift
     local t0 c0 t1 c1
+    # Not timed: flush what the previous step wrote, so no contender pays for another's writeback.
+    sync -f "$work" 2>/dev/null || sync
     times > "$work/.times"
     c0=$(cpu_seconds "$work/.times")
     t0=$(date +%s.%N)
@@ -81,12 +86,20 @@ cat "${wheels[@]}" > /dev/null
 
 measure ours "$bench_exe" "$work/ours" "$pyver" "${wheels[@]}" > /dev/null
 echo "${#wheels[@]} wheels, $(count_files "$work/ours") files installed by ours (python $pyver, $work)"
+jobs=${BENCH_JOBS:-$(nproc 2>/dev/null || echo 1)}
+if (( jobs > 1 )); then
+    measure par "$bench_exe" -j "$jobs" "$work/ours-par" "$pyver" "${wheels[@]}" > /dev/null
+    [[ $(count_files "$work/ours-par") == $(count_files "$work/ours") ]] || { echo "parallel install differs" >&2; exit 1; }
+fi
 
 peer() {  # name var: wall clock and CPU time (user+sys) lines
     local w c
     w="${2}_wall"; c="${2}_cpu"
     echo "$1: ours ${ours_wall}s, peer ${!w}s, ratio $(ratio "$ours_wall" "${!w}")"
     echo "$1-cpu: ours ${ours_cpu}s, peer ${!c}s, ratio $(ratio "$ours_cpu" "${!c}")"
+    if (( jobs > 1 )); then
+        echo "$1-parallel: ours ${par_wall}s (-j $jobs), peer ${!w}s, ratio $(ratio "$par_wall" "${!w}")"
+    fi
 }
 installer_cli() {
     for w in "${wheels[@]}"; do

@@ -3,10 +3,10 @@
 #
 # Stages:
 #   1. release build, every test (unit, corpus, e2e, lint)
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test but the
+#   2. clang AddressSanitizer + UndefinedBehaviorSanitizer build, every test but the
 #      slowest corpus sweeps
-#   3. ThreadSanitizer build, the pipeline tests (thread pool, cache, install)
-#   4. each libFuzzer target for FUZZ_SECONDS (default 60)
+#   3. each libFuzzer target for FUZZ_SECONDS (default 60), from the stage 2 build
+#   4. ThreadSanitizer build, the concurrent pipeline tests (pool, cache, fetch, install)
 # PIXI_INSTALL_QUICK=1 runs stage 1 only. Extra arguments go to `meson test` in stage 1.
 # Ends with one line "N passed, N failed, N skipped" over all stages.
 set -euo pipefail
@@ -44,23 +44,32 @@ configure "${BUILD_DIR:-build}" --buildtype=release
 run_suite "${BUILD_DIR:-build}" "$@"
 
 if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
-  echo "== stage 2: AddressSanitizer + UndefinedBehaviorSanitizer"
-  configure build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan --no-suite slow
+  # One clang build serves both the sanitizer run and the fuzzers: every library is
+  # built with AddressSanitizer + UndefinedBehaviorSanitizer and fuzzer coverage.
+  echo "== stage 2: AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
+  export CC=clang CXX=clang++
+  configure build-san --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dfuzzing=true -Dcpp_args=-fsanitize=fuzzer-no-link -Dcpp_link_args=-fsanitize=fuzzer-no-link
+  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build-san --no-rebuild --no-suite slow
 
-  echo "== stage 3: ThreadSanitizer, pipeline tests"
-  configure build-tsan --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    run_suite build-tsan --suite pipeline
-
-  echo "== stage 4: fuzzing, ${FUZZ_SECONDS:-60}s per target"
-  if bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"; then
+  echo "== stage 3: fuzzing, ${FUZZ_SECONDS:-60}s per target"
+  if BUILD_DIR=build-san bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"; then
     n=$(ls test/fuzz/*.cpp | wc -l); PASSED=$((PASSED + n))
   else
     FAILED=$((FAILED + 1)); STATUS=1
   fi
+  unset CC CXX
+
+  echo "== stage 4: ThreadSanitizer, the concurrent pipeline"
+  if [ ! -f build-tsan/build.ninja ]; then
+    meson setup build-tsan --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false
+  fi
+  # Only what the pipeline tests run.
+  ninja -C build-tsan pixi-install test/base/base_test test/cache/cache_test test/install/install_test \
+    test/fetch/fetch_test test/prefix/prefix_test
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    run_suite build-tsan --no-rebuild --suite pipeline
 fi
 
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"

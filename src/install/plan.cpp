@@ -1,26 +1,12 @@
 #include "pixi_install/install/plan.hpp"
 
+#include "pixi_install/spec/wheel_name.hpp"
+
 #include <algorithm>
 #include <set>
 #include <unordered_map>
 
 namespace pixi_install::install {
-
-std::string normalize_dist_name(std::string_view name) {
-    std::string out;
-    out.reserve(name.size());
-    bool sep = false;
-    for (char c : name) {
-        if (c == '-' || c == '_' || c == '.') {
-            sep = true;
-            continue;
-        }
-        if (sep && !out.empty()) out.push_back('-');
-        sep = false;
-        out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
-    }
-    return out;
-}
 
 bool same_content(const InstalledConda& a, const lockfile::CondaRecord& b) {
     bool same_identity = a.name == b.name && a.version == b.version && a.build == b.build;
@@ -63,10 +49,10 @@ Plan make_plan(const std::vector<InstalledConda>& installed,
         if (!desired_names.count(it->name)) plan.remove.push_back(*it);
 
     std::unordered_map<std::string, const InstalledWheel*> wheels;
-    for (const auto& w : installed_wheels) wheels.emplace(normalize_dist_name(w.name), &w);
+    for (const auto& w : installed_wheels) wheels.emplace(spec::normalize_pypi_name(w.name), &w);
     std::set<std::string> wanted;
     for (const auto& d : desired_wheels) {
-        std::string n = normalize_dist_name(d->name);
+        std::string n = spec::normalize_pypi_name(d->name);
         wanted.insert(n);
         auto it = wheels.find(n);
         bool same = it != wheels.end() && d->version && it->second->version == *d->version &&
@@ -80,7 +66,7 @@ Plan make_plan(const std::vector<InstalledConda>& installed,
         }
     }
     for (const auto& w : installed_wheels)
-        if (!wanted.count(normalize_dist_name(w.name))) plan.wheel_remove.push_back(w);
+        if (!wanted.count(spec::normalize_pypi_name(w.name))) plan.wheel_remove.push_back(w);
 
     // Largest first: the long tail of a big package should start early.
     auto size_of = [](const CondaPtr& r) { return r->size.value_or(0); };

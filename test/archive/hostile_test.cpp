@@ -96,7 +96,7 @@ TEST_CASE("the refusal names the archive and the offending entry") {
         const char* file;
         const char* needle;
     };
-    for (auto [file, needle] : {Expect{"evil_dotdot.tar.bz2", "'../outside/evil.txt'"},
+    for (auto expect : {Expect{"evil_dotdot.tar.bz2", "'../outside/evil.txt'"},
                                 Expect{"evil_absolute.whl", "'/etc/x'"},
                                 Expect{"evil_symlink_then_file.tar.bz2", "'escape/evil.txt'"},
                                 Expect{"evil_hardlink_absolute.tar.bz2", "/etc/passwd"},
@@ -107,6 +107,8 @@ TEST_CASE("the refusal names the archive and the offending entry") {
                                 Expect{"evil_not_bzip2.tar.bz2", "bzip2"},
                                 Expect{"evil_truncated.conda", "truncated"},
                                 Expect{"evil_no_index.tar.bz2", "info/index.json"}}) {
+        const char* file = expect.file;
+        const char* needle = expect.needle;
         CAPTURE(file);
         auto r = extract_any(test::generated_archives() / file, tmp->path() / file, {});
         REQUIRE_FALSE(r.ok());

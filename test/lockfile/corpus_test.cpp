@@ -76,12 +76,16 @@ TEST_CASE("every corpus lock matches its expected package lists") {
 
         const auto& envs = expected.at("environments");
         CHECK(lock->environments.size() == envs.size());
-        for (const auto& [env_name, platforms] : envs.items()) {
+        for (const auto& item : envs.items()) {
+            const std::string env_name = item.key();
+            const auto& platforms = item.value();
             CAPTURE(env_name);
             auto env = lock->environments.find(env_name);
             REQUIRE(env != lock->environments.end());
             CHECK(env->second.packages.size() == platforms.size());
-            for (const auto& [platform, list] : platforms.items()) {
+            for (const auto& pitem : platforms.items()) {
+                const std::string platform = pitem.key();
+                const auto& list = pitem.value();
                 CAPTURE(platform);
                 auto pk = env->second.packages.find(platform);
                 REQUIRE(pk != env->second.packages.end());

@@ -95,7 +95,9 @@ TEST_CASE("every corpus wheel with a reference install installs identically") {
             for (auto& ep : *eps) launchers.insert("bin/" + ep.name);
         }
         const std::string di_rel = di.lexically_relative(env).generic_string();
-        for (const auto& [path, want] : expected) {
+        for (const auto& expected_entry : expected) {
+            const auto& path = expected_entry.first;
+            const auto& want = expected_entry.second;
             CAPTURE(path);
             auto it = actual.find(path);
             REQUIRE_MESSAGE(it != actual.end(), (std::string("missing ") + path));
@@ -114,8 +116,10 @@ TEST_CASE("every corpus wheel with a reference install installs identically") {
             }
         }
         // nothing more than the reference, except REQUESTED
-        for (const auto& [path, got] : actual)
+        for (const auto& actual_entry : actual) {
+            const auto& path = actual_entry.first;
             if (!expected.count(path)) CHECK_MESSAGE(path == di_rel + "/REQUESTED", (std::string("extra file ") + path));
+        }
 
         // RECORD lists every installed file with its real hash and size
         auto rows = prefix::parse_record(slurp(di / "RECORD"));
@@ -174,7 +178,9 @@ TEST_CASE("invalid corpus wheels are refused with a clear error and leave nothin
         {"simplewheel-2.0-1-py2.py3-none-any.whl", "not listed in"},
         {"validation-3.0.0-py3-none-any.whl", "2 .dist-info directories"},
     };
-    for (const auto& [wheel, why] : negative) {
+    for (const auto& negative_entry : negative) {
+        const auto& wheel = negative_entry.first;
+        const auto& why = negative_entry.second;
         CAPTURE(wheel);
         const fs::path env = tmp->path() / "env";
         auto r = prefix::install_wheel(corpus() / wheel, env, py311());

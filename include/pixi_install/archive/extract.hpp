@@ -12,7 +12,9 @@
 //    through any symlink (a duplicate member replaces the link instead);
 //  * a symlink member with an empty target becomes an empty file (as bsdtar does);
 //  * permissions: rwx bits kept (owner read/write added), setuid/setgid/sticky
-//    dropped; mtimes kept, clamped to >= 1980-01-01;
+//    dropped; mtimes kept, clamped to >= 1980-01-01; a zip member's bits come
+//    from `external_attr >> 16` whenever its type bits say "regular file",
+//    whatever system made the zip (as pip and pypa/installer read them);
 //  * .tar.bz2 must be bzip2, the inner .conda members zstd, and zips must have a
 //    sound central directory (no overlapping or duplicate members, none encrypted);
 //  * the files and symlinks of a conda package go into `dest` as in the archive;

@@ -55,9 +55,6 @@ struct Plan {
     }
 };
 
-/// PEP 503 normalization of a distribution name.
-std::string normalize_dist_name(std::string_view name);
-
 /// rattler's "same content" rule: sha256 if both have one (one-sided → different),
 /// else md5 likewise, else sizes must not differ; then name, version and build.
 bool same_content(const InstalledConda& installed, const lockfile::CondaRecord& desired);
