@@ -7,27 +7,9 @@
 
 namespace pixi_install::spec {
 
-namespace {
-
-using base::ErrorKind;
-using base::fail;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-bool is_op_char(char c) { return c == '=' || c == '<' || c == '>' || c == '!' || c == '~'; }
-
 /// `*` matches any run; everything else literally.
 bool glob_match(std::string_view pat, std::string_view s) {
+    // Greedy with backtracking to the last star only: O(len(pat) * len(s)).
     std::size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
     while (i < s.size()) {
         if (p < pat.size() && pat[p] == '*') {
@@ -46,6 +28,49 @@ bool glob_match(std::string_view pat, std::string_view s) {
     while (p < pat.size() && pat[p] == '*') ++p;
     return p == pat.size();
 }
+
+std::optional<std::string> unsafe_regex(std::string_view pattern) {
+    // std::regex is a backtracking engine with its own failure modes on hostile
+    // patterns (exponential time, back-reference overflow): accept only the plain
+    // subset conda specs use (alternations, classes, simple quantifiers).
+    if (pattern.size() > 256) return std::string("regular expression longer than 256 characters");
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(pattern[i]);
+        if (c < 0x20 || c >= 0x7f) return std::string("control or non-ASCII character in a regular expression");
+        if (c == '{') return std::string("counted repetition in a regular expression is not supported");
+        if (c == '\\') {
+            if (i + 1 >= pattern.size()) return std::string("regular expression ends with a backslash");
+            unsigned char e = static_cast<unsigned char>(pattern[++i]);
+            bool ok = (std::ispunct(e) != 0) || e == 'd' || e == 'w' || e == 's';
+            if (!ok) return std::string("unsupported escape in a regular expression");
+            continue;
+        }
+        bool quantifier = c == '*' || c == '+' || c == '?';
+        if (quantifier && i > 0 && pattern[i - 1] == ')')
+            return std::string("quantified group in a regular expression (may backtrack exponentially)");
+    }
+    return std::nullopt;
+}
+
+
+namespace {
+
+using base::ErrorKind;
+using base::fail;
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+bool is_op_char(char c) { return c == '=' || c == '<' || c == '>' || c == '!' || c == '~'; }
 
 base::Error bad(std::string_view text, const std::string& why) {
     return fail(ErrorKind::failure, "invalid match spec '" + std::string(text) + "': " + why);
@@ -126,6 +151,8 @@ base::Result<StringMatcher> StringMatcher::parse(std::string_view pattern) {
     impl->source = std::string(p);
     if (p.size() >= 2 && p.front() == '^' && p.back() == '$') {
         impl->kind = Impl::Kind::regex;
+        if (auto why = unsafe_regex(p))
+            return fail(ErrorKind::failure, "invalid build pattern '" + std::string(p) + "': " + *why);
         try {
             impl->rx.emplace(std::string(p), std::regex::ECMAScript);
         } catch (const std::regex_error& e) {

@@ -1,6 +1,8 @@
 // Conda version specs (CEP 29 version part, conda's documented semantics).
 #include "pixi_install/spec/version_spec.hpp"
 
+#include "pixi_install/spec/match_spec.hpp"
+
 #include <cctype>
 #include <regex>
 #include <vector>
@@ -12,7 +14,7 @@ namespace {
 using base::ErrorKind;
 using base::fail;
 
-enum class Op { any, never, eq, ne, lt, le, gt, ge, starts_with, not_starts_with, compatible, regex, group_and, group_or };
+enum class Op { any, never, eq, ne, lt, le, gt, ge, starts_with, not_starts_with, compatible, regex, glob, group_and, group_or };
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -41,6 +43,7 @@ struct VersionSpec::Node {
     std::optional<Version> version;  // compared or prefix version
     std::optional<Version> prefix;   // compatible: the starts-with part
     std::shared_ptr<const std::regex> rx;
+    std::string glob;  // lower-case glob over the version text
     std::vector<std::shared_ptr<const Node>> children;
 
     bool matches(const Version& v) const {
@@ -57,6 +60,7 @@ struct VersionSpec::Node {
             case Op::not_starts_with: return !v.starts_with(*version);
             case Op::compatible: return v.compare(*version) >= 0 && v.starts_with(*prefix);
             case Op::regex: return std::regex_search(lower(v.str()), *rx);
+            case Op::glob: return glob_match(glob, lower(v.str()));
             case Op::group_and:
                 for (const auto& c : children)
                     if (!c->matches(v)) return false;
@@ -109,6 +113,8 @@ base::Error bad(std::string_view clause, const std::string& why) {
 }
 
 base::Result<NodePtr> make_regex(std::string_view clause, const std::string& pattern) {
+    // std::regex backtracks: refuse the shapes that make it exponential on hostile input.
+    if (auto why = unsafe_regex(pattern)) return bad(clause, *why);
     try {
         auto n = std::make_shared<VersionSpec::Node>();
         n->op = Op::regex;
@@ -119,17 +125,18 @@ base::Result<NodePtr> make_regex(std::string_view clause, const std::string& pat
     }
 }
 
-/// A glob over the version text (`1.*.3`, `*1`): conda turns it into an anchored regex.
+/// A glob over the version text (`1.*.3`, `*1`), matched like conda's anchored regex,
+/// in linear time.
 base::Result<NodePtr> make_glob(std::string_view clause) {
-    std::string rx = "^(?:";
+    auto n = std::make_shared<VersionSpec::Node>();
+    n->op = Op::glob;
     for (char c : lower(clause)) {
-        if (c == '*') rx += ".*";
-        else if (c == '.' || c == '+') { rx += '\\'; rx += c; }
-        else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '!') rx += c;
-        else return bad(clause, "unexpected character in a glob");
+        bool ok = c == '*' || c == '.' || c == '+' || c == '_' || c == '-' || c == '!' ||
+                  std::isalnum(static_cast<unsigned char>(c));
+        if (!ok) return bad(clause, "unexpected character in a glob");
+        n->glob += c;
     }
-    rx += ")$";
-    return make_regex(clause, rx);
+    return NodePtr(n);
 }
 
 base::Result<Version> parse_version(std::string_view clause, std::string_view text) {

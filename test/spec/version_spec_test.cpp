@@ -1,10 +1,12 @@
 // Conda version specs: operators, globs, fuzzy, ~=, and/or precedence.
 #include <doctest/doctest.h>
 
+#include "pixi_install/spec/match_spec.hpp"
 #include "pixi_install/spec/version_spec.hpp"
 
 using pixi_install::spec::Version;
 using pixi_install::spec::VersionSpec;
+namespace spec = pixi_install::spec;
 
 namespace {
 
@@ -77,4 +79,28 @@ TEST_CASE("lower bounds, for suggesting an override value") {
     CHECK(VersionSpec::parse(">=1|>=3")->lower_bound()->str() == "1");
     CHECK_FALSE(VersionSpec::parse("<3")->lower_bound().has_value());
     CHECK_FALSE(VersionSpec::parse("*")->lower_bound().has_value());
+}
+
+TEST_CASE("hostile specs stay fast: many-star globs, exponential regexes refused") {
+    // Found by fuzz_spec: a glob with many stars used to become a backtracking regex.
+    auto spec = spec::VersionSpec::parse("**.**,***.**,***********lic**");
+    REQUIRE(spec.ok());
+    auto v = spec::Version::parse("5.epna1l" + std::string(200, 'q') + "0");
+    REQUIRE(v.ok());
+    CHECK_FALSE(spec->matches(*v));
+    CHECK(spec::VersionSpec::parse("1.*.3")->matches(*spec::Version::parse("1.2.3")));
+    CHECK_FALSE(spec::VersionSpec::parse("^(1*)*$").ok());
+    CHECK_FALSE(spec::MatchSpec::parse("pkg * ^(a+)+$").ok());
+    CHECK(spec::VersionSpec::parse("^1\\.2.*$").ok());
+    CHECK(spec::glob_match("py*_cpython", "py312h1_0_cpython"));
+    CHECK_FALSE(spec::glob_match("py*_cpython", "py312"));
+}
+
+TEST_CASE("regular expressions outside the safe subset are refused, not compiled") {
+    // Found by fuzz_spec: a huge back-reference number is undefined behaviour inside std::regex.
+    CHECK_FALSE(spec::MatchSpec::parse("x * ^(1\\666666666666666666666666666666$").ok());
+    CHECK_FALSE(spec::VersionSpec::parse("^1{2,3}$").ok());
+    CHECK(spec::MatchSpec::parse("__archspec 1 ^x86_64.*$").ok());
+    CHECK(spec::MatchSpec::parse("__archspec[build='^x86_64_v[34]$']").ok());
+    CHECK(spec::MatchSpec::parse("__archspec[build='^(haswell|broadwell|skylake)$']").ok());
 }

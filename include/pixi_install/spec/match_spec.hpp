@@ -50,4 +50,11 @@ private:
     std::optional<StringMatcher> build_;
 };
 
+/// Glob matching with `*` only (case-sensitive), in O(len(pattern) * len(text)).
+bool glob_match(std::string_view pattern, std::string_view text);
+
+/// Why a `^...$` pattern is refused (too long, or a quantified group such as
+/// `(a*)*` that makes backtracking exponential), or nullopt when it is accepted.
+std::optional<std::string> unsafe_regex(std::string_view pattern);
+
 }  // namespace pixi_install::spec
