@@ -22,6 +22,12 @@ if [[ -z "${PIXI_INSTALL_BIN:-}" || ! -x "$PIXI_INSTALL_BIN" ]]; then
     exit 2
 fi
 export PIXI_INSTALL_BIN
+# The peers the benchmarks compare against (Debian packages).
+# shellcheck source=../scripts/deps.sh
+source "$root/scripts/deps.sh"
+ensure_debian_packages conda-package-handling python3-installer python3-pip aria2 nginx-light curl \
+  libarchive-tools unzip zstd python3-yaml time bc cpio
+set +e -o pipefail  # deps.sh sets -e; a failing benchmark must not stop the others
 export PIXI_INSTALL_SHARED="${PIXI_INSTALL_SHARED:-$root/../shared}"
 
 # Every benchmark script, in name order (run.sh itself excluded).

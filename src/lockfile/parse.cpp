@@ -36,7 +36,7 @@ bool is_packages_key_line(std::string_view line) {
     for (std::string_view key : {std::string_view("packages:"), std::string_view("package:")}) {
         if (!line.starts_with(key)) continue;
         std::string_view rest = line.substr(key.size());
-        while (!rest.empty() && (rest.front() == ' ' || rest.back() == '\r')) {
+        while (!rest.empty() && (rest.front() == ' ' || rest.back() == '\r' || rest.back() == '\n')) {
             if (rest.front() == ' ') rest.remove_prefix(1);
             else rest.remove_suffix(1);
         }
