@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "json_util.hpp"
+
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/thread_pool.hpp"
 
@@ -121,27 +123,7 @@ std::string s_of(const json& j, const char* k) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::vector<std::string> list_of(const json& j, const char* k) {
-    std::vector<std::string> out;
-    auto it = j.find(k);
-    if (it == j.end()) return out;
-    if (it->is_array()) {
-        for (const auto& v : *it)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-    } else if (it->is_string()) {
-        std::string s = it->get<std::string>(), cur;
-        for (char c : s) {
-            if (c == ' ' || c == ',') {
-                if (!cur.empty()) out.push_back(std::move(cur));
-                cur.clear();
-            } else {
-                cur.push_back(c);
-            }
-        }
-        if (!cur.empty()) out.push_back(std::move(cur));
-    }
-    return out;
-}
+std::vector<std::string> list_of(const json& j, const char* key) { return detail::string_list(j, key); }
 
 Result<PrefixRecord> from_json(const json& j) {
     if (!j.is_object()) return fail(ErrorKind::failure, "conda-meta record is not a json object");

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
+
+#include "json_util.hpp"
 #include <set>
 
 #include "pixi_install/archive/safe_path.hpp"
@@ -46,29 +48,7 @@ std::string str_or(const json& j, const char* key, std::string def = {}) {
     return it->get<std::string>();
 }
 
-std::vector<std::string> str_list(const json& j, const char* key) {
-    std::vector<std::string> out;
-    auto it = j.find(key);
-    if (it == j.end()) return out;
-    if (it->is_array()) {
-        for (const auto& v : *it)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-    } else if (it->is_string()) {
-        // track_features is sometimes one space/comma-separated string
-        std::string s = it->get<std::string>();
-        std::string cur;
-        for (char c : s) {
-            if (c == ' ' || c == ',') {
-                if (!cur.empty()) out.push_back(std::move(cur));
-                cur.clear();
-            } else {
-                cur.push_back(c);
-            }
-        }
-        if (!cur.empty()) out.push_back(std::move(cur));
-    }
-    return out;
-}
+std::vector<std::string> str_list(const json& j, const char* key) { return detail::string_list(j, key); }
 
 Result<json> parse_json(std::string_view text, const char* what) {
     try {
