@@ -5,7 +5,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
-# Environment: BUILD_DIR (default build-fuzz), CXX (default clang++), FUZZ_JOBS (default 1).
+# Environment: BUILD_DIR (default build-fuzz), CXX (default clang++), FUZZ_JOBS (default 1),
+# FUZZ_SEED (default 1, so a run is repeatable; 0 lets libFuzzer pick one).
 # New inputs found go to $BUILD_DIR/fuzz-corpus/<target>/ (the committed seeds stay as
 # they are); crashing inputs to $BUILD_DIR/fuzz-artifacts/<target>/.
 set -euo pipefail
@@ -46,7 +47,7 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$work" "$artifacts"
   [ -d "$seeds" ] || { echo "fuzz.sh: warning: no seeds in $seeds" >&2; seeds=""; }
   echo "== $t for ${SECONDS_PER_TARGET}s"
-  if ! "$BUILD/test/fuzz/$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=25 -rss_limit_mb=2048 \
+  if ! "$BUILD/test/fuzz/$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=25 -rss_limit_mb=2048 -seed="${FUZZ_SEED:-1}" \
        -artifact_prefix="$artifacts" -print_final_stats=1 "$work" $seeds; then
     failed+=("$t")
     echo "fuzz.sh: $t failed; reproducer(s) in $artifacts" >&2

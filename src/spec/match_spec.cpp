@@ -34,6 +34,7 @@ std::optional<std::string> unsafe_regex(std::string_view pattern) {
     // patterns (exponential time, back-reference overflow): accept only the plain
     // subset conda specs use (alternations, classes, simple quantifiers).
     if (pattern.size() > 256) return std::string("regular expression longer than 256 characters");
+    int quantifiers = 0;
     for (std::size_t i = 0; i < pattern.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(pattern[i]);
         if (c < 0x20 || c >= 0x7f) return std::string("control or non-ASCII character in a regular expression");
@@ -46,8 +47,14 @@ std::optional<std::string> unsafe_regex(std::string_view pattern) {
             continue;
         }
         bool quantifier = c == '*' || c == '+' || c == '?';
-        if (quantifier && i > 0 && pattern[i - 1] == ')')
+        if (!quantifier) continue;
+        if (i > 0 && pattern[i - 1] == ')')
             return std::string("quantified group in a regular expression (may backtrack exponentially)");
+        char prev = i > 0 ? pattern[i - 1] : '\0';
+        if ((prev == '*' || prev == '+' || prev == '?') && (i < 2 || pattern[i - 2] != '\\'))
+            return std::string("repeated quantifier in a regular expression (may backtrack exponentially)");
+        // Each quantifier multiplies the backtracking; conda's patterns use one or two.
+        if (++quantifiers > 2) return std::string("more than two quantifiers in a regular expression");
     }
     return std::nullopt;
 }

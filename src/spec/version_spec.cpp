@@ -244,6 +244,9 @@ private:
     void skip_ws() {
         while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
     }
+    static constexpr int kMaxDepth = 32;
+    int depth_ = 0;
+
     bool eat(char c) {
         skip_ws();
         if (i_ < s_.size() && s_[i_] == c) {
@@ -286,7 +289,10 @@ private:
     base::Result<NodePtr> parse_atom() {
         skip_ws();
         if (eat('(')) {
+            // Bounded nesting: a hostile spec must not exhaust the stack.
+            if (++depth_ > kMaxDepth) return bad(s_, "parentheses nested too deeply");
             PI_TRY(NodePtr inner, parse_or());
+            --depth_;
             if (!eat(')')) return bad(s_, "missing ')'");
             return inner;
         }

@@ -104,3 +104,15 @@ TEST_CASE("regular expressions outside the safe subset are refused, not compiled
     CHECK(spec::MatchSpec::parse("__archspec[build='^x86_64_v[34]$']").ok());
     CHECK(spec::MatchSpec::parse("__archspec[build='^(haswell|broadwell|skylake)$']").ok());
 }
+
+TEST_CASE("regular expressions with many quantifiers are refused (fuzzer-found hang)") {
+    CHECK_FALSE(spec::VersionSpec::parse("^3***versi]io**|>|$").ok());
+    CHECK_FALSE(spec::MatchSpec::parse("x * ^a*b*c*$").ok());
+    CHECK(spec::MatchSpec::parse("x * ^a*b*$").ok());
+    CHECK_FALSE(spec::MatchSpec::parse("x * ^.**o3 .$").ok());
+}
+
+TEST_CASE("deeply nested parentheses are refused, not recursed into (fuzzer-found stack overflow)") {
+    CHECK_FALSE(spec::VersionSpec::parse(std::string(5000, '(') + "1.0" + std::string(5000, ')')).ok());
+    CHECK(spec::VersionSpec::parse("((>=1,<2)|3.*)")->matches(*spec::Version::parse("1.5")));
+}
