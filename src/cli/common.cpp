@@ -151,12 +151,7 @@ base::Result<std::vector<std::string>> wheel_problems(const lockfile::Selection&
                                                       const host::VirtualPackages& host) {
     std::vector<std::string> out;
     if (sel.pypi.empty()) return out;
-    std::optional<spec::PythonInfo> python;
-    for (const auto& r : sel.conda)
-        if (r->name == "python") {
-            auto p = spec::PythonInfo::from_record(r->version, r->python_site_packages_path);
-            if (p.ok()) python = *p;
-        }
+    std::optional<spec::PythonInfo> python = install::environment_python(sel);
     auto platform = tag_platform(host);
     if (!python || !platform) return out;  // nothing to judge against: reported at install time
     auto bad = install::incompatible_wheels(sel, *platform, *python);

@@ -7,6 +7,7 @@
 
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/install/state.hpp"
+#include "pixi_install/install/wheel_check.hpp"
 #include "pixi_install/prefix/activation.hpp"
 #include "pixi_install/prefix/clobber.hpp"
 #include "pixi_install/prefix/link.hpp"
@@ -25,15 +26,6 @@ using base::Result;
 namespace {
 
 std::string dir_name_of(const lockfile::CondaRecord& r) { return r.name + "-" + r.version + "-" + r.build; }
-
-std::optional<spec::PythonInfo> python_of(const std::vector<CondaPtr>& records) {
-    for (const auto& r : records)
-        if (r->name == "python") {
-            auto p = spec::PythonInfo::from_record(r->version, r->python_site_packages_path);
-            if (p.ok()) return *p;
-        }
-    return std::nullopt;
-}
 
 fetch::Artifact artifact_of(const std::string& file_name, const std::string& url, const fs::path& path,
                             const std::optional<std::string>& sha256, const std::optional<std::string>& md5,
@@ -108,7 +100,7 @@ Result<InstallReport> Transaction::run() {
         report_.up_to_date = true;
         return report_;
     }
-    new_python_ = python_of(sel_.conda);
+    new_python_ = environment_python(sel_);
     if (!sel_.pypi.empty() && !new_python_)
         return base::fail(ErrorKind::failure,
                           "environment '" + sel_.environment + "' has PyPI packages but no python conda "

@@ -4,6 +4,15 @@
 
 namespace pixi_install::install {
 
+std::optional<spec::PythonInfo> environment_python(const lockfile::Selection& selection) {
+    for (const auto& r : selection.conda)
+        if (r->name == "python") {
+            auto p = spec::PythonInfo::from_record(r->version, r->python_site_packages_path);
+            if (p.ok()) return *p;
+        }
+    return std::nullopt;
+}
+
 base::Result<std::vector<WheelIncompatibility>> incompatible_wheels(const lockfile::Selection& selection,
                                                                     const spec::TagPlatform& platform,
                                                                     const spec::PythonInfo& python) {

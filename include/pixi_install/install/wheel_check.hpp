@@ -2,6 +2,7 @@
 // the tags the platform and the environment's python support. Pure.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct WheelIncompatibility {
     std::vector<std::string> wheel_tags;  ///< what the wheel offers
     std::vector<std::string> best_tags;   ///< the environment's best tags (a few, for the message)
 };
+
+/// Where the selection's python puts things (from its `python` conda record), or
+/// nullopt when the environment has no (readable) python.
+std::optional<spec::PythonInfo> environment_python(const lockfile::Selection& selection);
 
 /// The wheels of `selection` that `platform` + `python` cannot use. Locations
 /// that are not wheels are not judged here (see install::not_installable).
