@@ -43,7 +43,11 @@ std::vector<std::size_t> code_points(std::string_view s) {
 std::string bar(double fraction, std::size_t width, const OutputStyle& st) {
     fraction = std::clamp(fraction, 0.0, 1.0);
     const auto filled = static_cast<std::size_t>(fraction * static_cast<double>(width) + 1e-9);
-    if (!st.unicode) return "[" + std::string(filled, '#') + std::string(width - filled, '-') + "]";
+    if (!st.unicode) {
+        std::string out = "[";
+        out.append(filled, '#').append(width - filled, '-').push_back(']');
+        return out;
+    }
     std::string on, off;
     for (std::size_t i = 0; i < filled; ++i) on += "\u2501";
     for (std::size_t i = filled; i < width; ++i) off += "\u2500";
@@ -120,9 +124,10 @@ std::vector<std::string> format_live(const ProgressSnapshot& s, const OutputStyl
 
     char label[32];
     std::snprintf(label, sizeof label, "%-11s", phase_label(s.phase));
-    std::string head = paint(st, k_cyan, spin) + " " + paint(st, k_bold, label) + " " + bar(fraction, 24, st);
+    std::string head = paint(st, k_cyan, spin);
+    head.append(" ").append(paint(st, k_bold, label)).append(" ").append(bar(fraction, 24, st));
     if (s.bytes_expected > 0) {
-        head += " " + format_bytes(s.bytes_done) + " / " + format_bytes(s.bytes_expected);
+        head.append(" ").append(format_bytes(s.bytes_done)).append(" / ").append(format_bytes(s.bytes_expected));
         if (s.fetch_seconds > 0.5 && s.bytes_done > 0 && s.phase <= base::Phase::fetch) {
             head += sep + format_bytes(static_cast<std::uint64_t>(static_cast<double>(s.bytes_done) /
                                                                   s.fetch_seconds)) +
