@@ -38,7 +38,7 @@ if [[ ! -x "$bench_exe" ]]; then
     libs=()
     for m in prefix cache archive spec base; do libs+=("$build/src/$m/libpi_$m.a"); done
     ${CXX:-g++} -std=c++20 -O2 -I"$root/include" "$here/wheels_bench.cpp" -o "$bench_exe" "${libs[@]}" \
-        $(pkg-config --libs libarchive libzstd zlib libcrypto libxxhash) -lpthread
+        $(pkg-config --libs libarchive libzstd zlib libdeflate libcrypto libxxhash) -lpthread
 fi
 
 mkdir -p "$work/wheels"

@@ -6,7 +6,7 @@ set -euo pipefail
 PIXI_INSTALL_BUILD_DEPS=(
   g++ meson ninja-build pkg-config cmake
   libyaml-cpp-dev libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
-  libxxhash-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev zlib1g-dev
+  libxxhash-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev zlib1g-dev libdeflate-dev
 )
 # What the tests use besides the build: a reference interpreter and HTTP servers,
 # archive tools to make fixtures.

@@ -1,8 +1,10 @@
-// Zip members read in place (pread + zlib inflate), hashed while they are
-// written; the installer-side file placement (FilePlacer).
+// Zip members read in place from a mapping of the archive, inflated with
+// libdeflate in one call when they fit a bounded buffer (most members of most
+// wheels), else streamed through zlib; hashed and CRC-checked as they are written.
 #include "pixi_install/archive/zip_reader.hpp"
 
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +28,9 @@ using namespace detail;
 namespace {
 
 constexpr std::size_t kChunk = 1 << 16;
+/// Members up to this size are inflated whole (one buffer per thread, at most this big);
+/// larger ones (the shared libraries of big binary wheels) are streamed in kChunk pieces.
+constexpr std::uint64_t kWholeMemberLimit = 16u << 20;
 
 base::Error bad_member(std::string_view label, std::string_view name, std::string_view what) {
     return base::fail(ErrorKind::integrity, "corrupt zip archive " + std::string(label) + ": member '" +
@@ -67,6 +72,18 @@ struct Inflater {
         z = z_stream{};
         ready = inflateInit2(&z, -MAX_WBITS) == Z_OK;
         return ready;
+    }
+};
+
+/// One libdeflate decompressor per thread (it holds no state between calls).
+struct WholeInflater {
+    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    std::vector<char> out;
+    WholeInflater() = default;
+    WholeInflater(const WholeInflater&) = delete;
+    WholeInflater& operator=(const WholeInflater&) = delete;
+    ~WholeInflater() {
+        if (d) libdeflate_free_decompressor(d);
     }
 };
 
@@ -154,17 +171,41 @@ base::Result<MemberDigest> ZipReader::stream(
     if (m.method != 0 && m.method != 8)
         return bad_member(label, m.name, "uses compression method " + std::to_string(m.method) +
                                              " (only stored and deflated members are supported)");
-    thread_local std::vector<char> in(kChunk), out(kChunk);
     base::Hasher hasher(base::HashAlgo::sha256);
-    uLong crc = crc32(0L, Z_NULL, 0);
+    std::uint32_t crc = 0;
     std::uint64_t produced = 0;
     auto emit = [&](const char* p, std::size_t n) -> base::Result<void> {
         produced += n;
         if (produced > m.uncompressed_size) return bad_member(label, m.name, "unpacks to more bytes than declared");
         hasher.update(p, n);
-        crc = crc32(crc, reinterpret_cast<const Bytef*>(p), static_cast<uInt>(n));
+        crc = libdeflate_crc32(crc, p, n);
         return sink(p, n);
     };
+    auto finish = [&]() -> base::Result<MemberDigest> {
+        if (produced != m.uncompressed_size) return bad_member(label, m.name, "unpacks to fewer bytes than declared");
+        if (crc != m.crc32) return bad_member(label, m.name, "fails its CRC-32 check");
+        return MemberDigest{hasher.finish_raw(), produced};
+    };
+
+    const unsigned char* mapped = impl_->map.data;
+    if (m.method == 8 && mapped && m.uncompressed_size <= kWholeMemberLimit) {
+        // The common case: the whole member in one call, from the mapping into a per-thread buffer.
+        thread_local WholeInflater whole;
+        if (!whole.d) return base::fail(ErrorKind::failure, "cannot start libdeflate (out of memory)");
+        const auto want = static_cast<std::size_t>(m.uncompressed_size);
+        if (whole.out.size() < want + 1) whole.out.resize(std::max<std::size_t>(want + 1, kChunk));
+        std::size_t got = 0;
+        // One spare byte of room: a stream that unpacks to more than declared fills it.
+        auto r = libdeflate_deflate_decompress(whole.d, mapped + m.data_offset, static_cast<std::size_t>(m.compressed_size),
+                                               whole.out.data(), want + 1, &got);
+        if (r == LIBDEFLATE_INSUFFICIENT_SPACE || (r == LIBDEFLATE_SUCCESS && got > want))
+            return bad_member(label, m.name, "unpacks to more bytes than declared");
+        if (r != LIBDEFLATE_SUCCESS) return bad_member(label, m.name, "has corrupt deflate data");
+        if (got) PI_TRY_VOID(emit(whole.out.data(), got));
+        return finish();
+    }
+
+    thread_local std::vector<char> in(kChunk), out(kChunk);
     std::uint64_t pos = m.data_offset, left = m.compressed_size;
     auto read_chunk = [&]() -> base::Result<std::size_t> {
         std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, in.size()));
@@ -183,7 +224,6 @@ base::Result<MemberDigest> ZipReader::stream(
         return got;
     };
 
-    const unsigned char* mapped = impl_->map.data;
     // The next piece of compressed data: straight from the mapping, else read into `in`.
     auto next_input = [&](const char*& at) -> base::Result<std::size_t> {
         if (mapped) {
@@ -230,9 +270,7 @@ base::Result<MemberDigest> ZipReader::stream(
             if (n) PI_TRY_VOID(emit(out.data(), n));
         }
     }
-    if (produced != m.uncompressed_size) return bad_member(label, m.name, "unpacks to fewer bytes than declared");
-    if (static_cast<std::uint32_t>(crc) != m.crc32) return bad_member(label, m.name, "fails its CRC-32 check");
-    return MemberDigest{hasher.finish_raw(), produced};
+    return finish();
 }
 
 base::Result<std::string> ZipReader::read(std::size_t index) const {

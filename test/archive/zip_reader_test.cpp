@@ -212,3 +212,73 @@ TEST_CASE("FilePlacer replaces a symlink in the way instead of writing through i
     CHECK(!fs::exists(root / "e/g/h.txt"));
     CHECK(fs::exists(root / "d/f"));  // replaced files stay
 }
+
+TEST_CASE("deflated members, small (inflated whole) and large (streamed), are checked for size and damage") {
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    // good.zip, then for each member a copy whose central directory declares one byte
+    // fewer / more than the data unpacks to, and one with a damaged deflate stream.
+    const std::string script = R"PY(
+import struct, sys, zipfile, os
+out = sys.argv[1]
+small = b"".join(b"line %d of a small module\n" % i for i in range(4000))
+big = b"".join(b"row %08d of a member larger than the whole-member buffer\n" % i for i in range(300000))
+with zipfile.ZipFile(os.path.join(out, "good.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("pkg/small.py", small)
+    z.writestr("pkg/big.dat", big)
+open(os.path.join(out, "small.txt"), "wb").write(small)
+open(os.path.join(out, "big.txt"), "wb").write(big)
+data = open(os.path.join(out, "good.zip"), "rb").read()
+for name in ("pkg/small.py", "pkg/big.dat"):
+    tag = name.split("/")[1].split(".")[0]
+    # the central header of this member
+    at = 0
+    while True:
+        at = data.find(b"PK\x01\x02", at)
+        n = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46:at + 46 + n] == name.encode():
+            break
+        at += 4
+    usize = struct.unpack_from("<I", data, at + 24)[0]
+    for suffix, delta in (("short", -1), ("long", 1)):
+        b = bytearray(data)
+        struct.pack_into("<I", b, at + 24, usize + delta)
+        open(os.path.join(out, "%s-%s.zip" % (tag, suffix)), "wb").write(b)
+    local = struct.unpack_from("<I", data, at + 42)[0]
+    start = local + 30 + struct.unpack_from("<H", data, local + 26)[0] + struct.unpack_from("<H", data, local + 28)[0]
+    csize = struct.unpack_from("<I", data, at + 20)[0]
+    b = bytearray(data)
+    for k in range(start + csize // 2, start + csize // 2 + 16):
+        b[k] ^= 0x5A
+    open(os.path.join(out, "%s-damaged.zip" % tag), "wb").write(b)
+)PY";
+    const fs::path py = tmp->path() / "make.py";
+    std::ofstream(py) << script;
+    REQUIRE(std::system(("python3 '" + py.string() + "' '" + tmp->path().string() + "'").c_str()) == 0);
+
+    for (const char* tag : {"small", "big"}) {
+        CAPTURE(tag);
+        const std::string member = std::string("pkg/") + tag + (std::string(tag) == "small" ? ".py" : ".dat");
+        auto good = archive::ZipReader::open(tmp->path() / "good.zip");
+        REQUIRE(good.ok());
+        auto content = good->read(*good->find(member));
+        REQUIRE(content.ok());
+        CHECK(*content == slurp(tmp->path() / (std::string(tag) + ".txt")));
+        if (std::string(tag) == "big") CHECK(content->size() > (16u << 20));
+
+        auto error_of = [&](const char* kind) {
+            auto z = archive::ZipReader::open(tmp->path() / (std::string(tag) + "-" + kind + ".zip"));
+            REQUIRE(z.ok());
+            auto r = z->read(*z->find(member));
+            REQUIRE(!r.ok());
+            CHECK(r.error().kind == base::ErrorKind::integrity);
+            return r.error().message;
+        };
+        // Declared one byte short: the data unpacks to more than declared.
+        CHECK(error_of("short").find("more bytes than declared") != std::string::npos);
+        CHECK(error_of("long").find("fewer bytes than declared") != std::string::npos);
+        const std::string damaged = error_of("damaged");
+        CHECK((damaged.find("corrupt deflate data") != std::string::npos || damaged.find("CRC") != std::string::npos ||
+               damaged.find("bytes than declared") != std::string::npos));
+    }
+}
