@@ -12,8 +12,12 @@
 # CPU it runs again on BENCH_JOBS workers (default: the CPU count), as the install
 # pipeline does, for the `-parallel` lines (wall clock; the peers run as above).
 #
+# Every contender runs BENCH_ROUNDS times (default 3), in turn; each one's fastest
+# round is reported.
+#
 # usage: bench/wheels.sh [BUILD_DIR]     (default: the directory of $PIXI_INSTALL_BIN, else build)
-# env:   BENCH_TMP   where prefixes are written (default: a fresh dir under $TMPDIR or /tmp);
+# env:   BENCH_ROUNDS rounds (default 3); BENCH_JOBS workers for the -parallel lines
+#        BENCH_TMP   where prefixes are written (default: a fresh dir under $TMPDIR or /tmp);
 #                    the file system matters a lot, e.g. tmpfs vs ext4
 #        PYTHON      the interpreter running the peers (default /usr/bin/python3)
 # Needs: python3 with pip, and pypa/installer (Debian: apt-get install python3-installer);
@@ -84,35 +88,21 @@ cpu_seconds() {
 # Warm the page cache so every contender reads the wheels from memory.
 cat "${wheels[@]}" > /dev/null
 
-measure ours "$bench_exe" "$work/ours" "$pyver" "${wheels[@]}" > /dev/null
-echo "${#wheels[@]} wheels, $(count_files "$work/ours") files installed by ours (python $pyver, $work)"
-jobs=${BENCH_JOBS:-$(nproc 2>/dev/null || echo 1)}
-if (( jobs > 1 )); then
-    measure par "$bench_exe" -j "$jobs" "$work/ours-par" "$pyver" "${wheels[@]}" > /dev/null
-    [[ $(count_files "$work/ours-par") == $(count_files "$work/ours") ]] || { echo "parallel install differs" >&2; exit 1; }
-fi
-
-peer() {  # name var: wall clock and CPU time (user+sys) lines
-    local w c
-    w="${2}_wall"; c="${2}_cpu"
-    echo "$1: ours ${ours_wall}s, peer ${!w}s, ratio $(ratio "$ours_wall" "${!w}")"
-    echo "$1-cpu: ours ${ours_cpu}s, peer ${!c}s, ratio $(ratio "$ours_cpu" "${!c}")"
-    if (( jobs > 1 )); then
-        echo "$1-parallel: ours ${par_wall}s (-j $jobs), peer ${!w}s, ratio $(ratio "$par_wall" "${!w}")"
+# keep VAR: VAR_best_{wall,cpu} become VAR_{wall,cpu} when this round was faster.
+keep() {
+    local w="${1}_wall" c="${1}_cpu" bw="${1}_best_wall"
+    if [[ -z "${!bw:-}" ]] || awk -v a="${!w}" -v b="${!bw}" 'BEGIN { exit !(a < b) }'; then
+        printf -v "${1}_best_wall" '%s' "${!w}"
+        printf -v "${1}_best_cpu" '%s' "${!c}"
     fi
 }
-installer_cli() {
+installer_cli() {  # DEST
     for w in "${wheels[@]}"; do
-        "$python" -m installer --no-compile-bytecode --destdir "$work/installer-cli" "$w"
+        "$python" -m installer --no-compile-bytecode --destdir "$1" "$w"
     done
 }
-
-if "$python" -c 'import installer' 2>/dev/null; then
-    # The command line, one process per wheel, as users run it.
-    measure cli installer_cli
-    peer wheels-installer-cli cli
-    # Its library in one process (no interpreter start per wheel), same layout as ours.
-    measure api "$python" - "$work/installer-api" "$pyver" "${wheels[@]}" <<'PY'
+installer_api() {  # DEST: pypa/installer's library in one process, same layout as ours
+    "$python" - "$1" "$pyver" "${wheels[@]}" <<'PY'
 import os, sys
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
@@ -127,14 +117,61 @@ for w in wheels:
                                            script_kind="posix")
         install(src, dest, additional_metadata={"INSTALLER": b"installer"})
 PY
-    peer wheels-installer-lib api
+}
+pip_install() {  # DEST
+    "$python" -m pip install -q --no-deps --no-index --no-compile --disable-pip-version-check \
+        --break-system-packages --root-user-action=ignore --ignore-requires-python --prefix "$1" "${wheels[@]}"
+}
+
+have_installer=0; "$python" -c 'import installer' 2>/dev/null && have_installer=1
+have_pip=0; "$python" -m pip --version > /dev/null 2>&1 && have_pip=1
+jobs=${BENCH_JOBS:-$(nproc 2>/dev/null || echo 1)}
+rounds=${BENCH_ROUNDS:-3}
+# The contenders, each a function of the round number.
+run_ours() { measure ours "$bench_exe" "$work/ours-$1" "$pyver" "${wheels[@]}" > /dev/null; keep ours; }
+run_par() { measure par "$bench_exe" -j "$jobs" "$work/ours-par-$1" "$pyver" "${wheels[@]}" > /dev/null; keep par; }
+run_cli() { measure cli installer_cli "$work/installer-cli-$1"; keep cli; }
+run_api() { measure api installer_api "$work/installer-api-$1"; keep api; }
+run_pip() { measure pip pip_install "$work/pip-$1"; keep pip; }
+contenders=(run_ours)
+(( jobs > 1 )) && contenders+=(run_par)
+(( have_installer )) && contenders+=(run_cli run_api)
+(( have_pip )) && contenders+=(run_pip)
+# Every contender runs once per round into a fresh directory, and each round starts
+# with the next contender, so none always runs first or last. Nothing is deleted
+# until the end: on ext4 without a journal, creating files within 30 s of deleting
+# many is several times slower (the inode allocator skips recently freed inodes), a
+# tax on whoever runs next. Run benchmarks a minute apart for the same reason.
+# Each contender's best round counts.
+for ((round = 1; round <= rounds; round++)); do
+    n=${#contenders[@]}
+    for ((k = 0; k < n; k++)); do
+        "${contenders[$(( (k + round - 1) % n ))]}" "$round"
+    done
+done
+if (( jobs > 1 )); then
+    for ((round = 1; round <= rounds; round++)); do
+        [[ $(count_files "$work/ours-par-$round") == $(count_files "$work/ours-1") ]] || { echo "parallel install differs" >&2; exit 1; }
+    done
+fi
+echo "${#wheels[@]} wheels, $(count_files "$work/ours-1") files installed by ours (python $pyver, $work), best of $rounds rounds"
+
+peer() {  # name var: wall clock and CPU time (user+sys) lines
+    local w c
+    w="${2}_best_wall"; c="${2}_best_cpu"
+    echo "$1: ours ${ours_best_wall}s, peer ${!w}s, ratio $(ratio "$ours_best_wall" "${!w}")"
+    echo "$1-cpu: ours ${ours_best_cpu}s, peer ${!c}s, ratio $(ratio "$ours_best_cpu" "${!c}")"
+    if (( jobs > 1 )); then
+        echo "$1-parallel: ours ${par_best_wall}s (-j $jobs), peer ${!w}s, ratio $(ratio "$par_best_wall" "${!w}")"
+    fi
+}
+if (( have_installer )); then
+    peer wheels-installer-cli cli  # the command line, one process per wheel, as users run it
+    peer wheels-installer-lib api  # its library in one process (no interpreter start per wheel)
 else
     echo "wheels-installer: skipped (pypa/installer missing; Debian: apt-get install python3-installer)"
 fi
-
-if "$python" -m pip --version > /dev/null 2>&1; then
-    measure pip "$python" -m pip install -q --no-deps --no-index --no-compile --disable-pip-version-check \
-        --break-system-packages --root-user-action=ignore --ignore-requires-python --prefix "$work/pip" "${wheels[@]}"
+if (( have_pip )); then
     peer wheels-pip pip
 else
     echo "wheels-pip: skipped (pip missing)"
