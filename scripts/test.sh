@@ -66,8 +66,8 @@ if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
     meson setup build-tsan --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false
   fi
   # Only what the pipeline tests run.
-  ninja -C build-tsan pixi-install test/base/base_test test/cache/cache_test test/install/install_test \
-    test/fetch/fetch_test test/prefix/prefix_test
+  ninja -C build-tsan pixi-install test/base_test test/cache_test test/install_test \
+    test/fetch_test test/prefix_test
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/test/tsan.supp" \
     run_suite build-tsan --no-rebuild --suite pipeline
 fi
