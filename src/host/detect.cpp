@@ -1,5 +1,6 @@
 // detect(facts, overrides): the host's virtual packages. Pure.
 #include "pixi_install/host/detect.hpp"
+#include "pixi_install/base/strings.hpp"
 
 #include <cctype>
 
@@ -7,14 +8,10 @@ namespace pixi_install::host {
 
 namespace {
 
+std::string trim(std::string_view s) { return std::string(base::trim(s)); }
+
 using base::ErrorKind;
 using base::fail;
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return std::string(s);
-}
 
 std::string os_of(std::string_view subdir) {
     auto dash = subdir.find('-');

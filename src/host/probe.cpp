@@ -1,5 +1,6 @@
 // probe_host(): uname, the C library, the NVIDIA driver, the CPU. Impure edge.
 #include "pixi_install/host/probe.hpp"
+#include "pixi_install/base/strings.hpp"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -30,11 +31,7 @@ namespace pixi_install::host {
 
 namespace {
 
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return std::string(s);
-}
+std::string trim(std::string_view s) { return std::string(base::trim(s)); }
 
 std::optional<std::string> glibc_version(std::string& source) {
 #if defined(__GLIBC__)

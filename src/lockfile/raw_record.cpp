@@ -1,17 +1,12 @@
 // Type-checking of package record mappings (see raw_record.hpp).
 #include "raw_record.hpp"
+#include "pixi_install/base/strings.hpp"
 
 #include <charconv>
 
 namespace pixi_install::lockfile::detail {
 
 using base::Result;
-
-std::string lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-}
 
 Result<std::string> scalar_of(const YNode& n, std::string_view origin, std::string_view what) {
     if (!n.is_scalar()) return node_error(origin, n, "`" + std::string(what) + "` must be a string");
@@ -178,8 +173,8 @@ Result<RawRecord> to_raw_record(const YNode& n, std::string_view origin) {
             break;
         }
     }
-    if (r.sha256) r.sha256 = lower(std::move(*r.sha256));
-    if (r.md5) r.md5 = lower(std::move(*r.md5));
+    if (r.sha256) r.sha256 = base::ascii_lower(*r.sha256);
+    if (r.md5) r.md5 = base::ascii_lower(*r.md5);
     return r;
 }
 

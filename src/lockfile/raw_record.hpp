@@ -42,7 +42,5 @@ base::Result<std::string> scalar_of(const YNode& n, std::string_view origin, std
 /// A list of scalars (a single scalar is taken as a one-item list; null as empty).
 base::Result<std::vector<std::string>> strings_of(const YNode& n, std::string_view origin,
                                                   std::string_view what);
-/// Lower-cases ASCII hex digests.
-std::string lower(std::string s);
 
 }  // namespace pixi_install::lockfile::detail

@@ -1,6 +1,7 @@
 // Raw record -> model record, with the field derivation of the lock format
 // (docs: lockfile-format.md §5.2); shared environment-section readers.
 #include "records.hpp"
+#include "pixi_install/base/strings.hpp"
 
 #include <set>
 
@@ -47,7 +48,7 @@ std::string percent_decode(std::string_view s) {
 }
 
 std::string scheme_of(std::string_view url) {
-    return lower(std::string(url.substr(0, url.find(':'))));
+    return base::ascii_lower(url.substr(0, url.find(':')));
 }
 
 /// The path of a `file://` URL.

@@ -1,4 +1,5 @@
 #include "pixi_install/prefix/package_info.hpp"
+#include "pixi_install/base/strings.hpp"
 
 #include <sys/stat.h>
 
@@ -42,6 +43,8 @@ std::optional<PathType> parse_path_type(std::string_view s) noexcept {
 
 namespace {
 
+using base::trim;
+
 std::string str_or(const json& j, const char* key, std::string def = {}) {
     auto it = j.find(key);
     if (it == j.end() || !it->is_string()) return def;
@@ -83,12 +86,6 @@ bool is_dotted_identifier(std::string_view s) {
         if (dot == std::string_view::npos) return true;
         start = dot + 1;
     }
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
 }
 
 std::vector<std::string> lines_of(std::string_view text) {

@@ -1,4 +1,5 @@
 #include "pixi_install/prefix/wheel_files.hpp"
+#include "pixi_install/base/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -12,17 +13,7 @@ using base::ErrorKind;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+using base::trim;
 
 bool ident_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
@@ -145,9 +136,9 @@ std::vector<std::pair<std::string, std::string>> parse_headers(std::string_view 
 
 std::optional<std::string> header_value(const std::vector<std::pair<std::string, std::string>>& headers,
                                         std::string_view key) {
-    auto k = lower(key);
+    auto k = base::ascii_lower(key);
     for (const auto& [name, value] : headers)
-        if (lower(name) == k) return value;
+        if (base::ascii_lower(name) == k) return value;
     return std::nullopt;
 }
 
@@ -222,7 +213,7 @@ std::string launcher_script(const EntryPoint& ep, std::string_view exe) {
 }
 
 bool is_reserved_script_name(std::string_view name) {
-    std::string n = lower(name);
+    std::string n = base::ascii_lower(name);
     for (std::string_view ext : {".exe", ".py"})
         if (n.size() > ext.size() && n.compare(n.size() - ext.size(), ext.size(), ext) == 0) {
             n.resize(n.size() - ext.size());

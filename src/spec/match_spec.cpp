@@ -1,5 +1,6 @@
 // MatchSpec parsing and matching (the subset used in `depends`).
 #include "pixi_install/spec/match_spec.hpp"
+#include "pixi_install/base/strings.hpp"
 
 #include <cctype>
 #include <regex>
@@ -62,20 +63,10 @@ std::optional<std::string> unsafe_regex(std::string_view pattern) {
 
 namespace {
 
+using base::trim;
+
 using base::ErrorKind;
 using base::fail;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 bool is_op_char(char c) { return c == '=' || c == '<' || c == '>' || c == '!' || c == '~'; }
 
@@ -119,7 +110,7 @@ base::Result<Bracket> parse_bracket(std::string_view whole, std::string_view bod
         if (i >= body.size()) break;
         auto eq = body.find('=', i);
         if (eq == std::string_view::npos) return bad(whole, "expected key=value inside '[...]'");
-        std::string key = lower(trim(body.substr(i, eq - i)));
+        std::string key = base::ascii_lower(trim(body.substr(i, eq - i)));
         i = eq + 1;
         while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
         std::string value;
@@ -154,7 +145,7 @@ struct StringMatcher::Impl {
 base::Result<StringMatcher> StringMatcher::parse(std::string_view pattern) {
     auto impl = std::make_shared<Impl>();
     std::string_view p = trim(pattern);
-    impl->text = lower(p);
+    impl->text = base::ascii_lower(p);
     impl->source = std::string(p);
     if (p.size() >= 2 && p.front() == '^' && p.back() == '$') {
         impl->kind = Impl::Kind::regex;
@@ -178,7 +169,7 @@ base::Result<StringMatcher> StringMatcher::parse(std::string_view pattern) {
 bool StringMatcher::matches(std::string_view value) const {
     if (!impl_) return true;
     switch (impl_->kind) {
-        case Impl::Kind::exact: return lower(value) == impl_->text;
+        case Impl::Kind::exact: return base::ascii_lower(value) == impl_->text;
         case Impl::Kind::glob: return glob_match(impl_->source, value);
         case Impl::Kind::regex: return std::regex_search(std::string(value), *impl_->rx);
     }
@@ -205,7 +196,7 @@ base::Result<MatchSpec> MatchSpec::parse(std::string_view text) {
            !is_op_char(positional[n]))
         ++n;
     if (n == 0) return bad(t, "missing package name");
-    m.name_ = lower(positional.substr(0, n));
+    m.name_ = base::ascii_lower(positional.substr(0, n));
     if (m.name_.find('*') != std::string::npos) {
         PI_TRY(auto g, StringMatcher::parse(m.name_));
         m.name_glob_ = std::move(g);
@@ -278,7 +269,7 @@ base::Result<MatchSpec> MatchSpec::parse(std::string_view text) {
 bool MatchSpec::matches(std::string_view name, const Version& version, std::string_view build) const {
     if (name_glob_) {
         if (!name_glob_->matches(name)) return false;
-    } else if (lower(name) != name_) {
+    } else if (base::ascii_lower(name) != name_) {
         return false;
     }
     if (version_ && !version_->matches(version)) return false;

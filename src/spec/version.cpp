@@ -1,5 +1,6 @@
 // Conda version parsing and ordering (CEP 33).
 #include "pixi_install/spec/version.hpp"
+#include "pixi_install/base/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,14 +9,10 @@ namespace pixi_install::spec {
 
 namespace {
 
+using base::trim;
+
 using base::ErrorKind;
 using base::fail;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
 
 std::string strip_zeros(std::string_view digits) {
     std::size_t i = 0;

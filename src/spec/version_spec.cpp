@@ -1,5 +1,6 @@
 // Conda version specs (CEP 29 version part, conda's documented semantics).
 #include "pixi_install/spec/version_spec.hpp"
+#include "pixi_install/base/strings.hpp"
 
 #include "pixi_install/spec/match_spec.hpp"
 
@@ -11,22 +12,12 @@ namespace pixi_install::spec {
 
 namespace {
 
+using base::trim;
+
 using base::ErrorKind;
 using base::fail;
 
 enum class Op { any, never, eq, ne, lt, le, gt, ge, starts_with, not_starts_with, compatible, regex, glob, group_and, group_or };
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 bool has_space(std::string_view s) {
     for (char c : s)
@@ -59,8 +50,8 @@ struct VersionSpec::Node {
             case Op::starts_with: return v.starts_with(*version);
             case Op::not_starts_with: return !v.starts_with(*version);
             case Op::compatible: return v.compare(*version) >= 0 && v.starts_with(*prefix);
-            case Op::regex: return std::regex_search(lower(v.str()), *rx);
-            case Op::glob: return glob_match(glob, lower(v.str()));
+            case Op::regex: return std::regex_search(base::ascii_lower(v.str()), *rx);
+            case Op::glob: return glob_match(glob, base::ascii_lower(v.str()));
             case Op::group_and:
                 for (const auto& c : children)
                     if (!c->matches(v)) return false;
@@ -130,7 +121,7 @@ base::Result<NodePtr> make_regex(std::string_view clause, const std::string& pat
 base::Result<NodePtr> make_glob(std::string_view clause) {
     auto n = std::make_shared<VersionSpec::Node>();
     n->op = Op::glob;
-    for (char c : lower(clause)) {
+    for (char c : base::ascii_lower(clause)) {
         bool ok = c == '*' || c == '.' || c == '+' || c == '_' || c == '-' || c == '!' ||
                   std::isalnum(static_cast<unsigned char>(c));
         if (!ok) return bad(clause, "unexpected character in a glob");
@@ -169,7 +160,7 @@ base::Result<NodePtr> parse_operator_clause(std::string_view clause) {
     if (op == "~=") {
         if (rest.back() == '*') return bad(clause, "'~=' cannot be combined with '*'");
         PI_TRY(Version v, parse_version(clause, rest));
-        std::string low = lower(rest);
+        std::string low = base::ascii_lower(rest);
         auto dot = low.rfind('.');
         if (dot == 0) return bad(clause, "'~=' needs a version before the last '.'");
         // `~=1` (one segment) admits every version >= 1, as rattler reads it.

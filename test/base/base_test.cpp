@@ -6,6 +6,7 @@
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/base/result.hpp"
+#include "pixi_install/base/strings.hpp"
 #include "pixi_install/base/thread_pool.hpp"
 
 using namespace pixi_install::base;
@@ -112,4 +113,12 @@ TEST_CASE("thread pool runs every index exactly once") {
         pool.wait_idle();
         CHECK(n.load() == 50);
     }
+}
+
+TEST_CASE("trim and ascii_lower are locale-independent and leave non-ASCII bytes alone") {
+    CHECK(trim(" \t\r\n x y \v\f") == "x y");
+    CHECK(trim("   ").empty());
+    CHECK(trim("") == "");
+    CHECK(ascii_lower("NumPy-1.0_RC") == "numpy-1.0_rc");
+    CHECK(ascii_lower("\xC3\x84" "BC") == "\xC3\x84" "bc");  // UTF-8 'Ä' is not ASCII
 }
