@@ -88,6 +88,16 @@ Error missing_package(const Context& cx, const YNode& at, const std::string& env
                           "` refers to a package that is not in the lock file: " + location);
 }
 
+Result<void> resolve_pypi_selector(const Context& cx, const YNode& at, const std::string& env,
+                                  const std::string& platform, const Selector& s,
+                                  const PypiByLocation& by_location, Package& p) {
+    auto it = by_location.find(normalize_location(s.location));
+    if (it == by_location.end()) return missing_package(cx, at, env, platform, s.location);
+    p.kind = PackageKind::pypi;
+    p.pypi = it->second;
+    return {};
+}
+
 Result<void> read_environments(const Context& cx, const Document& doc, LockFile& lock,
                                const PlatformListFn& read_list) {
     const YNode* envs = doc.top.find("environments");

@@ -15,7 +15,7 @@ namespace {
 struct Tables {
     std::vector<std::shared_ptr<const CondaRecord>> conda;  // in record order
     std::unordered_map<std::string, std::vector<std::size_t>> conda_by_url;
-    std::unordered_map<std::string, std::shared_ptr<const PypiRecord>> pypi_by_location;
+    PypiByLocation pypi_by_location;
 };
 
 Result<Tables> build_tables(const Context& cx, const Document& doc) {
@@ -76,10 +76,7 @@ Result<void> read_v4(const Context& cx, const Document& doc, LockFile& lock) {
                 p.kind = PackageKind::conda;
                 p.conda = t.conda[pick];
             } else if (s.kind == Selector::Kind::pypi) {
-                auto it = t.pypi_by_location.find(normalize_location(s.location));
-                if (it == t.pypi_by_location.end()) return missing_package(cx, item, env, platform, s.location);
-                p.kind = PackageKind::pypi;
-                p.pypi = it->second;
+                PI_TRY_VOID(resolve_pypi_selector(cx, item, env, platform, s, t.pypi_by_location, p));
             } else {
                 return node_error(cx.origin, item, "`conda_source` selectors need format version 7");
             }

@@ -29,7 +29,7 @@ bool matches(const CondaEntry& e, const Selector& s) {
 Result<void> read_v6(const Context& cx, const Document& doc, LockFile& lock) {
     std::vector<CondaEntry> conda;
     std::unordered_map<std::string, std::vector<std::size_t>> conda_by_location;
-    std::unordered_map<std::string, std::shared_ptr<const PypiRecord>> pypi_by_location;
+    PypiByLocation pypi_by_location;
     for (const RawRecord& r : doc.records) {
         if (r.conda) {
             CondaEntry e;
@@ -90,10 +90,7 @@ Result<void> read_v6(const Context& cx, const Document& doc, LockFile& lock) {
                     p.source = hit->source;
                 }
             } else if (s.kind == Selector::Kind::pypi) {
-                auto it = pypi_by_location.find(normalize_location(s.location));
-                if (it == pypi_by_location.end()) return missing_package(cx, item, env, platform, s.location);
-                p.kind = PackageKind::pypi;
-                p.pypi = it->second;
+                PI_TRY_VOID(resolve_pypi_selector(cx, item, env, platform, s, pypi_by_location, p));
             } else {
                 return node_error(cx.origin, item, "`conda_source` selectors need format version 7");
             }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "pixi_install/base/result.hpp"
@@ -85,6 +86,14 @@ base::Result<void> read_environments(const Context& cx, const Document& doc, Loc
 /// "environment `e` platform `p` refers to a package that is not in the lock: loc".
 base::Error missing_package(const Context& cx, const YNode& at, const std::string& env,
                             const std::string& platform, const std::string& location);
+
+/// Wheels and sdists by normalized location, as `pypi:` selectors refer to them (v4+).
+using PypiByLocation = std::unordered_map<std::string, std::shared_ptr<const PypiRecord>>;
+
+/// Resolves a `pypi:` selector into `p`, or says which package the lock lacks.
+base::Result<void> resolve_pypi_selector(const Context& cx, const YNode& at, const std::string& env,
+                                         const std::string& platform, const Selector& s,
+                                         const PypiByLocation& by_location, Package& p);
 
 /// v4-v6: one PlatformEntry per platform key used by an environment (key == subdir).
 base::Result<void> synthesize_platforms(const Context& cx, const Document& doc, LockFile& lock);
