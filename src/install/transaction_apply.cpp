@@ -204,8 +204,19 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
     for (const auto& [name, rec] : records)
         for (const auto& f : rec.files) conda_owned.insert(f);
 
+    // Largest first, so that one big wheel (torch) does not start last and run alone.
+    std::vector<std::pair<std::uintmax_t, std::size_t>> order;
+    order.reserve(wheels.size());
+    for (std::size_t i = 0; i < wheels.size(); ++i) {
+        std::error_code size_ec;
+        const auto size = fs::file_size(wheel_files_[i], size_ec);
+        order.emplace_back(size_ec ? 0 : size, i);
+    }
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+
     std::mutex mu;
-    return for_all(wheels.size(), [&](std::size_t i) -> Result<void> {
+    auto done = for_all(wheels.size(), [&](std::size_t k) -> Result<void> {
+        const std::size_t i = order[k].second;
         const auto& w = *wheels[i];
         prefix::WheelInstallOptions wo;
         // The verified store file has no wheel name of its own: pass the lock's.
@@ -229,6 +240,8 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
         rep_.linked(w.name);
         return {};
     }, "installing wheels");
+    std::sort(report_.wheel_conda_overwrites.begin(), report_.wheel_conda_overwrites.end());  // workers finish in any order
+    return done;
 }
 
 Result<void> Transaction::finish() {
