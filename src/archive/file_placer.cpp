@@ -96,7 +96,7 @@ struct FilePlacer::Impl {
         const std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
         PI_TRY_VOID(enter(dir));
         const mode_t m = static_cast<mode_t>(mode & 0777);
-        const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
         Placed out;
         std::string write_name = name;
         int fd = ::openat(dir_fd.get(), name.c_str(), flags, m);

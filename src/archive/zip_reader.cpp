@@ -28,8 +28,9 @@ using namespace detail;
 namespace {
 
 constexpr std::size_t kChunk = 1 << 16;
-/// Members up to this size are inflated whole (one buffer per thread, at most this big);
-/// larger ones (the shared libraries of big binary wheels) are streamed in kChunk pieces.
+/// Members up to this size are inflated whole into one buffer per thread (at most this
+/// big); larger ones (the shared libraries of big binary wheels) are inflated straight
+/// into a mapping of their file by write_to_fd(), or streamed in kChunk pieces by stream().
 constexpr std::uint64_t kWholeMemberLimit = 16u << 20;
 
 base::Error bad_member(std::string_view label, std::string_view name, std::string_view what) {
@@ -284,7 +285,50 @@ base::Result<std::string> ZipReader::read(std::size_t index) const {
     return out;
 }
 
+base::Result<std::optional<MemberDigest>> ZipReader::inflate_into_file(std::size_t index, int fd,
+                                                                       std::string_view what) const {
+    const ZipMember& m = impl_->index.members.at(index);
+    const std::string& label = impl_->label;
+    if (m.uncompressed_size > SIZE_MAX / 2) return std::optional<MemberDigest>();
+    const auto size = static_cast<std::size_t>(m.uncompressed_size);
+    // Reserve the space first: a full disk is an error here, not a SIGBUS while writing the mapping.
+    if (int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(size)); rc != 0) {
+        if (rc == EOPNOTSUPP || rc == EINVAL) return std::optional<MemberDigest>();  // stream instead
+        return base::fail_errno("cannot write", std::string(what), rc);
+    }
+    void* at = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (at == MAP_FAILED) {
+        if (::ftruncate(fd, 0) != 0) return base::fail_errno("cannot write", std::string(what), errno);
+        return std::optional<MemberDigest>();
+    }
+    struct Unmap {
+        void* p;
+        std::size_t n;
+        ~Unmap() { ::munmap(p, n); }
+    } unmap{at, size};
+    ::madvise(at, size, MADV_SEQUENTIAL);
+    thread_local WholeInflater whole;
+    if (!whole.d) return base::fail(ErrorKind::failure, "cannot start libdeflate (out of memory)");
+    std::size_t got = 0;
+    auto r = libdeflate_deflate_decompress(whole.d, impl_->map.data + m.data_offset,
+                                           static_cast<std::size_t>(m.compressed_size), at, size, &got);
+    if (r == LIBDEFLATE_INSUFFICIENT_SPACE) return bad_member(label, m.name, "unpacks to more bytes than declared");
+    if (r != LIBDEFLATE_SUCCESS) return bad_member(label, m.name, "has corrupt deflate data");
+    if (got != size) return bad_member(label, m.name, "unpacks to fewer bytes than declared");
+    const char* out = static_cast<const char*>(at);
+    if (libdeflate_crc32(0, out, size) != m.crc32) return bad_member(label, m.name, "fails its CRC-32 check");
+    base::Hasher hasher(base::HashAlgo::sha256);
+    hasher.update(out, size);
+    return std::optional<MemberDigest>(MemberDigest{hasher.finish_raw(), size});
+}
+
 base::Result<MemberDigest> ZipReader::write_to_fd(std::size_t index, int fd, std::string_view what) const {
+    const ZipMember& m = impl_->index.members.at(index);
+    if (m.method == 8 && impl_->map.data && m.uncompressed_size > kWholeMemberLimit) {
+        // Too big for the per-thread buffer: inflate into the file's own pages.
+        PI_TRY(std::optional<MemberDigest> d, inflate_into_file(index, fd, what));
+        if (d) return std::move(*d);
+    }
     return stream(index, [&](const char* p, std::size_t n) { return write_all(fd, p, n, what); });
 }
 

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "pixi_install/archive/extract.hpp"
 #include "pixi_install/archive/zip_reader.hpp"
@@ -266,19 +268,40 @@ for name in ("pkg/small.py", "pkg/big.dat"):
         CHECK(*content == slurp(tmp->path() / (std::string(tag) + ".txt")));
         if (std::string(tag) == "big") CHECK(content->size() > (16u << 20));
 
-        auto error_of = [&](const char* kind) {
+        // Into a file too (a large member is inflated straight into the file's mapping).
+        const fs::path out = tmp->path() / (std::string(tag) + ".out");
+        auto to_file = [&](const archive::ZipReader& z) {
+            fs::remove(out);
+            int fd = ::open(out.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            REQUIRE(fd >= 0);
+            auto r = z.write_to_fd(*z.find(member), fd, out.string());
+            ::close(fd);
+            return r;
+        };
+        auto written = to_file(*good);
+        REQUIRE(written.ok());
+        CHECK(slurp(out) == *content);
+        CHECK(written->size == content->size());
+        base::Hasher h(base::HashAlgo::sha256);
+        h.update(*content);
+        CHECK(written->sha256 == h.finish_raw());
+
+        auto errors_of = [&](const char* kind) {
             auto z = archive::ZipReader::open(tmp->path() / (std::string(tag) + "-" + kind + ".zip"));
             REQUIRE(z.ok());
             auto r = z->read(*z->find(member));
+            auto f = to_file(*z);
             REQUIRE(!r.ok());
+            REQUIRE(!f.ok());
             CHECK(r.error().kind == base::ErrorKind::integrity);
-            return r.error().message;
+            CHECK(f.error().kind == base::ErrorKind::integrity);
+            return std::vector<std::string>{r.error().message, f.error().message};
         };
         // Declared one byte short: the data unpacks to more than declared.
-        CHECK(error_of("short").find("more bytes than declared") != std::string::npos);
-        CHECK(error_of("long").find("fewer bytes than declared") != std::string::npos);
-        const std::string damaged = error_of("damaged");
-        CHECK((damaged.find("corrupt deflate data") != std::string::npos || damaged.find("CRC") != std::string::npos ||
-               damaged.find("bytes than declared") != std::string::npos));
+        for (const auto& m : errors_of("short")) CHECK(m.find("more bytes than declared") != std::string::npos);
+        for (const auto& m : errors_of("long")) CHECK(m.find("fewer bytes than declared") != std::string::npos);
+        for (const auto& m : errors_of("damaged"))
+            CHECK((m.find("corrupt deflate data") != std::string::npos || m.find("CRC") != std::string::npos ||
+                   m.find("bytes than declared") != std::string::npos));
     }
 }

@@ -320,6 +320,29 @@ def test_diskfull(tmp):
         install(l_big, prefix, cache)
         verify(prefix)
         cache_is_clean(cache)
+        umount(mnt)
+
+        # (3) A wheel whose 20 MiB member (inflated straight into its file) does not fit.
+        python = lockgen.make_python_standin(gen, "3.11.4")
+        blob = rnd.randbytes(20 << 20)
+        huge = lockgen.make_wheel(gen, "huge", "1.0", {"huge/__init__.py": "", "huge/blob.bin": blob})
+        l_py = lockgen.write_lock(os.path.join(tmp, "lp"), [lockgen.conda(python)])
+        l_huge = lockgen.write_lock(os.path.join(tmp, "lh"), [lockgen.conda(python), lockgen.wheel(huge)])
+        assert mount_tmpfs(mnt, "size=16m")
+        cache = os.path.join(tmp, "cache-w")
+        prefix = os.path.join(mnt, "env")
+        install(l_py, prefix, cache)
+        r = install(l_huge, prefix, cache, expect=None)
+        assert r.returncode != 0, (r.stdout, r.stderr)
+        assert "space" in r.stderr.lower() and "blob.bin" in r.stderr, r.stderr
+        site = os.path.join(prefix, "lib", "python3.11", "site-packages")
+        assert not os.path.exists(os.path.join(site, "huge")) or not os.listdir(os.path.join(site, "huge")), \
+            "a failed wheel left files behind"
+        subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
+        install(l_huge, prefix, cache)
+        verify(prefix)
+        with open(os.path.join(site, "huge", "blob.bin"), "rb") as f:
+            assert f.read() == blob
     finally:
         umount(mnt)
     return 0

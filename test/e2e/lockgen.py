@@ -201,13 +201,13 @@ def _record_line(name, data):
 
 
 def make_wheel(directory, dist, version, modules, console_scripts=None, tag="py3-none-any"):
-    """A pure-Python wheel with `modules` {relative path: text} and optional
+    """A pure-Python wheel with `modules` {relative path: text or bytes} and optional
     console_scripts {command: "module:func"}. Returns its path."""
     os.makedirs(directory, exist_ok=True)
     norm = re.sub(r"[-_.]+", "_", dist)
     path = os.path.join(directory, "%s-%s-%s.whl" % (norm, version, tag))
     di = "%s-%s.dist-info" % (norm, version)
-    contents = {k: v.encode() for k, v in modules.items()}
+    contents = {k: v if isinstance(v, bytes) else v.encode() for k, v in modules.items()}
     contents[di + "/METADATA"] = ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (dist, version)).encode()
     contents[di + "/WHEEL"] = ("Wheel-Version: 1.0\nGenerator: lockgen\nRoot-Is-Purelib: true\nTag: %s\n"
                                % tag).encode()

@@ -72,11 +72,16 @@ public:
     /// ErrorKind::integrity. A sink error stops the stream and is returned.
     base::Result<MemberDigest> stream(std::size_t index,
                                       const std::function<base::Result<void>(const char*, std::size_t)>& sink) const;
-    /// Streams member `index` to the open file `fd` (from its current offset);
-    /// `what` names the file in write errors.
+    /// Writes member `index` into `fd`, a new empty regular file (opened for reading
+    /// and writing: a large member is inflated straight into a mapping of the file,
+    /// its space reserved first); `what` names the file in write errors.
     base::Result<MemberDigest> write_to_fd(std::size_t index, int fd, std::string_view what) const;
 
 private:
+    /// write_to_fd() for a large deflated member; nullopt when the file system cannot
+    /// reserve space or map the file (the caller then streams).
+    base::Result<std::optional<MemberDigest>> inflate_into_file(std::size_t index, int fd, std::string_view what) const;
+
     struct Impl;
     explicit ZipReader(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
