@@ -43,6 +43,7 @@ struct Source {
 };
 
 base::Result<void> read_at(const Source& src, void* buf, std::size_t n, std::uint64_t off, std::string_view label) {
+    if (n == 0) return {};
     if (src.map) {
         if (off > src.size || n > src.size - off) return bad(label, "unexpected end of file");
         std::memcpy(buf, src.map + off, n);

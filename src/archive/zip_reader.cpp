@@ -39,6 +39,12 @@ base::Error bad_member(std::string_view label, std::string_view name, std::strin
                                                 " (the file is damaged or crafted; download it again)");
 }
 
+/// Deflate cannot expand data by more than about 1032:1; a member declaring more is
+/// refused before any space is reserved or allocated for it.
+bool declares_impossible_size(const ZipMember& m) {
+    return m.method == 8 && m.uncompressed_size / 1100 > m.compressed_size + 4;
+}
+
 ZipEntryType to_public(ZipType t) {
     switch (t) {
         case ZipType::file: return ZipEntryType::file;
@@ -172,6 +178,7 @@ base::Result<MemberDigest> ZipReader::stream(
     if (m.method != 0 && m.method != 8)
         return bad_member(label, m.name, "uses compression method " + std::to_string(m.method) +
                                              " (only stored and deflated members are supported)");
+    if (declares_impossible_size(m)) return bad_member(label, m.name, "declares more bytes than its data can hold");
     base::Hasher hasher(base::HashAlgo::sha256);
     std::uint32_t crc = 0;
     std::uint64_t produced = 0;
@@ -289,6 +296,7 @@ base::Result<std::optional<MemberDigest>> ZipReader::inflate_into_file(std::size
                                                                        std::string_view what) const {
     const ZipMember& m = impl_->index.members.at(index);
     const std::string& label = impl_->label;
+    if (declares_impossible_size(m)) return bad_member(label, m.name, "declares more bytes than its data can hold");
     if (m.uncompressed_size > SIZE_MAX / 2) return std::optional<MemberDigest>();
     const auto size = static_cast<std::size_t>(m.uncompressed_size);
     // Reserve the space first: a full disk is an error here, not a SIGBUS while writing the mapping.

@@ -242,9 +242,9 @@ for name in ("pkg/small.py", "pkg/big.dat"):
             break
         at += 4
     usize = struct.unpack_from("<I", data, at + 24)[0]
-    for suffix, delta in (("short", -1), ("long", 1)):
+    for suffix, size in (("short", usize - 1), ("long", usize + 1), ("huge", 0x7FFF0000)):
         b = bytearray(data)
-        struct.pack_into("<I", b, at + 24, usize + delta)
+        struct.pack_into("<I", b, at + 24, size)
         open(os.path.join(out, "%s-%s.zip" % (tag, suffix)), "wb").write(b)
     local = struct.unpack_from("<I", data, at + 42)[0]
     start = local + 30 + struct.unpack_from("<H", data, local + 26)[0] + struct.unpack_from("<H", data, local + 28)[0]
@@ -300,6 +300,9 @@ for name in ("pkg/small.py", "pkg/big.dat"):
         // Declared one byte short: the data unpacks to more than declared.
         for (const auto& m : errors_of("short")) CHECK(m.find("more bytes than declared") != std::string::npos);
         for (const auto& m : errors_of("long")) CHECK(m.find("fewer bytes than declared") != std::string::npos);
+        // 2 GiB declared for a member of a few hundred KiB: refused before any space is reserved.
+        for (const auto& m : errors_of("huge")) CHECK(m.find("declares more bytes than its data can hold") != std::string::npos);
+        CHECK(fs::file_size(out) == 0);
         for (const auto& m : errors_of("damaged"))
             CHECK((m.find("corrupt deflate data") != std::string::npos || m.find("CRC") != std::string::npos ||
                    m.find("bytes than declared") != std::string::npos));

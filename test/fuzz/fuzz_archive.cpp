@@ -1,6 +1,7 @@
 // libFuzzer target: the input is an archive file; it is extracted as a .conda and
 // as a wheel when it looks like a zip, as a .tar.bz2 when it looks like bzip2, and
-// all three ways otherwise. Any outcome but a crash, leak or sanitizer report is fine;
+// all three ways otherwise; a zip is also read member by member with ZipReader (into
+// memory and into a file, which must agree). Any outcome but a crash, leak or sanitizer report is fine;
 // errors must be ordinary Result errors.
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "pixi_install/archive/extract.hpp"
+#include "pixi_install/archive/zip_reader.hpp"
 #include "pixi_install/base/fs.hpp"
 
 namespace fs = std::filesystem;
@@ -46,6 +48,26 @@ void run(const std::uint8_t* data, std::size_t size, const char* file_name, bool
     auto r = zip ? archive::extract_zip(input, dest, options)
                  : archive::extract_conda_package(input, dest, options);
     if (!r && r.error().message.empty()) std::abort();  // every error must say something
+    if (zip) {
+        // The installer's own zip reader: every member read into memory and into a file.
+        auto reader = archive::ZipReader::open(input);
+        if (!reader && reader.error().message.empty()) std::abort();
+        if (reader) {
+            const fs::path out = scratch() / "member";
+            for (std::size_t i = 0; i < reader->entries().size(); ++i) {
+                if (reader->entries()[i].size > (64u << 20)) continue;
+                auto content = reader->read(i);
+                if (!content && content.error().message.empty()) std::abort();
+                int fd = ::open(out.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd < 0) std::abort();
+                auto written = reader->write_to_fd(i, fd, out.string());
+                ::close(fd);
+                if (written.ok() != content.ok()) std::abort();  // both ways agree
+                if (written && (written->size != content->size())) std::abort();
+                ::unlink(out.c_str());
+            }
+        }
+    }
     // Nothing may appear next to the destination.
     for (const auto& e : fs::directory_iterator(scratch())) {
         auto n = e.path().filename();
