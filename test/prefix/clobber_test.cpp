@@ -6,28 +6,18 @@
 #include "fake_package.hpp"
 #include "link_helpers.hpp"
 #include "pixi_install/base/fs.hpp"
-#include "pixi_install/base/hash.hpp"
 #include "pixi_install/base/thread_pool.hpp"
 #include "pixi_install/prefix/clobber.hpp"
 #include "pixi_install/prefix/conda_meta.hpp"
 #include "pixi_install/prefix/link.hpp"
-#include "pixi_install/prefix/link_scripts.hpp"
 #include "pixi_install/prefix/unlink.hpp"
 #include "pixi_install/prefix/verify.hpp"
 
 using namespace pixi_install;
 using namespace pixi_install::prefix;
-using pixi_install::test::FakeFile;
-using pixi_install::test::inode_of;
-using pixi_install::test::make_package;
-using pixi_install::test::mode_of;
+using namespace pixi_install::test;
 using namespace std::string_literals;
 namespace fs = std::filesystem;
-using pixi_install::test::kBinPh;
-using pixi_install::test::kPh;
-using pixi_install::test::link_and_record;
-using pixi_install::test::read;
-using pixi_install::test::sample_files;
 
 TEST_CASE("topological order: dependencies first, independent packages reverse-alphabetical") {
     std::vector<std::pair<std::string, std::vector<std::string>>> pk{

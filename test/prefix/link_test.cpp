@@ -17,17 +17,9 @@
 
 using namespace pixi_install;
 using namespace pixi_install::prefix;
-using pixi_install::test::FakeFile;
-using pixi_install::test::inode_of;
-using pixi_install::test::make_package;
-using pixi_install::test::mode_of;
+using namespace pixi_install::test;
 using namespace std::string_literals;
 namespace fs = std::filesystem;
-using pixi_install::test::kBinPh;
-using pixi_install::test::kPh;
-using pixi_install::test::link_and_record;
-using pixi_install::test::read;
-using pixi_install::test::sample_files;
 
 
 TEST_CASE("hardlink mode: payload shares the cache inode, placeholder and no_link files are written") {
