@@ -10,6 +10,7 @@
 
 #include "libarchive_util.hpp"
 #include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/fs.hpp"
 #include "pixi_install/archive/zip_reader.hpp"
 #include "pixi_install/base/hash.hpp"
 
@@ -145,17 +146,7 @@ base::Result<FilePlacer::Placed> FilePlacer::place_member(const ZipReader& zip, 
 base::Result<FilePlacer::Placed> FilePlacer::place_content(std::string_view rel, std::string_view content,
                                                            std::uint32_t mode) {
     return impl_->place(rel, mode, true, [&](int fd, const std::string& path) -> base::Result<MemberDigest> {
-        const char* p = content.data();
-        std::size_t n = content.size();
-        while (n) {
-            ssize_t w = ::write(fd, p, n);
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                return base::fail_errno("cannot write", path, errno);
-            }
-            p += w;
-            n -= static_cast<std::size_t>(w);
-        }
+        PI_TRY_VOID(base::write_all(fd, content, path));
         base::Hasher h(base::HashAlgo::sha256);
         h.update(content);
         return MemberDigest{h.finish_raw(), content.size()};

@@ -16,6 +16,7 @@
 
 #include "libarchive_util.hpp"
 #include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "zip_index.hpp"
 
@@ -52,19 +53,6 @@ ZipEntryType to_public(ZipType t) {
         case ZipType::symlink: return ZipEntryType::symlink;
         default: return ZipEntryType::other;
     }
-}
-
-base::Result<void> write_all(int fd, const char* p, std::size_t n, std::string_view what) {
-    while (n) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return base::fail_errno("cannot write", std::string(what), errno);
-        }
-        p += w;
-        n -= static_cast<std::size_t>(w);
-    }
-    return {};
 }
 
 /// One raw-deflate inflater per thread, reset between members (no allocation per member).
@@ -337,7 +325,7 @@ base::Result<MemberDigest> ZipReader::write_to_fd(std::size_t index, int fd, std
         PI_TRY(std::optional<MemberDigest> d, inflate_into_file(index, fd, what));
         if (d) return std::move(*d);
     }
-    return stream(index, [&](const char* p, std::size_t n) { return write_all(fd, p, n, what); });
+    return stream(index, [&](const char* p, std::size_t n) { return base::write_all(fd, {p, n}, what); });
 }
 
 }  // namespace pixi_install::archive

@@ -46,24 +46,30 @@ fs::path unique_sibling(const fs::path& target, std::string_view tag) {
     return target.parent_path() / name;
 }
 
+Result<void> write_all(int fd, std::string_view data, std::string_view what) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail_errno("cannot write", std::string(what), errno);
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    return {};
+}
+
 Result<void> write_file_atomic(const fs::path& path, std::string_view content, bool durable,
                                unsigned mode) {
     fs::path tmp = unique_sibling(path);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0) return fail_errno("cannot create", tmp.string(), errno);
-    const char* p = content.data();
-    std::size_t left = content.size();
-    while (left) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            return fail_errno("cannot write", path.string(), err);
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
+    if (auto w = write_all(fd, content, path.string()); !w) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return w;
     }
     if (durable && ::fsync(fd) != 0) {
         int err = errno;

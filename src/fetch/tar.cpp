@@ -1,4 +1,5 @@
 #include "tar.hpp"
+#include "pixi_install/base/fs.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -47,15 +48,7 @@ std::string field_str(const char* f, std::size_t width) { return std::string(f, 
 }  // namespace
 
 base::Result<void> Writer::write_all(const void* data, std::size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n) {
-        ssize_t w = ::write(fd_, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return base::fail_errno("cannot write", path_, errno);
-        p += w;
-        n -= static_cast<std::size_t>(w);
-    }
-    return {};
+    return base::write_all(fd_, {static_cast<const char*>(data), n}, path_);
 }
 
 base::Result<void> Writer::pad(std::uint64_t size) {

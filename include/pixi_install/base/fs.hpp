@@ -16,6 +16,10 @@ Result<std::string> read_file(const fs::path& path);
 
 /// Writes `content` to a unique temporary file next to `path`, fsyncs it when
 /// `durable`, then renames it over `path`: readers see the old or the new file, never half.
+/// Writes all of `data` to `fd` (retrying short writes and EINTR); `what` names
+/// the file in the error.
+Result<void> write_all(int fd, std::string_view data, std::string_view what);
+
 Result<void> write_file_atomic(const fs::path& path, std::string_view content, bool durable = false,
                                unsigned mode = 0644);
 
