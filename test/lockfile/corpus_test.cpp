@@ -19,24 +19,12 @@ namespace {
 
 std::string str_or_null(const nlohmann::json& j) { return j.is_null() ? "<null>" : j.get<std::string>(); }
 
-/// The expected files were written by a YAML 1.1 loader that reads an unquoted
-/// all-digit hash (a test fixture's `0000…`) as a number; such a hash is kept
-/// as "#<value>" and compared by numeric value.
-std::string hash_key(const nlohmann::json& j) {
-    if (!j.is_number()) return str_or_null(j);
-    return "#" + std::to_string(static_cast<double>(j.get<double>()));
-}
-std::string hash_key(const std::string& s) {
-    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return s;
-    return "#" + std::to_string(std::stod(s));
-}
-
 std::vector<Entry> from_model(const std::vector<lockfile::Package>& pkgs) {
     std::vector<Entry> out;
     for (const auto& p : pkgs) {
         std::string sha = "<null>";
-        if (p.kind == lockfile::PackageKind::conda && p.conda->sha256) sha = hash_key(*p.conda->sha256);
-        if (p.kind == lockfile::PackageKind::pypi && p.pypi->sha256) sha = hash_key(*p.pypi->sha256);
+        if (p.kind == lockfile::PackageKind::conda && p.conda->sha256) sha = *p.conda->sha256;
+        if (p.kind == lockfile::PackageKind::pypi && p.pypi->sha256) sha = *p.pypi->sha256;
         out.emplace_back(lockfile::kind_name(p.kind), p.location(), p.name(), sha);
     }
     std::sort(out.begin(), out.end());
@@ -47,7 +35,7 @@ std::vector<Entry> from_json(const nlohmann::json& list) {
     std::vector<Entry> out;
     for (const auto& e : list)
         out.emplace_back(e.at("kind").get<std::string>(), e.at("location").get<std::string>(),
-                         e.at("name").get<std::string>(), hash_key(e.at("sha256")));
+                         e.at("name").get<std::string>(), str_or_null(e.at("sha256")));
     std::sort(out.begin(), out.end());
     return out;
 }
