@@ -9,10 +9,12 @@ PIXI_INSTALL_BUILD_DEPS=(
   libxxhash-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev zlib1g-dev libdeflate-dev
 )
 # What the tests use besides the build: a reference interpreter and HTTP servers,
-# archive tools to make fixtures.
+# archive tools to make fixtures, openssl (private CAs for the TLS tests), squid
+# (forward and caching proxy for the proxy and many-nodes tests) and curl (the
+# many-nodes benchmark's reference client).
 PIXI_INSTALL_TEST_DEPS=(
   python3 python3-yaml zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev openssl squid curl
 )
 
 ensure_debian_packages() {

@@ -8,6 +8,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "fetch_options.hpp"
+#include "settings.hpp"
 #include "pixi_install/host/archspec.hpp"
 
 namespace pixi_install::cli {
@@ -17,6 +19,8 @@ namespace {
 struct InfoFlags {
     std::string manifest;
     bool json = false;
+    std::string config;
+    NetworkFlags network;
 };
 
 nlohmann::json opt(const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(); }
@@ -78,6 +82,7 @@ Command make_info_command() {
                        "A pixi.toml or pyproject.toml whose system requirements to show (default: ./pixi.toml "
                        "or ./pyproject.toml when present)");
         sub.add_flag("--json", f->json, "Write a JSON document");
+        add_network_flags(sub, f->config, f->network);
     };
     c.run = [f](Globals& g) -> RunResult {
         PI_TRY(HostView host, probe_and_detect(g));
@@ -87,6 +92,11 @@ Command make_info_command() {
         auto uarch = host::detect_microarchitecture(facts.cpu);
         int level = host::x86_64_level(facts.cpu);
         std::string cache = default_cache_dir(g).string();
+        SettingsRequest request;
+        request.config_flag = f->config;
+        request.network = f->network;
+        request.workspace = ".";
+        PI_TRY(EffectiveSettings settings, effective_settings(g, request));
 
         if (f->json) {
             nlohmann::json j;
@@ -116,6 +126,9 @@ Command make_info_command() {
                          {"osx_version", opt(facts.osx_version)},
                          {"cpu", std::move(cpu)}};
             j["cache_dir"] = cache;
+            nlohmann::json js = nlohmann::json::object();
+            for (const auto& l : settings.lines) js[l.key] = {{"value", l.value}, {"origin", l.origin}};
+            j["settings"] = std::move(js);
             j["manifest"] = manifest ? manifest_json(*manifest) : nlohmann::json();
             j["warnings"] = warnings;
             std::cout << j.dump(2) << "\n";
@@ -150,6 +163,12 @@ Command make_info_command() {
         if (level > 0 && (!uarch || uarch->rfind("x86_64", 0) != 0)) out << ", x86-64-v" << level;
         out << ")\n";
         out << "cache dir         " << cache << "\n";
+        out << "settings\n";
+        for (const auto& l : settings.lines) {
+            std::string key = "  " + l.key;
+            if (key.size() < 22) key.resize(22, ' ');
+            out << key << " " << l.value << "  (" << l.origin << ")\n";
+        }
         if (manifest) {
             out << "manifest          " << manifest->path.string() << "\n";
             out << "  requirements    " << requirements_text(manifest->system_requirements) << "\n";
@@ -163,6 +182,7 @@ Command make_info_command() {
         std::cout << out.str() << std::flush;
         if (!g.quiet)
             for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+        for (const auto& w : settings.warnings) std::cerr << "warning: " << w << "\n";
         return 0;
     };
     c.wants_json = [f] { return f->json; };

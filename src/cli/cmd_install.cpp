@@ -162,7 +162,7 @@ Command make_install_command() {
         StatusPrinter status(style, printer);
         for (const auto& w : warnings) status.warning(w);
 
-        PI_TRY(fetch::FetchOptions fo, make_fetch_options(g, f->fetch));
+        PI_TRY(fetch::FetchOptions fo, make_fetch_options(g, f->fetch, lock_path.parent_path()));
         std::string cache_dir = resolve_cache_dir(g, f->fetch.cache_dir);
         nlohmann::json out_envs = nlohmann::json::array();
         Summary last;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "command.hpp"
+#include "common.hpp"
 #include "fetch_options.hpp"
 #include "pixi_install/install/pack.hpp"
 #include "progress.hpp"
@@ -47,7 +48,7 @@ Command make_pack_command() {
         o.platforms = f->platforms;
         o.output = f->output;
         o.ignore_non_wheels = f->ignore_non_wheels;
-        PI_TRY(o.fetch, make_fetch_options(g, f->fetch));
+        PI_TRY(o.fetch, make_fetch_options(g, f->fetch, resolve_lock_path(f->lock).parent_path()));
         OutputStyle style = output_style(g);
         LinePrinter printer(stderr, style.interactive, style.width);
         StatusPrinter status(style, printer);

@@ -1,8 +1,10 @@
 #include "fetch_options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "common.hpp"
+#include "settings.hpp"
 #include "pixi_install/manifest/config.hpp"
 #include "signals.hpp"
 
@@ -16,15 +18,27 @@ void add_fetch_flags(CLI::App& sub, FetchFlags& f, bool with_bundle) {
     sub.add_flag("--offline", f.offline, "Never use the network: only the cache, bundles and local files");
     sub.add_option("-j,--jobs", f.jobs, "Concurrent downloads (default: concurrent-downloads from the config, else 16)")
         ->check(CLI::PositiveNumber);
-    sub.add_option("--config", f.config,
-                   "Config file with [mirrors] and [bearer-tokens] (default: $PIXI_INSTALL_CONFIG, else "
-                   "~/.config/pixi-install/config.toml when present)");
+    add_network_flags(sub, f.config, f.network);
     sub.add_option("--connect-timeout", f.connect_timeout_s, "Seconds to wait for a connection")
         ->capture_default_str()->check(CLI::PositiveNumber);
     sub.add_option("--low-speed-timeout", f.low_speed_timeout_s,
                    "Abort (and retry) a transfer slower than 1 KiB/s for this many seconds")
         ->capture_default_str()->check(CLI::PositiveNumber);
     sub.add_option("--retries", f.retries, "Attempts per artifact")->capture_default_str()->check(CLI::PositiveNumber);
+}
+
+void add_network_flags(CLI::App& sub, std::string& config, NetworkFlags& n) {
+    sub.add_option("--config", config,
+                   "Config file with [mirrors] and [bearer-tokens] (default: $PIXI_INSTALL_CONFIG, else "
+                   "~/.config/pixi-install/config.toml when present)");
+    sub.add_option("--tls-ca-cert", n.tls_ca_cert,
+                   "Trust the CA certificates in this PEM file (or directory) instead of the system's "
+                   "(default: $SSL_CERT_FILE / $SSL_CERT_DIR, else tls-ca-cert from the config, else the system bundle)");
+    sub.add_flag("--tls-no-verify", n.tls_no_verify,
+                 "Do not verify TLS certificates (insecure: only the lock's hashes protect the downloads)");
+    sub.add_option("--proxy", n.proxy,
+                   "Send http and https downloads through this proxy (http://[user:password@]host:port; default: "
+                   "https_proxy/http_proxy/all_proxy, else proxy-config from the config)");
 }
 
 std::string resolve_cache_dir(const Globals& g, const std::string& flag) {
@@ -44,43 +58,21 @@ std::string resolve_config_path(const Globals& g, const std::string& flag) {
     return std::filesystem::exists(p, ec) ? p.string() : std::string();
 }
 
-base::Result<fetch::FetchOptions> make_fetch_options(const Globals& g, const FetchFlags& f) {
+base::Result<fetch::FetchOptions> make_fetch_options(const Globals& g, const FetchFlags& f,
+                                                     const std::filesystem::path& workspace) {
     fetch::FetchOptions o;
     o.cache_dir = resolve_cache_dir(g, f.cache_dir);
     for (const auto& b : f.bundles) o.bundles.emplace_back(b);
     o.offline = f.offline;
-    manifest::Config config;
-    if (std::string path = resolve_config_path(g, f.config); !path.empty()) {
-        PI_TRY(config, manifest::load_config(path));
-    }
-    o.max_parallel = f.jobs ? f.jobs : config.concurrent_downloads.value_or(16);
-    for (const auto& m : f.mirrors) {
-        PI_TRY(fetch::Mirror mirror, fetch::parse_mirror(m));
-        o.mirrors.push_back(std::move(mirror));
-    }
-    for (const auto& [from, to] : config.mirrors) {
-        auto parsed = fetch::parse_mirror(from + "=" + to);
-        if (!parsed.ok()) return std::move(parsed).error().with_context("in " + config.path.string());
-        o.mirrors.push_back(std::move(*parsed));  // after the command line's: those win on equal prefixes
-    }
-    o.bearer_tokens = config.bearer_tokens;
-    if (const auto* v = g.getenv("PIXI_INSTALL_BEARER_TOKENS")) {
-        std::size_t p = 0;
-        while (p <= v->size()) {
-            std::size_t comma = v->find(',', p);
-            if (comma == std::string::npos) comma = v->size();
-            std::string item = v->substr(p, comma - p);
-            p = comma + 1;
-            if (item.empty()) continue;
-            auto eq = item.find('=');
-            if (eq == std::string::npos || eq == 0)
-                return base::fail(base::ErrorKind::usage,
-                                  "invalid PIXI_INSTALL_BEARER_TOKENS entry (expected host=token,host2=token2)");
-            std::string host = item.substr(0, eq);
-            for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            o.bearer_tokens[host] = item.substr(eq + 1);
-        }
-    }
+    SettingsRequest request{f.config, f.network, f.mirrors, f.jobs, workspace};
+    PI_TRY(EffectiveSettings eff, effective_settings(g, request));
+    o.max_parallel = eff.concurrent_downloads;
+    o.tls = std::move(eff.network.tls);
+    o.proxy = std::move(eff.network.proxy);
+    o.mirrors = std::move(eff.mirrors);
+    o.bearer_tokens = std::move(eff.bearer_tokens);
+    o.credentials = std::move(eff.credentials);
+    for (const auto& w : eff.warnings) std::cerr << "warning: " << w << "\n";
     if (const auto* v = g.getenv("NETRC"); v && !v->empty()) o.netrc = *v;
     auto env = [&](const char* name) {
         const auto* v = g.getenv(name);

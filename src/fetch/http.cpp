@@ -10,7 +10,10 @@
 #include <optional>
 #include <set>
 
+#include "pixi_install/base/strings.hpp"
+#include "pixi_install/fetch/mirrors.hpp"
 #include "sink.hpp"
+#include "transfer_options.hpp"
 
 namespace pixi_install::fetch {
 
@@ -41,6 +44,7 @@ struct Transfer {
     bool cancelled = false;
     bool started_reported = false;
     bool no_resume = false;        ///< the server ignores Range: retries start over
+    std::string request_url;       ///< job->url with a conda token in its path, if any (never printed)
     Clock::time_point not_before{};
     char errbuf[CURL_ERROR_SIZE] = {0};
 };
@@ -100,6 +104,7 @@ std::string http_reason(long code) {
     switch (code) {
         case 401: return "unauthorized; check the token or ~/.netrc for this host";
         case 403: return "forbidden; check the credentials for this host";
+        case 407: return "the proxy wants credentials; give them in the proxy URL (http://user:password@host:port)";
         case 404: return "not found; check the lock's location or the mirror";
         case 410: return "gone";
         default: return {};
@@ -180,10 +185,23 @@ private:
     unsigned max_parallel() const { return std::max(1u, o_.max_parallel); }
 
     std::string where(const Transfer* t) const {
-        return t->job->artifact->name + " from " + t->job->url;
+        std::string w = t->job->artifact->name + " from " + t->job->url;
+        const std::string& proxy = proxy_for(o_.proxy, t->job->url);
+        if (!proxy.empty()) w += " (through proxy " + without_credentials(proxy) + ")";
+        return w;
     }
 
     void start(Transfer* t) {
+        if (is_https(t->job->url) && !o_.tls.no_verify && o_.tls.ca_file.empty() && o_.tls.ca_dir.empty()) {
+            std::string searched;
+            for (const auto& s : o_.tls.searched) searched += (searched.empty() ? "" : ", ") + s;
+            return finish_with(t, base::fail(base::ErrorKind::unavailable,
+                                             "cannot download " + where(t) +
+                                                 ": no CA certificates to check the server with (searched " +
+                                                 (searched.empty() ? std::string("nothing") : searched) +
+                                                 "); install the system's CA bundle (ca-certificates) or pass one "
+                                                 "with --tls-ca-cert FILE or SSL_CERT_FILE=FILE"));
+        }
         if (!t->sink) {
             auto s = FileSink::create(store_.temp_path(t->job->artifact->name), t->want.algo);
             if (!s) return finish_with(t, std::move(s).error());
@@ -202,7 +220,8 @@ private:
         }
         t->resume_from = t->sink->bytes();
         if (t->resume_from > 0) t->resumed = true;
-        curl_easy_setopt(e, CURLOPT_URL, t->job->url.c_str());
+        t->request_url = apply_credentials(e, o_, t->job->url);
+        curl_easy_setopt(e, CURLOPT_URL, t->request_url.c_str());
         curl_easy_setopt(e, CURLOPT_PRIVATE, t);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
@@ -225,13 +244,9 @@ private:
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o_.timeouts.low_speed_bytes);
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o_.timeouts.low_speed_seconds);
         if (t->resume_from > 0) curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t->resume_from));
+        set_network_options(e, o_, t->job->url);
         curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
         if (o_.netrc) curl_easy_setopt(e, CURLOPT_NETRC_FILE, o_.netrc->c_str());
-        auto tok = o_.bearer_tokens.find(url_host(t->job->url));
-        if (tok != o_.bearer_tokens.end()) {
-            curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER));
-            curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, tok->second.c_str());
-        }
         if (t->headers) {
             curl_slist_free_all(t->headers);
             t->headers = nullptr;
@@ -285,7 +300,9 @@ private:
 
     void finished(Transfer* t, CURLcode rc) {
         long code = 0;
+        long connect_code = 0;
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
         std::string curl_msg = t->errbuf[0] ? std::string(t->errbuf) : std::string(curl_easy_strerror(rc));
         release_handle(t);
         if (t->cancelled || (o_.cancel && o_.cancel->load()))
@@ -297,6 +314,15 @@ private:
                 return retry(t, "the transfer ended after " + std::to_string(t->sink->bytes()) + " of " +
                                     std::to_string(*a.size) + " bytes");
             return verify(t);
+        }
+        if (rc != CURLE_OK && connect_code >= 400) {
+            // The proxy answered the CONNECT with an error: asking again will not help.
+            std::string why = connect_code == 407 ? http_reason(407)
+                                                  : "ask the proxy's administrators to allow tunnels to this host, or "
+                                                    "list the host in NO_PROXY if it is reachable directly";
+            return finish_with(t, base::fail(base::ErrorKind::unavailable,
+                                             "cannot download " + where(t) + ": the proxy refused the tunnel (CONNECT "
+                                             "answered " + std::to_string(connect_code) + "); " + why));
         }
         if (rc == CURLE_HTTP_RETURNED_ERROR) {
             if (code == 416) {
@@ -324,7 +350,9 @@ private:
                                 std::to_string(o_.timeouts.low_speed_bytes) + " bytes/s for " +
                                 std::to_string(o_.timeouts.low_speed_seconds) + " s)");
         if (transient(rc)) return retry(t, curl_msg);
-        return finish_with(t, base::fail(base::ErrorKind::unavailable, "cannot download " + where(t) + ": " + curl_msg));
+        std::string hint = tls_hint(rc, curl_msg, o_.tls);
+        return finish_with(t, base::fail(base::ErrorKind::unavailable, "cannot download " + where(t) + ": " + curl_msg +
+                                                                           (hint.empty() ? "" : "; " + hint)));
     }
 
     void verify(Transfer* t) {

@@ -303,3 +303,35 @@ TEST_CASE("a set cancel flag stops with ErrorKind::interrupted") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == base::ErrorKind::interrupted);
 }
+
+TEST_CASE("an https download without CA certificates fails at once, naming the places searched") {
+    Env env;
+    Artifact a{"x.conda", "https://127.0.0.1:9/x.conda", {}, std::string(64, 'a'), "", 10};
+    FetchOptions o = env.options();
+    o.tls.source = "system";
+    o.tls.searched = {"/nowhere/ca.crt", "/nowhere/certs"};
+    auto r = fetch_all({a}, o, base::null_reporter());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == base::ErrorKind::unavailable);
+    CHECK(r.error().message.find("/nowhere/ca.crt, /nowhere/certs") != std::string::npos);
+    CHECK(r.error().message.find("--tls-ca-cert") != std::string::npos);
+    CHECK(env.stored() == 0);
+    // Plain http needs no certificates.
+    Artifact b = env.add("files", "plain.conda", 1000);
+    CHECK(fetch_all({b}, o, base::null_reporter()).ok());
+}
+
+TEST_CASE("an explicit proxy carries the transfer; no_proxy hosts go direct") {
+    Env env;
+    Artifact a = env.add("files", "p.conda", 5000);
+    FetchOptions o = env.options();
+    o.retries.attempts = 1;
+    // Nothing listens on port 9: a transfer through that proxy fails and says which proxy.
+    o.proxy.http = "http://user:secret@127.0.0.1:9";
+    auto r = fetch_all({a}, o, base::null_reporter());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("through proxy http://127.0.0.1:9") != std::string::npos);
+    CHECK(r.error().message.find("secret") == std::string::npos);
+    o.proxy.no_proxy = "localhost, 127.0.0.1";
+    CHECK(fetch_all({a}, o, base::null_reporter()).ok());
+}

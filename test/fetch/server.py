@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A misbehaving HTTP server on loopback for the fetch tests.
 
-Usage: server.py ROOT   -> prints "PORT <n>" and serves ROOT until stdin closes.
+Usage: server.py ROOT [--tls CERT KEY]
+  -> prints "PORT <n>" and serves ROOT (over TLS with that certificate and key when
+     --tls is given) until stdin closes.
 The first path segment picks a behaviour; the rest names a file under ROOT:
   /files/N     plain, with Range support     /redirect/N  302 to /files/N
   /truncate/N  first reply announces the full length, sends half, closes
@@ -10,12 +12,14 @@ The first path segment picks a behaviour; the rest names a file under ROOT:
   /stall/N     headers and 16 bytes, then silence
   /auth/N      needs "Authorization: Bearer secret-token"
   /basic/N     needs HTTP basic auth user:pass
-GET /_stats returns {"requests": n, "paths": {...}, "auth": {path: [header...]}} (not counted).
+  /t/conda-token/MODE/N   anaconda.org's token in the path: served as /MODE/N (another token: 401)
+GET /_stats returns {"requests": n, "bytes": n, "paths": {...}, "auth": {path: [header...]}} (not counted).
 """
 import http.server
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -23,7 +27,7 @@ import time
 
 ROOT = sys.argv[1]
 lock = threading.Lock()
-stats = {"requests": 0, "paths": {}, "auth": {}}
+stats = {"requests": 0, "bytes": 0, "paths": {}, "auth": {}}
 seen = {}
 
 
@@ -44,6 +48,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with lock:
                 body = json.dumps(stats).encode()
             return self.send_plain(200, body)
+        if self.path.startswith("/t/"):
+            token, _, rest = self.path[3:].partition("/")
+            if token != "conda-token":
+                return self.send_plain(401)
+            self.path = "/" + rest
         parts = self.path.split("/", 2)
         if len(parts) < 3:
             return self.send_plain(404)
@@ -118,11 +127,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data) - start))
         self.end_headers()
         self.wfile.write(data[start:])
+        with lock:
+            stats["bytes"] += len(data) - start
 
 
 def main():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if "--tls" in sys.argv:
+        i = sys.argv.index("--tls")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[i + 1], sys.argv[i + 2])
+        # The handshake runs in the request's thread: a client that refuses the
+        # certificate does not hold up the others.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     server.handle_error = lambda request, address: None  # clients that hang up are expected
     print("PORT", server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -62,6 +62,38 @@ struct RetryPolicy {
     long max_backoff_ms = 15000;
 };
 
+/// Which certificates TLS trusts. `fetch` reads no environment and probes no files:
+/// the caller decides (flags, SSL_CERT_FILE/SSL_CERT_DIR, config, the system's bundle)
+/// and passes the outcome, so a statically linked binary never depends on the paths
+/// compiled into the libcurl it was built with.
+struct TlsOptions {
+    std::filesystem::path ca_file;   ///< PEM bundle (CURLOPT_CAINFO); empty = none
+    std::filesystem::path ca_dir;    ///< hashed certificate directory (CURLOPT_CAPATH); empty = none
+    bool no_verify = false;          ///< accept any certificate and host name (insecure)
+    std::string source;              ///< where the choice came from, for messages ("--tls-ca-cert", ...)
+    /// When neither ca_file nor ca_dir is set: the places that were searched, named in
+    /// the error an https download then gets.
+    std::vector<std::string> searched;
+};
+
+/// The proxy for each scheme, as curl would take it from https_proxy/http_proxy/
+/// all_proxy/no_proxy, but decided by the caller and set explicitly on every transfer.
+struct ProxyOptions {
+    std::string https;     ///< proxy URL for https:// transfers (may hold user:password@); empty = direct
+    std::string http;      ///< proxy URL for http:// transfers; empty = direct
+    std::string no_proxy;  ///< comma-separated hosts/domains/addresses reached directly ("*" = all)
+    std::string source;    ///< where the choice came from, for messages
+};
+
+/// A credential from rattler's authentication file, for the hosts its key names.
+struct Credential {
+    enum class Kind { bearer, basic, conda_token, s3 };
+    Kind kind = Kind::bearer;
+    std::string token;               ///< bearer: "Authorization: Bearer"; conda_token: "/t/<token>" path prefix
+    std::string username, password;  ///< basic
+    std::string access_key_id, secret_access_key, session_token;  ///< s3
+};
+
 struct FetchOptions {
     std::filesystem::path cache_dir;               ///< required: the store lives here
     std::vector<std::filesystem::path> bundles;    ///< directories or .tar files from `pack`
@@ -69,8 +101,13 @@ struct FetchOptions {
     unsigned max_parallel = 16;                    ///< concurrent transfers (and copy workers, up to 4)
     std::vector<Mirror> mirrors;
     std::map<std::string, std::string> bearer_tokens;  ///< host -> token, sent to that host only
+    /// "host", "*.domain" or "s3://bucket[/prefix]" -> credential (find_credential picks
+    /// one as rattler does); bearer_tokens win for their hosts.
+    std::map<std::string, Credential> credentials;
     std::optional<std::filesystem::path> netrc;    ///< netrc file; unset = libcurl's default (~/.netrc)
     AwsCredentials aws;
+    TlsOptions tls;
+    ProxyOptions proxy;
     Timeouts timeouts;
     RetryPolicy retries;
     std::string user_agent = "pixi-install";

@@ -1,0 +1,194 @@
+#include "network_settings.hpp"
+
+namespace pixi_install::cli {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& system_ca_files() {
+    static const std::vector<std::string> files = {
+        "/etc/ssl/certs/ca-certificates.crt",                 // Debian, Ubuntu, Gentoo, Arch
+        "/etc/pki/tls/certs/ca-bundle.crt",                   // Fedora, RHEL 6
+        "/etc/ssl/ca-bundle.pem",                             // openSUSE
+        "/etc/pki/tls/cacert.pem",                            // OpenELEC
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  // CentOS, RHEL 7
+        "/etc/ssl/cert.pem",                                  // Alpine, macOS
+    };
+    return files;
+}
+
+const std::vector<std::string>& system_ca_dirs() {
+    static const std::vector<std::string> dirs = {"/etc/ssl/certs", "/etc/pki/tls/certs"};
+    return dirs;
+}
+
+std::string mask_url_credentials(const std::string& url) {
+    auto scheme = url.find("://");
+    std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+    auto at = url.find('@', start);
+    if (at == std::string::npos || url.find('/', start) < at) return url;
+    auto colon = url.find(':', start);
+    if (colon == std::string::npos || colon > at) return url;  // a user name alone is no secret
+    return url.substr(0, colon + 1) + "****" + url.substr(at);
+}
+
+namespace {
+
+const std::string* env_value(const std::map<std::string, std::string>& env, const std::string& name) {
+    auto it = env.find(name);
+    return it == env.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+/// The first of `names` set (non-empty) in `env`, with its name.
+std::pair<std::string, std::string> first_env(const std::map<std::string, std::string>& env,
+                                              std::initializer_list<const char*> names) {
+    for (const char* n : names)
+        if (const auto* v = env_value(env, n)) return {n, *v};
+    return {};
+}
+
+base::Result<void> resolve_tls(NetworkSettings& s, const NetworkFlags& f, const std::map<std::string, std::string>& env,
+                               const std::vector<ConfigLayer>& configs, const PathProbe& is_file,
+                               const PathProbe& is_dir) {
+    fetch::TlsOptions& tls = s.tls;
+    std::string verify_origin = "default";
+    if (f.tls_no_verify) {
+        tls.no_verify = true;
+        verify_origin = "--tls-no-verify";
+    } else {
+        for (const auto& layer : configs)
+            if (layer.config->tls_no_verify) {
+                tls.no_verify = *layer.config->tls_no_verify;
+                verify_origin = layer.origin + " (tls-no-verify)";
+                break;
+            }
+    }
+    if (tls.no_verify)
+        s.warnings.push_back("TLS certificates are NOT verified (" + verify_origin +
+                             "): anyone between this machine and the server can change what is downloaded; the "
+                             "lock's hashes are the only protection left");
+
+    auto explicit_path = [&](const fs::path& p, const std::string& what) -> base::Result<void> {
+        if (is_file(p)) tls.ca_file = p;
+        else if (is_dir(p)) tls.ca_dir = p;
+        else
+            return base::fail(base::ErrorKind::usage, what + " names " + p.string() +
+                                                          ", which is neither a file nor a directory; give the "
+                                                          "PEM file of the CA to trust");
+        tls.source = what;
+        return {};
+    };
+    if (!f.tls_ca_cert.empty()) {
+        PI_TRY_VOID(explicit_path(f.tls_ca_cert, "--tls-ca-cert"));
+    } else if (env_value(env, "SSL_CERT_FILE") || env_value(env, "SSL_CERT_DIR")) {
+        if (const auto* file = env_value(env, "SSL_CERT_FILE")) {
+            if (!is_file(*file))
+                return base::fail(base::ErrorKind::usage, "SSL_CERT_FILE names " + *file +
+                                                              ", which is not a file; point it at a PEM bundle or unset it");
+            tls.ca_file = *file;
+        }
+        if (const auto* dir = env_value(env, "SSL_CERT_DIR")) {
+            if (!is_dir(*dir))
+                return base::fail(base::ErrorKind::usage, "SSL_CERT_DIR names " + *dir +
+                                                              ", which is not a directory; point it at a directory "
+                                                              "of hashed certificates or unset it");
+            tls.ca_dir = *dir;
+        }
+        tls.source = tls.ca_file.empty() ? "SSL_CERT_DIR" : tls.ca_dir.empty() ? "SSL_CERT_FILE"
+                                                                                 : "SSL_CERT_FILE and SSL_CERT_DIR";
+    } else {
+        for (const auto& layer : configs)
+            if (layer.config->tls_ca_cert) {
+                PI_TRY_VOID(explicit_path(*layer.config->tls_ca_cert, layer.origin + " (tls-ca-cert)"));
+                break;
+            }
+    }
+    if (tls.source.empty()) {
+        for (const auto& c : system_ca_files()) {
+            if (is_file(c)) {
+                tls.ca_file = c;
+                break;
+            }
+        }
+        for (const auto& d : system_ca_dirs()) {
+            if (is_dir(d)) {
+                tls.ca_dir = d;
+                break;
+            }
+        }
+        tls.source = "system";
+        if (tls.ca_file.empty() && tls.ca_dir.empty()) {
+            tls.searched = system_ca_files();
+            tls.searched.insert(tls.searched.end(), system_ca_dirs().begin(), system_ca_dirs().end());
+        }
+    }
+    std::string trust;
+    if (!tls.ca_file.empty()) trust = tls.ca_file.string();
+    if (!tls.ca_dir.empty()) trust += (trust.empty() ? "" : " + ") + tls.ca_dir.string();
+    if (trust.empty()) trust = "none found (https downloads will fail)";
+    s.lines.push_back({"tls-ca-certs", trust, tls.source});
+    s.lines.push_back({"tls-no-verify", tls.no_verify ? "true" : "false", verify_origin});
+    return {};
+}
+
+void resolve_proxy(NetworkSettings& s, const NetworkFlags& f, const std::map<std::string, std::string>& env,
+                   const std::vector<ConfigLayer>& configs) {
+    fetch::ProxyOptions& p = s.proxy;
+    std::string https_origin, http_origin, no_origin;
+    // As curl (and pixi) read them: http_proxy has no upper-case form (a CGI program
+    // would take it from the request's "Proxy:" header); all_proxy covers both schemes.
+    auto https_env = first_env(env, {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"});
+    auto http_env = first_env(env, {"http_proxy", "all_proxy", "ALL_PROXY"});
+    auto no_env = first_env(env, {"no_proxy", "NO_PROXY"});
+    if (!f.proxy.empty()) {
+        p.https = p.http = f.proxy;
+        https_origin = http_origin = "--proxy";
+        if (!no_env.second.empty()) {
+            p.no_proxy = no_env.second;
+            no_origin = no_env.first;
+        }
+    } else if (!https_env.second.empty() || !http_env.second.empty()) {
+        p.https = https_env.second;
+        p.http = http_env.second;
+        https_origin = https_env.first;
+        http_origin = http_env.first;
+        p.no_proxy = no_env.second;
+        no_origin = no_env.first;
+    } else {
+        // The first config layer that names a proxy decides all three (as pixi: the
+        // environment, when it names one, replaces the whole proxy-config).
+        for (const auto& layer : configs) {
+            const auto& pc = layer.config->proxy;
+            if (!pc.https && !pc.http) continue;
+            p.https = pc.https.value_or("");
+            p.http = pc.http.value_or("");
+            https_origin = http_origin = no_origin = layer.origin;
+            std::string joined;
+            for (const auto& h : pc.non_proxy_hosts) joined += (joined.empty() ? "" : ",") + h;
+            p.no_proxy = joined;
+            break;
+        }
+        if (p.no_proxy.empty() && !no_env.second.empty()) {
+            p.no_proxy = no_env.second;
+            no_origin = no_env.first;
+        }
+    }
+    p.source = https_origin.empty() ? http_origin : https_origin;
+    s.lines.push_back({"https-proxy", p.https.empty() ? "none" : mask_url_credentials(p.https),
+                       p.https.empty() ? "default" : https_origin});
+    s.lines.push_back({"http-proxy", p.http.empty() ? "none" : mask_url_credentials(p.http),
+                       p.http.empty() ? "default" : http_origin});
+    s.lines.push_back({"no-proxy", p.no_proxy.empty() ? "none" : p.no_proxy, p.no_proxy.empty() ? "default" : no_origin});
+}
+
+}  // namespace
+
+base::Result<NetworkSettings> resolve_network(const NetworkFlags& flags, const std::map<std::string, std::string>& env,
+                                              const std::vector<ConfigLayer>& configs, const PathProbe& is_file,
+                                              const PathProbe& is_dir) {
+    NetworkSettings s;
+    PI_TRY_VOID(resolve_tls(s, flags, env, configs, is_file, is_dir));
+    resolve_proxy(s, flags, env, configs);
+    return s;
+}
+
+}  // namespace pixi_install::cli

@@ -1,0 +1,106 @@
+#include "transfer_options.hpp"
+
+#include "pixi_install/base/strings.hpp"
+#include "pixi_install/fetch/mirrors.hpp"
+
+namespace pixi_install::fetch {
+
+bool is_https(const std::string& url) { return url.size() > 8 && base::ascii_lower(url.substr(0, 8)) == "https://"; }
+
+/// The proxy a transfer of `url` goes through (empty: direct), as curl would pick it
+/// from the environment: the scheme's proxy, unless the host is in no_proxy.
+const std::string& proxy_for(const ProxyOptions& p, const std::string& url) {
+    static const std::string direct;
+    if (bypasses_proxy(p.no_proxy, url_host(url))) return direct;
+    return is_https(url) ? p.https : p.http;
+}
+
+/// Removes "user:password@" from a proxy URL for messages.
+std::string without_credentials(const std::string& url) {
+    auto scheme = url.find("://");
+    std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+    auto at = url.find('@', start);
+    if (at == std::string::npos || url.find('/', start) < at) return url;
+    return url.substr(0, start) + url.substr(at + 1);
+}
+
+/// Sets the trust and proxy options on a transfer; nothing is left to curl's defaults
+/// or to the environment.
+void set_network_options(CURL* e, const FetchOptions& o, const std::string& url) {
+    const TlsOptions& tls = o.tls;
+    if (tls.no_verify) {
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+        curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+    }
+    // An empty path unsets curl's compiled-in default, so only what the caller chose is trusted.
+    curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.empty() ? nullptr : tls.ca_file.c_str());
+    curl_easy_setopt(e, CURLOPT_CAPATH, tls.ca_dir.empty() ? nullptr : tls.ca_dir.c_str());
+    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, tls.ca_file.empty() ? nullptr : tls.ca_file.c_str());
+    curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, tls.ca_dir.empty() ? nullptr : tls.ca_dir.c_str());
+    // "" disables proxies, including curl's own reading of *_proxy variables.
+    curl_easy_setopt(e, CURLOPT_PROXY, proxy_for(o.proxy, url).c_str());
+    curl_easy_setopt(e, CURLOPT_NOPROXY, o.proxy.no_proxy.c_str());
+}
+
+/// What to do about a TLS failure, for the error message.
+std::string tls_hint(CURLcode rc, const std::string& curl_message, const TlsOptions& tls) {
+    std::string trusted = tls.ca_file.string();
+    if (!tls.ca_dir.empty()) trusted += (trusted.empty() ? "" : " + ") + tls.ca_dir.string();
+    switch (rc) {
+        case CURLE_PEER_FAILED_VERIFICATION:
+            if (curl_message.find("expired") != std::string::npos)
+                return "a certificate of the server's chain has expired (or this machine's clock is wrong); the "
+                       "server needs a renewed certificate";
+            return "the server's certificate is not trusted by " + trusted + " (" + tls.source +
+                   "); if it is signed by a private CA, pass that CA with --tls-ca-cert FILE or SSL_CERT_FILE=FILE "
+                   "(--tls-no-verify skips the check, insecure)";
+        case CURLE_SSL_CACERT_BADFILE:
+            return "cannot use the CA certificates " + trusted + " (" + tls.source +
+                   "); give a readable PEM file with --tls-ca-cert FILE or SSL_CERT_FILE=FILE";
+        default:
+            return {};
+    }
+}
+
+std::string apply_credentials(CURL* e, const FetchOptions& o, const std::string& url) {
+    if (auto tok = o.bearer_tokens.find(url_host(url)); tok != o.bearer_tokens.end()) {
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER));
+        curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, tok->second.c_str());
+        return url;
+    }
+    if (o.credentials.empty()) return url;
+    const Credential* c = nullptr;
+    for (const auto& key : credential_keys(url)) {
+        auto it = o.credentials.find(key);
+        if (it != o.credentials.end()) {
+            c = &it->second;
+            break;
+        }
+    }
+    if (!c) return url;
+    switch (c->kind) {
+        case Credential::Kind::bearer:
+            curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER));
+            curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, c->token.c_str());
+            break;
+        case Credential::Kind::basic:
+            curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+            curl_easy_setopt(e, CURLOPT_USERNAME, c->username.c_str());
+            curl_easy_setopt(e, CURLOPT_PASSWORD, c->password.c_str());
+            break;
+        case Credential::Kind::conda_token: {
+            // anaconda.org's form: the token as the first path segments, /t/<token>/...
+            auto scheme = url.find("://");
+            auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+            if (path == std::string::npos) path = url.size();
+            return url.substr(0, path) + "/t/" + c->token + url.substr(path);
+        }
+        case Credential::Kind::s3:
+            break;  // S3 requests are signed with the AWS credentials (http.cpp)
+    }
+    return url;
+}
+
+}  // namespace pixi_install::fetch

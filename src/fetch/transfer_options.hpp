@@ -1,0 +1,32 @@
+// Private to fetch: what every transfer gets besides its URL — trust, proxy and
+// credentials, all from FetchOptions (nothing is left to curl's defaults or the
+// environment) — and the words for TLS failures.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <string>
+
+#include "pixi_install/fetch/fetch.hpp"
+
+namespace pixi_install::fetch {
+
+bool is_https(const std::string& url);
+
+/// The proxy a transfer of `url` goes through (empty: direct).
+const std::string& proxy_for(const ProxyOptions& p, const std::string& url);
+
+/// A proxy URL without "user:password@", for messages.
+std::string without_credentials(const std::string& url);
+
+/// Sets CA file/dir, verification and proxy on a transfer of `url`.
+void set_network_options(CURL* e, const FetchOptions& o, const std::string& url);
+
+/// What to do about a TLS failure (empty for other errors).
+std::string tls_hint(CURLcode rc, const std::string& curl_message, const TlsOptions& tls);
+
+/// Sets the credential for `url` (bearer token, basic, ...) and returns the URL to
+/// request: `url`, or with a conda token as its first path segments.
+std::string apply_credentials(CURL* e, const FetchOptions& o, const std::string& url);
+
+}  // namespace pixi_install::fetch
