@@ -105,30 +105,46 @@ base::Result<std::map<std::string, S3Options>> parse_s3_options(const toml::node
     return out;
 }
 
-toml::table parse_toml(std::string_view text, std::string_view origin, base::Error& error, bool& ok) {
+base::Result<toml::table> parse_toml(std::string_view text, std::string_view origin) {
     try {
-        ok = true;
         return toml::parse(text, origin);
     } catch (const toml::parse_error& e) {
-        ok = false;
-        error = bad(origin, e.source(), std::string(e.description()));
-        return {};
+        return bad(origin, e.source(), std::string(e.description()));
     }
+}
+
+/// The keys pixi-install's config shares with pixi's; false when `k` is not one of them.
+base::Result<bool> parse_shared_key(const std::string& k, const toml::node& node, std::string_view origin, Config& c) {
+    if (k == "mirrors") {
+        PI_TRY_VOID(parse_mirrors(node, origin, c));
+    } else if (k == "proxy-config") {
+        PI_TRY(c.proxy, parse_proxy_config(node, origin));
+    } else if (k == "tls-no-verify") {
+        PI_TRY(c.tls_no_verify, parse_tls_no_verify(node, origin));
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/// Parses `text`: the shared keys here, every other key through `other(key, node, config)`.
+template <class Other>
+base::Result<Config> parse_with(std::string_view text, std::string_view origin, Other&& other) {
+    PI_TRY(toml::table root, parse_toml(text, origin));
+    Config c;
+    for (const auto& [key, node] : root) {
+        std::string k(key.str());
+        PI_TRY(bool shared, parse_shared_key(k, node, origin, c));
+        if (!shared) PI_TRY_VOID(other(k, node, c));
+    }
+    return c;
 }
 
 }  // namespace
 
 base::Result<Config> parse_config(std::string_view text, std::string_view origin) {
-    base::Error error;
-    bool parsed = false;
-    toml::table root = parse_toml(text, origin, error, parsed);
-    if (!parsed) return error;
-    Config c;
-    for (const auto& [key, node] : root) {
-        std::string k(key.str());
-        if (k == "mirrors") {
-            PI_TRY_VOID(parse_mirrors(node, origin, c));
-        } else if (k == "bearer-tokens") {
+    return parse_with(text, origin, [&](const std::string& k, const toml::node& node, Config& c) -> base::Result<void> {
+        if (k == "bearer-tokens") {
             const toml::table* t = node.as_table();
             if (!t) return bad(origin, node.source(), "`bearer-tokens` must be a table of host = token");
             for (const auto& [host, token] : *t) {
@@ -140,21 +156,17 @@ base::Result<Config> parse_config(std::string_view text, std::string_view origin
             }
         } else if (k == "concurrent-downloads") {
             PI_TRY(c.concurrent_downloads, parse_downloads(node, origin, k));
-        } else if (k == "proxy-config") {
-            PI_TRY(c.proxy, parse_proxy_config(node, origin));
         } else if (k == "tls-ca-cert") {
             auto v = node.value<std::string>();
             if (!v || v->empty()) return bad(origin, node.source(), "`tls-ca-cert` must be the path of a PEM file");
             c.tls_ca_cert = std::filesystem::path(*v);
-        } else if (k == "tls-no-verify") {
-            PI_TRY(c.tls_no_verify, parse_tls_no_verify(node, origin));
         } else {
             return bad(origin, node.source(),
                        "unknown key `" + k +
                            "` (known: mirrors, bearer-tokens, concurrent-downloads, tls-ca-cert, tls-no-verify, proxy-config)");
         }
-    }
-    return c;
+        return {};
+    });
 }
 
 base::Result<Config> load_config(const std::filesystem::path& path) {
@@ -165,25 +177,9 @@ base::Result<Config> load_config(const std::filesystem::path& path) {
     return c;
 }
 
-}  // namespace pixi_install::manifest
-
-namespace pixi_install::manifest {
-
 base::Result<Config> parse_pixi_config(std::string_view text, std::string_view origin) {
-    base::Error error;
-    bool parsed = false;
-    toml::table root = parse_toml(text, origin, error, parsed);
-    if (!parsed) return error;
-    Config c;
-    for (const auto& [key, node] : root) {
-        std::string k(key.str());
-        if (k == "mirrors") {
-            PI_TRY_VOID(parse_mirrors(node, origin, c));
-        } else if (k == "proxy-config") {
-            PI_TRY(c.proxy, parse_proxy_config(node, origin));
-        } else if (k == "tls-no-verify") {
-            PI_TRY(c.tls_no_verify, parse_tls_no_verify(node, origin));
-        } else if (k == "s3-options") {
+    return parse_with(text, origin, [&](const std::string& k, const toml::node& node, Config& c) -> base::Result<void> {
+        if (k == "s3-options") {
             PI_TRY(c.s3_options, parse_s3_options(node, origin));
         } else if (k == "concurrency") {
             const toml::table* t = node.as_table();
@@ -192,7 +188,7 @@ base::Result<Config> parse_pixi_config(std::string_view text, std::string_view o
                 PI_TRY(c.concurrent_downloads, parse_downloads(*d, origin, "concurrency.downloads"));
             }
         } else if (k == "concurrent-downloads" && !c.concurrent_downloads) {
-            // Deprecated by pixi in favour of concurrency.downloads, which wins when both are set.
+            // Deprecated by pixi for concurrency.downloads, which wins (keys come sorted: it is read first).
             PI_TRY(c.concurrent_downloads, parse_downloads(node, origin, k));
         } else if (k == "authentication-override-file") {
             auto v = node.value<std::string>();
@@ -201,8 +197,8 @@ base::Result<Config> parse_pixi_config(std::string_view text, std::string_view o
             c.authentication_override_file = std::filesystem::path(*v);
         }
         // Everything else (default-channels, pypi-config, shell, ...) is pixi's own business.
-    }
-    return c;
+        return {};
+    });
 }
 
 base::Result<Config> load_pixi_config(const std::filesystem::path& path) {

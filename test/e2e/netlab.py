@@ -20,6 +20,54 @@ import urllib.request
 
 SRC = os.environ.get("PIXI_INSTALL_SOURCE", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SERVER = os.path.join(SRC, "test", "fetch", "server.py")
+BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
+# fixtures/fetch/pack: a lock whose network artifacts live at these two prefixes.
+FIX = os.path.join(SRC, "fixtures", "fetch", "pack")
+CH = "https://conda.example.invalid/conda-forge"
+PY = "https://files.example.invalid/packages"
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def outcome():
+    """The test's exit status from the checks made."""
+    if failures:
+        print("%d failure(s)" % len(failures))
+        return 1
+    return 0
+
+
+def fixture_mirrors(server):
+    """--mirror flags sending the fixture lock's CH and PY to `server`."""
+    return ["--mirror", CH + "=" + server.url("/files/channel"), "--mirror", PY + "=" + server.url("/files/pypi")]
+
+
+class _Child:
+    """A child process stopped on leaving a `with` block (or by stop())."""
+
+    def _end(self):
+        raise NotImplementedError
+
+    def stop(self):
+        if self.p.poll() is None:
+            self._end()
+            try:
+                self.p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 def free_port():
@@ -28,7 +76,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Server:
+class Server(_Child):
     """test/fetch/server.py serving `root` (over TLS when `tls` = (cert, key))."""
 
     def __init__(self, root, tls=None):
@@ -50,20 +98,11 @@ class Server:
         with opener.open(self.url("/_stats")) as r:
             return json.load(r)
 
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.stdin.close()
-            try:
-                self.p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
+    def requests(self):
+        return self.stats()["requests"]
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+    def _end(self):
+        self.p.stdin.close()  # the server stops when its stdin closes
 
 
 def _openssl(*args, cwd):
@@ -137,7 +176,7 @@ def squid_binary():
     return None
 
 
-class Squid:
+class Squid(_Child):
     """squid on 127.0.0.1:<free port>, its config, cache, logs and pid in `directory`.
 
     cache_mb > 0: an on-disk cache that keeps every object (the "many nodes" setup);
@@ -237,20 +276,8 @@ class Squid:
         p = os.path.join(self.dir, "access.log")
         return open(p).read().splitlines() if os.path.exists(p) else []
 
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+    def _end(self):
+        self.p.send_signal(signal.SIGTERM)
 
 
 def _ncsa_helper():

@@ -13,16 +13,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
+from netlab import BIN, check  # noqa: E402
 
-BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
 NODES = 16
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def verify_all(directory):
@@ -77,10 +70,7 @@ def main():
             scenario(tmp, "shared-cache", lock, upstream, count, shared_cache=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    return 0
+    return netlab.outcome()
 
 
 if __name__ == "__main__":

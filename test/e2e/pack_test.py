@@ -12,40 +12,8 @@ import sys
 import tarfile
 import tempfile
 
-SRC = os.environ.get("PIXI_INSTALL_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
-FIX = os.path.join(SRC, "fixtures", "fetch", "pack")
-CH = "https://conda.example.invalid/conda-forge"
-PY = "https://files.example.invalid/packages"
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-class Server:
-    def __init__(self, root):
-        self.p = subprocess.Popen([sys.executable, os.path.join(SRC, "test", "fetch", "server.py"), root],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        line = self.p.stdout.readline()
-        self.port = int(line.split()[1])
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def requests(self):
-        import json
-        import urllib.request
-        with urllib.request.urlopen(self.url("/_stats")) as r:
-            return json.load(r)["requests"]
-
-    def stop(self):
-        self.p.stdin.close()
-        self.p.wait(timeout=10)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netlab import BIN, CH, FIX, PY, Server, check, failures  # noqa: E402
 
 
 def run(*args, cache, lock=FIX):

@@ -15,17 +15,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
 
-BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
-FIX = os.path.join(netlab.SRC, "fixtures", "fetch", "pack")
-CH = "https://conda.example.invalid/conda-forge"
-PY = "https://files.example.invalid/packages"
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from netlab import BIN, CH, FIX, PY, check  # noqa: E402
 
 
 def write(path, text):
@@ -179,10 +169,7 @@ def main():
     finally:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    return 0
+    return netlab.outcome()
 
 
 if __name__ == "__main__":

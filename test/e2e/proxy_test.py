@@ -15,22 +15,11 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
 
-BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
-FIX = os.path.join(netlab.SRC, "fixtures", "fetch", "pack")
-CH = "https://conda.example.invalid/conda-forge"
-PY = "https://files.example.invalid/packages"
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-failures = []
+from netlab import BIN, FIX, check  # noqa: E402
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def mirrors(server):
-    return ["--mirror", CH + "=" + server.url("/files/channel"), "--mirror", PY + "=" + server.url("/files/pypi")]
+mirrors = netlab.fixture_mirrors
 
 
 def run(tmp, name, *args, env=None, cmd="pack"):
@@ -147,10 +136,7 @@ def main():
         for p in reversed(running):
             p.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    return 0
+    return netlab.outcome()
 
 
 if __name__ == "__main__":

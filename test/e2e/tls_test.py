@@ -15,17 +15,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
 
-BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
-FIX = os.path.join(netlab.SRC, "fixtures", "fetch", "pack")
-CH = "https://conda.example.invalid/conda-forge"
-PY = "https://files.example.invalid/packages"
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from netlab import BIN, FIX, check  # noqa: E402
 
 
 def run(tmp, name, *args, env=None):
@@ -70,9 +60,7 @@ def main():
         by_old = netlab.Server(FIX, tls=netlab.make_cert(tmp, old_ca, "byold"))
         servers.append(by_old)
 
-        def mirrors(server):
-            return ["--mirror", CH + "=" + server.url("/files/channel"), "--mirror", PY + "=" + server.url("/files/pypi")]
-
+        mirrors = netlab.fixture_mirrors
         # Without the private CA: the system bundle does not trust it.
         r = run(tmp, "nocert", *mirrors(good))
         check(r.returncode == 5, "untrusted server: exit 5 (got %d)" % r.returncode)
@@ -153,10 +141,7 @@ def main():
         for s in servers:
             s.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    return 0
+    return netlab.outcome()
 
 
 if __name__ == "__main__":
