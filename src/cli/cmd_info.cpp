@@ -127,8 +127,13 @@ Command make_info_command() {
                          {"cpu", std::move(cpu)}};
             j["cache_dir"] = cache;
             nlohmann::json js = nlohmann::json::object();
-            for (const auto& l : settings.lines) js[l.key] = {{"value", l.value}, {"origin", l.origin}};
+            nlohmann::json files = nlohmann::json::array();
+            for (const auto& l : settings.lines) {
+                if (l.key == "config file") files.push_back({{"path", l.value}, {"kind", l.origin}});
+                else js[l.key] = {{"value", l.value}, {"origin", l.origin}};
+            }
             j["settings"] = std::move(js);
+            j["config_files"] = std::move(files);
             j["manifest"] = manifest ? manifest_json(*manifest) : nlohmann::json();
             j["warnings"] = warnings;
             std::cout << j.dump(2) << "\n";

@@ -112,7 +112,16 @@ def main():
         check(r.returncode == 0, "--mirror wins over every config: %d %s" % (r.returncode, r.stderr.strip()[-200:]))
         i = t.info("--config", own, cwd=ws)
         check(i.settings.get("mirror " + CH, {}).get("origin") == "config " + own, "info: own config's mirror wins")
-        check(i.settings.get("config file", None) is not None, "info lists the config files")
+        files = json.loads(i.stdout)["config_files"] if i.returncode == 0 else []
+        check([f["kind"] for f in files] == ["pixi-install config", "pixi workspace config", "pixi global config"],
+              "info lists the config files read, highest precedence first: %s" % files)
+
+        write(os.path.join(ws, ".pixi", "config.toml"), mirrors_toml(good) +
+              '[s3-options.my-bucket]\nendpoint-url = "http://127.0.0.1:9000"\nregion = "eu-west-1"\n'
+              'force-path-style = true\n')
+        i = t.info(cwd=ws)
+        check("http://127.0.0.1:9000" in i.settings.get("s3-options my-bucket", {}).get("value", ""),
+              "info shows pixi's s3-options: %s" % i.settings.get("s3-options my-bucket"))
 
         # Credentials from rattler's auth file.
         os.remove(xdg_cfg)
