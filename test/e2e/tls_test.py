@@ -33,11 +33,10 @@ def run(tmp, name, *args, env=None):
 
 
 def no_leftovers(tmp, name):
-    cache = os.path.join(tmp, "cache-" + name)
-    stored = []
-    for root, _, files in os.walk(cache):
-        stored += [f for f in files if not f.endswith(".lock")]
-    return not os.path.exists(os.path.join(tmp, name + ".tar")) and not any(".part" in f or "tmp" in f for f in stored)
+    """No output file, and nothing in the store's temporary directory."""
+    tmpdir = os.path.join(tmp, "cache-" + name, "artifacts", "tmp")
+    left = os.listdir(tmpdir) if os.path.isdir(tmpdir) else []
+    return not os.path.exists(os.path.join(tmp, name + ".tar")) and not left
 
 
 def main():
