@@ -31,7 +31,12 @@ std::string mask(const std::string& secret) {
 
 fetch::Credential to_fetch(const manifest::AuthEntry& a) {
     fetch::Credential c;
-    c.kind = static_cast<fetch::Credential::Kind>(static_cast<int>(a.kind));
+    switch (a.kind) {
+        case manifest::AuthEntry::Kind::bearer: c.kind = fetch::Credential::Kind::bearer; break;
+        case manifest::AuthEntry::Kind::basic: c.kind = fetch::Credential::Kind::basic; break;
+        case manifest::AuthEntry::Kind::conda_token: c.kind = fetch::Credential::Kind::conda_token; break;
+        case manifest::AuthEntry::Kind::s3: c.kind = fetch::Credential::Kind::s3; break;
+    }
     c.token = a.token;
     c.username = a.username;
     c.password = a.password;
@@ -69,7 +74,7 @@ base::Result<void> read_auth_files(const Globals& g, EffectiveSettings& e) {
         }
         PI_TRY(auto entries, manifest::load_auth_file(path));
         for (const auto& [key, entry] : entries) {
-            if (e.credentials.count(key)) continue;
+            if (e.credentials.count(key) || e.bearer_tokens.count(key)) continue;  // shadowed
             e.credentials[key] = to_fetch(entry);
             e.lines.push_back({"credentials " + key, describe(entry), path.string()});
         }

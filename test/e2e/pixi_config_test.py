@@ -138,6 +138,17 @@ def main():
         check(cred.get("origin") == auth and "secret-token" not in i.stdout and "BearerToken" in cred.get("value", ""),
               "info: the credential's file, kind, and no secret (%s)" % cred)
 
+        wrong = os.path.join(tmp, "wrong.json")
+        write(wrong, json.dumps({"127.0.0.1": {"BearerToken": "not-the-token"}}))
+        r = t.pack(*auth_mirrors, env={"RATTLER_AUTH_FILE": wrong})
+        check(r.returncode == 5 and "not-the-token" not in r.stderr, "a wrong bearer token: exit 5, not printed")
+        r = t.pack(*auth_mirrors, env={"RATTLER_AUTH_FILE": wrong, "PIXI_INSTALL_BEARER_TOKENS": "127.0.0.1=secret-token"})
+        check(r.returncode == 0, "PIXI_INSTALL_BEARER_TOKENS wins over rattler's auth file: %d %s"
+              % (r.returncode, r.stderr.strip()[-200:]))
+        i = t.info(env={"RATTLER_AUTH_FILE": wrong, "PIXI_INSTALL_BEARER_TOKENS": "127.0.0.1=secret-token"})
+        check(i.settings.get("credentials 127.0.0.1", {}).get("origin") == "PIXI_INSTALL_BEARER_TOKENS",
+              "info: the bearer token's origin is PIXI_INSTALL_BEARER_TOKENS (%s)" % i.settings.get("credentials 127.0.0.1"))
+
         write(os.path.join(t.home, ".rattler", "credentials.json"),
               json.dumps({"127.0.0.1": {"BasicHTTP": {"username": "user", "password": "pass"}}}))
         basic = ["--mirror", CH + "=" + server.url("/basic/channel"), "--mirror", PY + "=" + server.url("/basic/pypi")]
