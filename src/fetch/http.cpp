@@ -10,8 +10,6 @@
 #include <optional>
 #include <set>
 
-#include "pixi_install/base/strings.hpp"
-#include "pixi_install/fetch/mirrors.hpp"
 #include "sink.hpp"
 #include "transfer_options.hpp"
 

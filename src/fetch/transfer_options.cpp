@@ -1,6 +1,7 @@
 #include "transfer_options.hpp"
 
 #include "pixi_install/base/strings.hpp"
+#include "pixi_install/fetch/hosts.hpp"
 #include "pixi_install/fetch/mirrors.hpp"
 
 namespace pixi_install::fetch {

@@ -35,18 +35,6 @@ bool is_plain_path(std::string_view location);
 /// The host of an http(s) URL, lower-cased, without port or credentials; empty when none.
 std::string url_host(std::string_view url);
 
-/// Whether `host` is reached without a proxy under a no_proxy list as curl reads it:
-/// comma- or space-separated entries, "*" for every host, an entry matching the host
-/// itself or any host below it ("example.org" and ".example.org" both match
-/// "a.example.org"); case-insensitive.
-bool bypasses_proxy(std::string_view no_proxy, std::string_view host);
-
-/// The keys under which rattler looks up the credential for `url`, in order: the
-/// host; for s3:// URLs the URL and each shorter "s3://bucket/prefix" down to
-/// "s3://bucket"; then "*.<domain>" for the host and every domain above it
-/// ("a.b.org": "*.a.b.org", "*.b.org", "*.org").
-std::vector<std::string> credential_keys(std::string_view url);
-
 /// Maps `s3://bucket/key` to an HTTPS URL: virtual-host style on AWS
 /// (`https://bucket.s3.<region>.amazonaws.com/key`), path style when `endpoint`
 /// is given (`<endpoint>/bucket/key`). Errors (usage) for a location without a bucket.
