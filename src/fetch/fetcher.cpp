@@ -43,7 +43,12 @@ base::Result<HttpJob> s3_job(std::size_t index, const Artifact& a, const std::st
     const S3Bucket* opts = b == o.s3_buckets.end() ? nullptr : &b->second;
     std::string region = opts && !opts->region.empty() ? opts->region : o.aws.region;
     std::string endpoint = opts && !opts->endpoint_url.empty() ? opts->endpoint_url : o.aws.endpoint;
-    bool path_style = opts && !opts->endpoint_url.empty() ? opts->force_path_style : true;
+    // s3-options say how the bucket is addressed; an endpoint from the environment is addressed
+    // as the AWS SDK (and so rattler) does: virtual-host style, but path style for localhost and
+    // addresses, which cannot carry a bucket in front.
+    std::string host = url_host(endpoint);
+    bool address = host.empty() || host.front() == '[' || host.find_first_not_of("0123456789.") == std::string::npos;
+    bool path_style = opts && !opts->endpoint_url.empty() ? opts->force_path_style : (address || host == "localhost");
     PI_TRY(std::string https, s3_to_https(url, region, endpoint, path_style));
     HttpJob job{index, &a, https, std::nullopt, {}, url};
     if (region.empty()) region = "us-east-1";

@@ -7,8 +7,8 @@ Usage: s3_server.py CONFIG.json
            "stats": FILE}
   -> prints "PORT <n>" and serves until stdin closes.
 
-GET/HEAD /<bucket>/<key> (path style) or Host: <bucket>.localhost:<port> (virtual
-host) serves DIR/<bucket>/<key>, with Range. Each request's Authorization header is
+GET/HEAD /<bucket>/<key> (path style) or Host: <bucket>.[<name>.]localhost:<port>
+(virtual host) serves DIR/<bucket>/<key>, with Range. Each request's Authorization header is
 re-computed by botocore (botocore.auth.S3SigV4Auth: canonical request, string to
 sign, signature) from the request as received (its path, query and the headers it
 names as signed) with the secret of its access key; anything else is refused as S3
@@ -159,8 +159,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         host = self.headers.get("Host", "")
         path = urllib.parse.urlsplit(self.path).path
         name = host.split(":")[0]
-        if name.endswith(".localhost"):  # virtual-host style
-            bucket, key = name[: -len(".localhost")], path.lstrip("/")
+        if name.endswith(".localhost"):  # virtual-host style: <bucket>.[<endpoint>.]localhost
+            bucket, key = name.split(".")[0], path.lstrip("/")
         else:
             bucket, _, key = path.lstrip("/").partition("/")
         key = urllib.parse.unquote(key)

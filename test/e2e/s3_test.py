@@ -125,13 +125,16 @@ def main():
             check(PROFILE_KEY["secret_access_key"] not in text and PROFILE_KEY["session_token"] not in text,
                   "info shows neither the secret nor the token")
 
-            # 2. AWS_* variables win over the profile; the endpoint from AWS_ENDPOINT_URL.
+            # 2. AWS_* variables win over the profile; the endpoint from AWS_ENDPOINT_URL, a host name
+            #    there is addressed virtual-host style as the AWS SDK does (pixi-bucket.s3.localhost).
+            before = s3.stats()["verified"]
             r = run(env={"AWS_PROFILE": "ci", "AWS_ACCESS_KEY_ID": ENV_KEY["access_key_id"],
                          "AWS_SECRET_ACCESS_KEY": ENV_KEY["secret_access_key"], "AWS_REGION": REGION,
-                         "AWS_ENDPOINT_URL": endpoint},
+                         "AWS_ENDPOINT_URL": "http://s3.localhost:%d" % s3.port},
                     home_files={k: v for k, v in aws_files.items() if not k.startswith(".pixi")})
             check(r.returncode == 0, "AWS_ACCESS_KEY_ID + AWS_ENDPOINT_URL: pack succeeds (%s)" % r.stderr.strip()[-600:])
-            check(not s3.stats()["refused"], "still nothing refused")
+            check(s3.stats()["verified"] - before == n and not s3.stats()["refused"],
+                  "virtual-host requests to %s.s3.localhost verified, nothing refused" % BUCKET)
 
             # 3. rattler's S3Credentials for the bucket; virtual-host style (force-path-style = false).
             before = s3.stats()["verified"]

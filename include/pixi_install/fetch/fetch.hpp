@@ -48,7 +48,7 @@ struct AwsCredentials {
     std::string secret_access_key;
     std::string session_token;  ///< optional
     std::string region = "us-east-1";
-    std::string endpoint;       ///< e.g. "http://127.0.0.1:9000" for S3-compatible stores (path style); empty = AWS
+    std::string endpoint;       ///< e.g. "https://minio.internal:9000" for S3-compatible stores; empty = AWS
     std::string source;         ///< where the keys came from, for messages ("AWS_ACCESS_KEY_ID", "profile x ...")
 };
 
