@@ -74,16 +74,9 @@ base::Result<fetch::FetchOptions> make_fetch_options(const Globals& g, const Fet
     o.credentials = std::move(eff.credentials);
     for (const auto& w : eff.warnings) std::cerr << "warning: " << w << "\n";
     if (const auto* v = g.getenv("NETRC"); v && !v->empty()) o.netrc = *v;
-    auto env = [&](const char* name) {
-        const auto* v = g.getenv(name);
-        return v ? *v : std::string();
-    };
-    o.aws.access_key_id = env("AWS_ACCESS_KEY_ID");
-    o.aws.secret_access_key = env("AWS_SECRET_ACCESS_KEY");
-    o.aws.session_token = env("AWS_SESSION_TOKEN");
-    if (!env("AWS_REGION").empty()) o.aws.region = env("AWS_REGION");
-    else if (!env("AWS_DEFAULT_REGION").empty()) o.aws.region = env("AWS_DEFAULT_REGION");
-    o.aws.endpoint = !env("AWS_ENDPOINT_URL_S3").empty() ? env("AWS_ENDPOINT_URL_S3") : env("AWS_ENDPOINT_URL");
+    o.aws = std::move(eff.aws);
+    for (const auto& [bucket, s3] : eff.s3_options)
+        o.s3_buckets[bucket] = fetch::S3Bucket{s3.endpoint_url, s3.region, s3.force_path_style};
     o.timeouts.connect_ms = static_cast<long>(f.connect_timeout_s * 1000);
     o.timeouts.low_speed_seconds = std::max(1L, static_cast<long>(f.low_speed_timeout_s));
     o.retries.attempts = f.retries;

@@ -3,6 +3,7 @@
 #include "fetch_options.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/manifest/auth_file.hpp"
+#include "pixi_install/manifest/aws_config.hpp"
 
 namespace pixi_install::cli {
 
@@ -79,6 +80,76 @@ base::Result<void> read_auth_files(const Globals& g, EffectiveSettings& e) {
             e.lines.push_back({"credentials " + key, describe(entry), path.string()});
         }
     }
+    return {};
+}
+
+/// The default AWS credentials, region and endpoint, as the AWS CLI finds them.
+base::Result<void> resolve_aws(const Globals& g, EffectiveSettings& e) {
+    auto env = [&](const char* name) {
+        const auto* v = g.getenv(name);
+        return v ? *v : std::string();
+    };
+    std::string named = env("AWS_PROFILE");
+    std::string named_by = "AWS_PROFILE";
+    if (named.empty()) {
+        named = env("AWS_DEFAULT_PROFILE");
+        named_by = "AWS_DEFAULT_PROFILE";
+    }
+    std::string profile = named.empty() ? std::string("default") : named;
+    fs::path creds = env("AWS_SHARED_CREDENTIALS_FILE").empty() ? home_path(g, ".aws/credentials")
+                                                                : fs::path(env("AWS_SHARED_CREDENTIALS_FILE"));
+    fs::path config = env("AWS_CONFIG_FILE").empty() ? home_path(g, ".aws/config") : fs::path(env("AWS_CONFIG_FILE"));
+    auto loaded = manifest::load_aws_profile(profile, creds, config);
+    bool explicit_files = !env("AWS_SHARED_CREDENTIALS_FILE").empty() || !env("AWS_CONFIG_FILE").empty();
+    if (!loaded && named.empty() && !explicit_files) {
+        // Nobody asked for the AWS files: a broken one must not stop installs that need no S3.
+        e.warnings.push_back("ignoring the AWS files: " + loaded.error().message);
+        loaded = std::optional<manifest::AwsProfile>();
+    }
+    PI_TRY(std::optional<manifest::AwsProfile> p, std::move(loaded));
+    if (!p && !named.empty())
+        return base::fail(base::ErrorKind::usage,
+                          named_by + "=" + named + " names no profile: neither " + creds.string() + " ([" + named +
+                              "]) nor " + config.string() + " ([profile " + named +
+                              "]) has it; create it (aws configure --profile " + named + ") or unset " + named_by);
+    fetch::AwsCredentials& a = e.aws;
+    if (!env("AWS_ACCESS_KEY_ID").empty()) {
+        a.access_key_id = env("AWS_ACCESS_KEY_ID");
+        a.secret_access_key = env("AWS_SECRET_ACCESS_KEY");
+        a.session_token = env("AWS_SESSION_TOKEN");
+        a.source = "AWS_ACCESS_KEY_ID";
+        if (a.secret_access_key.empty())
+            return base::fail(base::ErrorKind::usage,
+                              "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; set both (or neither)");
+    } else if (p && !p->access_key_id.empty()) {
+        a.access_key_id = p->access_key_id;
+        a.secret_access_key = p->secret_access_key;
+        a.session_token = p->session_token;
+        a.source = p->credentials_origin;
+        if (a.secret_access_key.empty())
+            return base::fail(base::ErrorKind::usage, "the " + p->credentials_origin +
+                                                          " has aws_access_key_id but no aws_secret_access_key");
+    }
+    if (!a.access_key_id.empty())
+        e.lines.push_back({"s3 credentials",
+                           mask(a.access_key_id) + " / ****" + (a.session_token.empty() ? "" : " + session token"),
+                           a.source});
+    std::string region_origin = "default";
+    if (!env("AWS_REGION").empty()) {
+        a.region = env("AWS_REGION");
+        region_origin = "AWS_REGION";
+    } else if (!env("AWS_DEFAULT_REGION").empty()) {
+        a.region = env("AWS_DEFAULT_REGION");
+        region_origin = "AWS_DEFAULT_REGION";
+    } else if (p && !p->region.empty()) {
+        a.region = p->region;
+        region_origin = p->region_origin;
+    }
+    if (!a.access_key_id.empty() || region_origin != "default") e.lines.push_back({"s3 region", a.region, region_origin});
+    for (const char* v : {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"})
+        if (a.endpoint.empty() && !env(v).empty()) e.lines.push_back({"s3 endpoint", a.endpoint = env(v), v});
+    if (a.endpoint.empty() && p && !p->endpoint_url.empty())
+        e.lines.push_back({"s3 endpoint", a.endpoint = p->endpoint_url, p->endpoint_origin});
     return {};
 }
 
@@ -186,6 +257,7 @@ base::Result<EffectiveSettings> effective_settings(const Globals& g, const Setti
                                    "endpoint-url " + o.endpoint_url + ", region " + o.region +
                                        (o.force_path_style ? ", force-path-style" : ""),
                                    layer.origin});
+    PI_TRY_VOID(resolve_aws(g, e));
     return e;
 }
 

@@ -9,6 +9,10 @@
 // Credentials: PIXI_INSTALL_BEARER_TOKENS > bearer-tokens of pixi-install's config >
 // rattler's auth files ($RATTLER_AUTH_FILE, then pixi's authentication-override-file,
 // then ~/.rattler/credentials.json) > ~/.netrc (read by curl).
+// S3: rattler's S3Credentials for a bucket > AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+// AWS_SESSION_TOKEN > the profile (AWS_PROFILE, else "default") in
+// $AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials), then $AWS_CONFIG_FILE (~/.aws/config);
+// region: the bucket's s3-options > AWS_REGION > AWS_DEFAULT_REGION > the profile's > us-east-1.
 #pragma once
 
 #include <deque>
@@ -33,6 +37,7 @@ struct EffectiveSettings {
     std::map<std::string, std::string> bearer_tokens;
     std::map<std::string, fetch::Credential> credentials;
     std::map<std::string, manifest::S3Options> s3_options;  ///< bucket -> options (pixi's s3-options)
+    fetch::AwsCredentials aws;             ///< AWS_* variables over the AWS profile's files
     std::vector<SettingLine> lines;        ///< for `info`: every setting, secrets masked
     std::vector<std::string> warnings;
 };

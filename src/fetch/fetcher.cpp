@@ -9,7 +9,9 @@
 #include "http.hpp"
 #include "pixi_install/base/thread_pool.hpp"
 #include "pixi_install/fetch/bundle.hpp"
+#include "pixi_install/base/strings.hpp"
 #include "pixi_install/fetch/fetch.hpp"
+#include "pixi_install/fetch/hosts.hpp"
 #include "pixi_install/fetch/store.hpp"
 #include "sink.hpp"
 
@@ -32,6 +34,37 @@ struct LocalJob {
     std::optional<std::uint64_t> length;
     std::string source;  ///< for messages
 };
+
+/// The request for an s3:// location: the bucket's s3-options over the defaults, and
+/// rattler's S3Credentials for it (by s3://bucket[/prefix]) over the AWS credentials.
+base::Result<HttpJob> s3_job(std::size_t index, const Artifact& a, const std::string& url, const FetchOptions& o) {
+    std::string bucket = s3_bucket(url);
+    auto b = o.s3_buckets.find(bucket);
+    const S3Bucket* opts = b == o.s3_buckets.end() ? nullptr : &b->second;
+    std::string region = opts && !opts->region.empty() ? opts->region : o.aws.region;
+    std::string endpoint = opts && !opts->endpoint_url.empty() ? opts->endpoint_url : o.aws.endpoint;
+    // s3-options say how the bucket is addressed; an endpoint from the environment is addressed
+    // as the AWS SDK (and so rattler) does: virtual-host style, but path style for localhost and
+    // addresses, which cannot carry a bucket in front.
+    std::string host = url_host(endpoint);
+    bool address = host.empty() || host.front() == '[' || host.find_first_not_of("0123456789.") == std::string::npos;
+    bool path_style = opts && !opts->endpoint_url.empty() ? opts->force_path_style : (address || host == "localhost");
+    PI_TRY(std::string https, s3_to_https(url, region, endpoint, path_style));
+    HttpJob job{index, &a, https, std::nullopt, {}, url};
+    if (region.empty()) region = "us-east-1";
+    for (const auto& k : credential_keys(url)) {
+        auto c = o.credentials.find(k);
+        if (c == o.credentials.end() || c->second.kind != Credential::Kind::s3) continue;
+        job.s3 = S3Signing{{c->second.access_key_id, c->second.secret_access_key, region, "s3"},
+                           c->second.session_token,
+                           "the S3Credentials for " + k + " in rattler's auth file"};
+        return job;
+    }
+    if (!o.aws.access_key_id.empty())
+        job.s3 = S3Signing{{o.aws.access_key_id, o.aws.secret_access_key, region, "s3"}, o.aws.session_token,
+                           o.aws.source.empty() ? std::string("AWS credentials") : o.aws.source};
+    return job;  // no credentials: an anonymous request (a public bucket)
+}
 
 int severity(base::ErrorKind k) {
     switch (k) {
@@ -80,6 +113,7 @@ base::Result<std::vector<fs::path>> fetch_all(const std::vector<Artifact>& artif
     std::map<std::string, std::size_t> first_by_digest;
     std::vector<LocalJob> local;
     std::vector<HttpJob> http;
+    std::vector<OciPending> oci;
     std::vector<std::string> offline_missing;
     std::vector<base::Error> errors;
 
@@ -141,16 +175,21 @@ base::Result<std::vector<fs::path>> fetch_all(const std::vector<Artifact>& artif
             results[i] = base::fail(base::ErrorKind::unavailable, "offline");
             continue;
         }
+        std::string scheme = base::ascii_lower(url.substr(0, url.find("://")));
         if (is_http_url(url)) {
-            http.push_back({i, &a, url, false});
-        } else if (url.rfind("s3://", 0) == 0) {
-            auto https = s3_to_https(url, o.aws.region, o.aws.endpoint);
-            if (!https) complete(i, std::move(https).error());
-            else http.push_back({i, &a, *https, true});
+            http.push_back({i, &a, url, std::nullopt, {}, {}});
+        } else if (scheme == "s3") {
+            auto job = s3_job(i, a, url, o);
+            if (!job) complete(i, std::move(job).error());
+            else http.push_back(std::move(*job));
+        } else if (scheme == "oci") {
+            auto ref = parse_oci_url(url);
+            if (!ref) complete(i, std::move(ref).error().with_context("fetching " + a.name));
+            else oci.push_back({i, &a, std::move(*ref), url});
         } else {
             complete(i, base::fail(base::ErrorKind::unavailable,
                                    "cannot fetch " + a.name + ": unsupported location " + url +
-                                       " (use http(s)://, s3://, file:// or a path, or add a --mirror)"));
+                                       " (use http(s)://, s3://, oci://, file:// or a path, or add a --mirror)"));
         }
     }
 
@@ -175,6 +214,15 @@ base::Result<std::vector<fs::path>> fetch_all(const std::vector<Artifact>& artif
                 complete(job.index, copy_into_store(store, artifacts[job.index], job.file, job.offset, job.length,
                                                     job.source, reporter, o.cancel));
             });
+        }
+    }
+    if (!oci.empty()) {
+        // Registries first answer which blob a tag is (and hand out tokens); then the blobs
+        // are downloaded with everything else.
+        auto jobs = resolve_oci(oci, o);
+        for (std::size_t k = 0; k < oci.size(); ++k) {
+            if (jobs[k]) http.push_back(std::move(*jobs[k]));
+            else complete(oci[k].index, std::move(jobs[k]).error());
         }
     }
     run_http(http, store, o, reporter, [&](std::size_t i, base::Result<fs::path> r) { complete(i, std::move(r)); });

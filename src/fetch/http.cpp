@@ -8,8 +8,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <nlohmann/json.hpp>
 #include <set>
 
+#include "pixi_install/base/strings.hpp"
 #include "sink.hpp"
 #include "transfer_options.hpp"
 
@@ -43,6 +45,8 @@ struct Transfer {
     bool started_reported = false;
     bool no_resume = false;        ///< the server ignores Range: retries start over
     std::string request_url;       ///< job->url with a conda token in its path, if any (never printed)
+    bool error_response = false;   ///< the server answered >= 400: the body is its explanation
+    std::string error_body;        ///< the first bytes of that answer
     Clock::time_point not_before{};
     char errbuf[CURL_ERROR_SIZE] = {0};
 };
@@ -53,13 +57,19 @@ std::size_t on_write(char* data, std::size_t, std::size_t n, void* user) {
         t->first_write = false;
         long code = 0;
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-        if (t->resume_from > 0 && code != 206) {
+        t->error_response = code >= 400;
+        if (!t->error_response && t->resume_from > 0 && code != 206) {
             // The server ignored the range: start the file over.
             if (!t->sink->restart()) {
                 t->write_failed = true;
                 return 0;
             }
         }
+    }
+    if (t->error_response) {
+        // Kept for the message (S3 and registries explain refusals in the body), not stored.
+        if (t->error_body.size() < 16384) t->error_body.append(data, std::min<std::size_t>(n, 16384 - t->error_body.size()));
+        return n;
     }
     if (!t->sink->write(data, n)) {
         t->write_failed = true;
@@ -76,26 +86,6 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
         return 1;
     }
     return 0;
-}
-
-bool transient(CURLcode rc) {
-    switch (rc) {
-        case CURLE_OPERATION_TIMEDOUT:
-        case CURLE_COULDNT_CONNECT:
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_RECV_ERROR:
-        case CURLE_SEND_ERROR:
-        case CURLE_PARTIAL_FILE:
-        case CURLE_GOT_NOTHING:
-        case CURLE_HTTP2:
-        case CURLE_HTTP2_STREAM:
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_BAD_CONTENT_ENCODING:
-            return true;
-        default:
-            return false;
-    }
 }
 
 std::string http_reason(long code) {
@@ -184,6 +174,7 @@ private:
 
     std::string where(const Transfer* t) const {
         std::string w = t->job->artifact->name + " from " + t->job->url;
+        if (!t->job->origin.empty()) w += " (" + t->job->origin + ")";
         const std::string& proxy = proxy_for(o_.proxy, t->job->url);
         if (!proxy.empty()) w += " (through proxy " + without_credentials(proxy) + ")";
         return w;
@@ -212,13 +203,21 @@ private:
         CURL* e = curl_easy_init();
         t->easy = e;
         t->first_write = true;
+        t->error_response = false;
+        t->error_body.clear();
         t->errbuf[0] = 0;
         if (t->no_resume && t->sink->bytes() > 0) {
             if (auto r = t->sink->restart(); !r) return finish_with(t, std::move(r).error());
         }
         t->resume_from = t->sink->bytes();
         if (t->resume_from > 0) t->resumed = true;
-        t->request_url = apply_credentials(e, o_, t->job->url);
+        if (!t->job->bearer.empty()) {
+            t->request_url = t->job->url;
+            curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER));
+            curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, t->job->bearer.c_str());
+        } else {
+            t->request_url = apply_credentials(e, o_, t->job->url);
+        }
         curl_easy_setopt(e, CURLOPT_URL, t->request_url.c_str());
         curl_easy_setopt(e, CURLOPT_PRIVATE, t);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
@@ -232,7 +231,7 @@ private:
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+        // No CURLOPT_FAILONERROR: the body of an error answer is read (on_write keeps it apart) for the message.
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
         curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
@@ -249,14 +248,11 @@ private:
             curl_slist_free_all(t->headers);
             t->headers = nullptr;
         }
-        if (t->job->s3 && !o_.aws.access_key_id.empty()) {
-            std::string sig = "aws:amz:" + (o_.aws.region.empty() ? std::string("us-east-1") : o_.aws.region) + ":s3";
-            curl_easy_setopt(e, CURLOPT_AWS_SIGV4, sig.c_str());
-            curl_easy_setopt(e, CURLOPT_USERNAME, o_.aws.access_key_id.c_str());
-            curl_easy_setopt(e, CURLOPT_PASSWORD, o_.aws.secret_access_key.c_str());
-            t->headers = curl_slist_append(t->headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-            if (!o_.aws.session_token.empty())
-                t->headers = curl_slist_append(t->headers, ("x-amz-security-token: " + o_.aws.session_token).c_str());
+        if (t->job->s3) {
+            // Signed here (not by curl) so that what is signed is exactly what is sent, for any key.
+            const S3Signing& s3 = *t->job->s3;
+            for (const auto& h : s3_signed_headers(t->request_url, s3.key, s3.session_token, amz_date(std::time(nullptr))))
+                t->headers = curl_slist_append(t->headers, h.c_str());
             curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
         }
         curl_multi_add_handle(multi_, e);
@@ -307,6 +303,7 @@ private:
             return finish_with(t, base::fail(base::ErrorKind::interrupted, "interrupted while downloading " + where(t)));
         if (t->write_failed) return finish_with(t, t->sink->error());
         const Artifact& a = *t->job->artifact;
+        if (rc == CURLE_OK && code >= 400) rc = CURLE_HTTP_RETURNED_ERROR;
         if (rc == CURLE_OK) {
             if (a.size && t->sink->bytes() < *a.size)
                 return retry(t, "the transfer ended after " + std::to_string(t->sink->bytes()) + " of " +
@@ -328,12 +325,20 @@ private:
                 if (auto r = t->sink->restart(); !r) return finish_with(t, std::move(r).error());
                 return retry(t, "HTTP 416 for a resumed download");
             }
-            if (code == 408 || code == 425 || code == 429 || code >= 500)
-                return retry(t, "HTTP " + std::to_string(code));
+            if (code == 408 || code == 425 || code == 429 || code >= 500) {
+                std::string detail = server_error_detail(t->error_body);
+                return retry(t, "HTTP " + std::to_string(code) + (detail.empty() ? "" : " (" + detail + ")"));
+            }
             std::string reason = http_reason(code);
+            if (t->job->s3 && (code == 401 || code == 403))
+                reason = "refused the request signed with access key id " + t->job->s3->key.access_key_id + " (" +
+                         t->job->s3->source + ", region " + t->job->s3->key.region +
+                         "); check the secret key, the session token and the region";
+            std::string detail = server_error_detail(t->error_body);
             return finish_with(t, base::fail(base::ErrorKind::unavailable,
                                              "cannot download " + where(t) + ": HTTP " + std::to_string(code) +
-                                                 (reason.empty() ? "" : " (" + reason + ")")));
+                                                 (reason.empty() ? "" : " (" + reason + ")") +
+                                                 (detail.empty() ? "" : "; the server says: " + detail)));
         }
         if (rc == CURLE_RANGE_ERROR) {
             // The server cannot resume: from now on every attempt starts from the first byte.
@@ -347,7 +352,7 @@ private:
             return retry(t, "the transfer stalled (slower than " +
                                 std::to_string(o_.timeouts.low_speed_bytes) + " bytes/s for " +
                                 std::to_string(o_.timeouts.low_speed_seconds) + " s)");
-        if (transient(rc)) return retry(t, curl_msg);
+        if (transient_curl_error(rc)) return retry(t, curl_msg);
         std::string hint = tls_hint(rc, curl_msg, o_.tls);
         return finish_with(t, base::fail(base::ErrorKind::unavailable, "cannot download " + where(t) + ": " + curl_msg +
                                                                            (hint.empty() ? "" : "; " + hint)));
@@ -405,6 +410,41 @@ private:
 };
 
 }  // namespace
+
+std::string server_error_detail(const std::string& body) {
+    auto printable = [](std::string s) {
+        for (char& c : s)
+            if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+        if (s.size() > 300) s = s.substr(0, 300) + "...";
+        return std::string(base::trim(s));
+    };
+    auto element = [&](const char* tag) {
+        std::string open = std::string("<") + tag + ">", close = std::string("</") + tag + ">";
+        auto a = body.find(open);
+        if (a == std::string::npos) return std::string();
+        a += open.size();
+        auto b = body.find(close, a);
+        return b == std::string::npos ? std::string() : printable(body.substr(a, b - a));
+    };
+    std::string code = element("Code");
+    if (!code.empty()) {
+        std::string message = element("Message");
+        return code + (message.empty() ? "" : ": " + message);
+    }
+    auto json = nlohmann::json::parse(body, nullptr, false);
+    if (json.is_object() && json.contains("errors") && json["errors"].is_array()) {
+        std::string out;
+        for (const auto& e : json["errors"]) {
+            if (!e.is_object()) continue;
+            std::string c = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
+            std::string m = e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
+            if (c.empty() && m.empty()) continue;
+            out += (out.empty() ? "" : "; ") + printable(c + (m.empty() ? "" : ": " + m));
+        }
+        return out;
+    }
+    return {};
+}
 
 void run_http(const std::vector<HttpJob>& jobs, const ArtifactStore& store, const FetchOptions& options,
               base::Reporter& reporter, const HttpDone& done) {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pixi_install/base/strings.hpp"
+#include "pixi_install/fetch/sigv4.hpp"
+
 namespace pixi_install::fetch {
 
 namespace {
@@ -18,26 +21,6 @@ bool starts_with_icase(std::string_view s, std::string_view prefix) {
         if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
             return false;
     return true;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -81,7 +64,7 @@ std::string file_url_path(std::string_view url) {
     // file:///abs/path or file://localhost/abs/path
     if (starts_with_icase(rest, "localhost/")) rest.remove_prefix(9);
     if (rest.empty() || rest.front() != '/') return {};
-    return percent_decode(rest);
+    return base::percent_decode(rest);
 }
 
 bool is_plain_path(std::string_view location) {
@@ -113,21 +96,36 @@ std::string url_host(std::string_view url) {
     return out;
 }
 
+std::string s3_bucket(std::string_view s3_url) {
+    if (!starts_with_icase(s3_url, "s3://")) return {};
+    std::string_view rest = s3_url.substr(5);
+    return std::string(rest.substr(0, rest.find_first_of("/?#")));
+}
+
 base::Result<std::string> s3_to_https(std::string_view s3_url, std::string_view region,
-                                      std::string_view endpoint) {
+                                      std::string_view endpoint, bool path_style) {
     if (!starts_with_icase(s3_url, "s3://"))
         return base::fail(base::ErrorKind::usage, "not an s3 location: " + std::string(s3_url));
     std::string_view rest = s3_url.substr(5);
+    rest = rest.substr(0, rest.find_first_of("?#"));
     auto slash = rest.find('/');
     std::string_view bucket = rest.substr(0, slash);
     std::string_view key = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
     if (bucket.empty() || key.empty())
         return base::fail(base::ErrorKind::usage,
                           "s3 location '" + std::string(s3_url) + "' needs a bucket and a key (s3://bucket/key)");
-    if (!endpoint.empty())
-        return std::string(strip_slash(endpoint)) + "/" + std::string(bucket) + "/" + std::string(key);
+    std::string path = s3_request_path(key);
+    if (!endpoint.empty()) {
+        std::string base(strip_slash(endpoint));
+        if (path_style) return base + "/" + std::string(bucket) + "/" + path;
+        // Virtual-host style on the endpoint: the bucket in front of its host.
+        auto scheme = base.find("://");
+        if (scheme == std::string::npos)
+            return base::fail(base::ErrorKind::usage, "the S3 endpoint '" + base + "' needs a scheme (https://host)");
+        return base.substr(0, scheme + 3) + std::string(bucket) + "." + base.substr(scheme + 3) + "/" + path;
+    }
     std::string r = region.empty() ? std::string("us-east-1") : std::string(region);
-    return "https://" + std::string(bucket) + ".s3." + r + ".amazonaws.com/" + std::string(key);
+    return "https://" + std::string(bucket) + ".s3." + r + ".amazonaws.com/" + path;
 }
 
 }  // namespace pixi_install::fetch

@@ -8,6 +8,26 @@ namespace pixi_install::fetch {
 
 bool is_https(const std::string& url) { return url.size() > 8 && base::ascii_lower(url.substr(0, 8)) == "https://"; }
 
+bool transient_curl_error(CURLcode rc) {
+    switch (rc) {
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_GOT_NOTHING:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_BAD_CONTENT_ENCODING:
+            return true;
+        default:
+            return false;
+    }
+}
+
 /// The proxy a transfer of `url` goes through (empty: direct), as curl would pick it
 /// from the environment: the scheme's proxy, unless the host is in no_proxy.
 const std::string& proxy_for(const ProxyOptions& p, const std::string& url) {

@@ -13,6 +13,9 @@ namespace pixi_install::fetch {
 
 bool is_https(const std::string& url);
 
+/// Transfer failures worth another attempt (timeouts, resets, refused connections...).
+bool transient_curl_error(CURLcode rc);
+
 /// The proxy a transfer of `url` goes through (empty: direct).
 const std::string& proxy_for(const ProxyOptions& p, const std::string& url);
 

@@ -122,3 +122,15 @@ TEST_CASE("trim and ascii_lower are locale-independent and leave non-ASCII bytes
     CHECK(ascii_lower("NumPy-1.0_RC") == "numpy-1.0_rc");
     CHECK(ascii_lower("\xC3\x84" "BC") == "\xC3\x84" "bc");  // UTF-8 'Ä' is not ASCII
 }
+
+TEST_CASE("hmac_sha256 matches RFC 4231's test cases") {
+    // Test case 1: key 0x0b x 20, "Hi There".
+    CHECK(to_hex(hmac_sha256(std::string(20, '\x0b'), "Hi There")) ==
+          "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    // Test case 2: key "Jefe".
+    CHECK(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    // Test case 6: a key longer than the block size is hashed first.
+    CHECK(to_hex(hmac_sha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")) ==
+          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}

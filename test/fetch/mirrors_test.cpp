@@ -54,4 +54,14 @@ TEST_CASE("s3 locations map to AWS or a custom endpoint") {
     REQUIRE(minio.ok());
     CHECK(*minio == "http://127.0.0.1:9000/bucket/a.conda");
     CHECK_FALSE(s3_to_https("s3://bucket", "", "").ok());
+    // pixi's s3-options without force-path-style: the bucket goes in front of the endpoint's host.
+    auto vhost = s3_to_https("s3://bucket/a.conda", "us-east-1", "https://s3.internal:9000", false);
+    REQUIRE(vhost.ok());
+    CHECK(*vhost == "https://bucket.s3.internal:9000/a.conda");
+    // Keys are encoded the AWS way: '+' and spaces escaped, escapes not doubled.
+    auto special = s3_to_https("s3://b/dir/a b+c%3D.conda", "us-east-1", "http://127.0.0.1:1");
+    REQUIRE(special.ok());
+    CHECK(*special == "http://127.0.0.1:1/b/dir/a%20b%2Bc%3D.conda");
+    CHECK(s3_bucket("s3://my-bucket/k/x.conda") == "my-bucket");
+    CHECK(s3_bucket("https://x/y") == "");
 }

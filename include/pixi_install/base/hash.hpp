@@ -45,6 +45,8 @@ bool is_hex_digest(std::string_view s, std::size_t bytes);
 std::string normalize_hex(std::string_view s);
 
 std::string sha256_hex(std::string_view data);
+/// HMAC-SHA256 of `data` under `key` (raw 32 bytes), as AWS SigV4 chains them.
+std::string hmac_sha256(std::string_view key, std::string_view data);
 /// Hashes a file by streaming it; returns lower-case hex.
 Result<std::string> hash_file(const std::filesystem::path& path, HashAlgo algo);
 /// Hashes a file with both algorithms in one read: {sha256, md5}.

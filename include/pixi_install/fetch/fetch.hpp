@@ -1,7 +1,7 @@
 // fetch_all: make every artifact available as a verified file.
 //
 // Sources, in order: the artifact store (cache) -> bundles -> a local path or
-// file:// URL -> the network (http(s), s3), after mirror rewriting. Bytes are
+// file:// URL -> the network (http(s), s3, oci registries), after mirror rewriting. Bytes are
 // hashed while they stream (sha256, or md5 when no sha256 is known), written to a
 // unique temporary file and renamed into the store only once the digest (and the
 // size, when known) matched. Local files and bundle entries are copied into the
@@ -33,19 +33,30 @@ namespace pixi_install::fetch {
 /// One file the lock names.
 struct Artifact {
     std::string name;             ///< file name, for messages and the store suffix
-    std::string url;              ///< http(s)://, s3:// or file:// location; may be empty
+    std::string url;              ///< http(s)://, s3://, oci:// or file:// location; may be empty
     std::filesystem::path path;   ///< local source, if any (resolved against the lock)
     std::string sha256;           ///< lower-case hex, or empty
     std::string md5;              ///< lower-case hex, or empty (used when sha256 is empty)
     std::optional<std::uint64_t> size;
 };
 
+/// The default AWS credentials and S3 location (from the environment or an AWS
+/// profile, decided by the caller); a bucket's s3-options and rattler's
+/// S3Credentials for it take precedence.
 struct AwsCredentials {
     std::string access_key_id;
     std::string secret_access_key;
     std::string session_token;  ///< optional
     std::string region = "us-east-1";
-    std::string endpoint;       ///< e.g. "http://127.0.0.1:9000" for S3-compatible stores; empty = AWS
+    std::string endpoint;       ///< e.g. "https://minio.internal:9000" for S3-compatible stores; empty = AWS
+    std::string source;         ///< where the keys came from, for messages ("AWS_ACCESS_KEY_ID", "profile x ...")
+};
+
+/// pixi's `s3-options.<bucket>`: where a bucket lives and how it is addressed.
+struct S3Bucket {
+    std::string endpoint_url;       ///< empty: AWS (https://<bucket>.s3.<region>.amazonaws.com)
+    std::string region;             ///< empty: AwsCredentials::region
+    bool force_path_style = false;  ///< <endpoint>/<bucket>/<key> instead of <bucket>.<endpoint host>/<key>
 };
 
 struct Timeouts {
@@ -106,6 +117,7 @@ struct FetchOptions {
     std::map<std::string, Credential> credentials;
     std::optional<std::filesystem::path> netrc;    ///< netrc file; unset = libcurl's default (~/.netrc)
     AwsCredentials aws;
+    std::map<std::string, S3Bucket> s3_buckets;    ///< bucket name -> its s3-options
     TlsOptions tls;
     ProxyOptions proxy;
     Timeouts timeouts;

@@ -36,9 +36,15 @@ bool is_plain_path(std::string_view location);
 std::string url_host(std::string_view url);
 
 /// Maps `s3://bucket/key` to an HTTPS URL: virtual-host style on AWS
-/// (`https://bucket.s3.<region>.amazonaws.com/key`), path style when `endpoint`
-/// is given (`<endpoint>/bucket/key`). Errors (usage) for a location without a bucket.
+/// (`https://bucket.s3.<region>.amazonaws.com/key`); with an `endpoint`, path style
+/// (`<endpoint>/bucket/key`) or, when `path_style` is false, the bucket in front of
+/// the endpoint's host (`https://bucket.host:port/key`). The key is decoded and
+/// encoded again the AWS way (s3_request_path), so the path sent is the one signed.
+/// Errors (usage) for a location without a bucket or a key.
 base::Result<std::string> s3_to_https(std::string_view s3_url, std::string_view region,
-                                      std::string_view endpoint);
+                                      std::string_view endpoint, bool path_style = true);
+
+/// The bucket of an `s3://bucket/key` location (empty for other locations).
+std::string s3_bucket(std::string_view s3_url);
 
 }  // namespace pixi_install::fetch
