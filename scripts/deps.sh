@@ -11,10 +11,11 @@ PIXI_INSTALL_BUILD_DEPS=(
 # What the tests use besides the build: a reference interpreter and HTTP servers,
 # archive tools to make fixtures, openssl (private CAs for the TLS tests), squid
 # (forward and caching proxy for the proxy and many-nodes tests) and curl (the
-# many-nodes benchmark's reference client).
+# many-nodes benchmark's reference client), faketime (the reproducible-prefix test
+# installs "an hour later") and tar (archives of prefixes compared byte for byte).
 PIXI_INSTALL_TEST_DEPS=(
   python3 python3-yaml zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
-  clang libclang-rt-14-dev openssl squid curl
+  clang libclang-rt-14-dev openssl squid curl faketime tar
 )
 
 ensure_debian_packages() {

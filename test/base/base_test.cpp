@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "pixi_install/base/fs.hpp"
@@ -121,4 +124,32 @@ TEST_CASE("trim and ascii_lower are locale-independent and leave non-ASCII bytes
     CHECK(trim("") == "");
     CHECK(ascii_lower("NumPy-1.0_RC") == "numpy-1.0_rc");
     CHECK(ascii_lower("\xC3\x84" "BC") == "\xC3\x84" "bc");  // UTF-8 'Ä' is not ASCII
+}
+
+TEST_CASE("set_tree_time: files, symlinks (not their targets) and directories, deepest first") {
+    auto tmp = TempDir::create();
+    REQUIRE(tmp.ok());
+    const auto root = tmp->path() / "t";
+    REQUIRE(make_dirs(root / "a" / "b").ok());
+    REQUIRE(write_file_atomic(root / "a" / "b" / "f", "x").ok());
+    REQUIRE(write_file_atomic(tmp->path() / "outside", "o").ok());
+    std::filesystem::create_symlink(tmp->path() / "outside", root / "a" / "link");
+    std::filesystem::create_symlink("missing", root / "dangling");
+    struct stat before {};
+    REQUIRE(::stat((tmp->path() / "outside").c_str(), &before) == 0);
+    REQUIRE(set_tree_time(root, 1234567).ok());
+    for (const char* rel : {"", "a", "a/b", "a/b/f", "a/link", "dangling"}) {
+        struct stat st {};
+        REQUIRE(::lstat((root / rel).c_str(), &st) == 0);
+        CHECK_MESSAGE(st.st_mtim.tv_sec == 1234567, rel);
+        CHECK(st.st_mtim.tv_nsec == 0);
+    }
+    struct stat after {};
+    REQUIRE(::stat((tmp->path() / "outside").c_str(), &after) == 0);
+    CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec);  // the link's target is not touched
+    CHECK_FALSE(set_tree_time(tmp->path() / "absent", 0).ok());
+    REQUIRE(set_path_time(root / "a", 5).ok());
+    struct stat one {};
+    REQUIRE(::lstat((root / "a").c_str(), &one) == 0);
+    CHECK(one.st_mtim.tv_sec == 5);
 }
