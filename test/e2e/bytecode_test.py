@@ -63,7 +63,7 @@ def recorded(prefix):
                 out[p["_path"]] = (rec["name"], p["path_type"], p.get("sha256", ""))
     site = os.path.join(prefix, SITE)
     for n in os.listdir(site):
-        if n.endswith(".dist-info"):
+        if n.endswith(".dist-info") and os.path.exists(os.path.join(site, n, "RECORD")):
             with open(os.path.join(site, n, "RECORD")) as f:
                 for row in csv.reader(f):
                     out[os.path.normpath(os.path.join(SITE, row[0]))] = (n, "RECORD", row[1])
