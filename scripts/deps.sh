@@ -12,11 +12,12 @@ PIXI_INSTALL_BUILD_DEPS=(
 # archive tools to make fixtures, openssl (private CAs for the TLS tests), squid
 # (forward and caching proxy for the proxy and many-nodes tests), curl (the
 # many-nodes benchmark's reference client), python3-botocore (AWS's SigV4 signer,
-# which checks every request of the S3 tests) and docker-registry (the CNCF
-# distribution registry, for the OCI mirror tests).
+# which checks every request of the S3 tests), docker-registry (the CNCF
+# distribution registry, for the OCI mirror tests), faketime (the reproducible-prefix
+# test installs "an hour later") and tar (archives of prefixes compared byte for byte).
 PIXI_INSTALL_TEST_DEPS=(
   python3 python3-yaml zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
-  clang libclang-rt-14-dev openssl squid curl python3-botocore docker-registry
+  clang libclang-rt-14-dev openssl squid curl python3-botocore docker-registry faketime tar
 )
 
 ensure_debian_packages() {

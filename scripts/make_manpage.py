@@ -29,6 +29,8 @@ ENVIRONMENT = [
     ("NO_COLOR", "When set and not empty, no colors (unless --color always)."),
     ("CLICOLOR_FORCE", "When set and not 0, colors even when not writing to a terminal."),
     ("TERM", "dumb: no live progress display."),
+    ("SOURCE_DATE_EPOCH", "install: a reproducible prefix, every file with this time (seconds since 1970)."),
+    ("PIXI_INSTALL_COMPILE_BYTECODE", "install: 1 compiles bytecode as --compile-bytecode does."),
 ]
 
 

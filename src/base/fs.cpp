@@ -1,5 +1,6 @@
 #include "pixi_install/base/fs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -95,6 +96,75 @@ Result<void> make_dirs(const fs::path& dir) {
     fs::create_directories(dir, ec);
     if (ec) return fail_errno("cannot create directory", dir.string(), ec.value());
     return {};
+}
+
+namespace {
+
+struct timespec_pair {
+    struct timespec t[2];
+};
+
+timespec_pair times_of(std::int64_t seconds) {
+    timespec_pair p{};
+    p.t[0].tv_sec = p.t[1].tv_sec = static_cast<time_t>(seconds);
+    p.t[0].tv_nsec = p.t[1].tv_nsec = 0;
+    return p;
+}
+
+/// Sets the times below the open directory `dfd` (named `where` in errors), then closes it.
+Result<void> set_times_below(int dfd, const std::string& where, const timespec_pair& tp) {
+    DIR* d = ::fdopendir(dfd);
+    if (!d) {
+        int err = errno;
+        ::close(dfd);
+        return fail_errno("cannot list", where, err);
+    }
+    Result<void> out;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view n = e->d_name;
+        if (n == "." || n == "..") continue;
+        bool is_dir = e->d_type == DT_DIR;
+        if (e->d_type == DT_UNKNOWN) {
+            struct stat st {};
+            if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                out = fail_errno("cannot inspect", where + "/" + std::string(n), errno);
+                break;
+            }
+            is_dir = S_ISDIR(st.st_mode);
+        }
+        if (is_dir) {
+            int child = ::openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (child < 0) {
+                out = fail_errno("cannot open", where + "/" + std::string(n), errno);
+                break;
+            }
+            out = set_times_below(child, where + "/" + std::string(n), tp);
+            if (!out.ok()) break;
+        }
+        if (::utimensat(dfd, e->d_name, tp.t, AT_SYMLINK_NOFOLLOW) != 0) {
+            out = fail_errno("cannot set the time of", where + "/" + std::string(n), errno);
+            break;
+        }
+    }
+    ::closedir(d);
+    return out;
+}
+
+}  // namespace
+
+Result<void> set_path_time(const fs::path& path, std::int64_t seconds) {
+    timespec_pair tp = times_of(seconds);
+    if (::utimensat(AT_FDCWD, path.c_str(), tp.t, AT_SYMLINK_NOFOLLOW) != 0)
+        return fail_errno("cannot set the time of", path.string(), errno);
+    return {};
+}
+
+Result<void> set_tree_time(const fs::path& root, std::int64_t seconds) {
+    timespec_pair tp = times_of(seconds);
+    int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return fail_errno("cannot open", root.string(), errno);
+    PI_TRY_VOID(set_times_below(fd, root.string(), tp));
+    return set_path_time(root, seconds);
 }
 
 Result<void> remove_tree(const fs::path& path) {

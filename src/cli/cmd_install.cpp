@@ -9,8 +9,10 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "fetch_options.hpp"
+#include "noop.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/install/pipeline.hpp"
+#include "pixi_install/install/state.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
 #include "progress.hpp"
 #include "signals.hpp"
@@ -36,6 +38,8 @@ struct InstallFlags {
     bool no_host_check = false;
     bool dry_run = false;
     bool json = false;
+    bool compile_bytecode = false;
+    bool reproducible = false;
     FetchFlags fetch;
 };
 
@@ -124,11 +128,88 @@ Command make_install_command() {
         sub.add_flag("--no-host-check", f->no_host_check, "Install even if this machine lacks what the packages need");
         sub.add_flag("--dry-run", f->dry_run, "Print what would change, change nothing");
         sub.add_flag("--json", f->json, "Write the outcome as one JSON document on stdout");
+        sub.add_flag("--compile-bytecode", f->compile_bytecode,
+                     "Compile the .py files of noarch: python packages and wheels with the environment's python "
+                     "(also PIXI_INSTALL_COMPILE_BYTECODE=1); only for this machine's platform");
+        sub.add_flag("--reproducible", f->reproducible,
+                     "Byte-identical prefixes: every file gets the time SOURCE_DATE_EPOCH (0 when unset), nothing "
+                     "machine-specific is recorded (also implied by SOURCE_DATE_EPOCH)");
         add_fetch_flags(sub, f->fetch, true);
     };
     c.run = [f](Globals& g) -> RunResult {
         auto t0 = std::chrono::steady_clock::now();
         auto lock_path = resolve_lock_path(f->lock);
+        PI_TRY(auto link_mode, prefix::parse_link_mode(f->link_mode));
+        PI_TRY(std::optional<std::int64_t> epoch, source_date_epoch(g, f->reproducible));
+        PI_TRY(bool compile_env, env_flag(g, "PIXI_INSTALL_COMPILE_BYTECODE"));
+        const bool compile = f->compile_bytecode || compile_env;
+        std::string cache_dir = resolve_cache_dir(g, f->fetch.cache_dir);
+        auto prefix_of = [&](const std::string& env) {
+            return base::absolute_normal(f->prefix.empty() ? lock_path.parent_path() / ".pixi" / "envs" / env
+                                                           : std::filesystem::path(f->prefix));
+        };
+
+        // The no-op fast path: one environment, nothing parsed unless the memo misses.
+        struct Noop {
+            std::string digest, key;
+            std::filesystem::path memo;
+        };
+        std::optional<Noop> noop;
+        if (!f->all && f->environments.size() <= 1 && !f->dry_run) {
+            NoopInputs in;
+            in.lock = base::absolute_normal(lock_path);
+            in.environment = f->environments.empty() ? "default" : f->environments.front();
+            in.platform_arg = f->platform;
+            in.prefix = prefix_of(in.environment);
+            if (f->prefix.empty()) in.project_root = base::absolute_normal(lock_path.parent_path());
+            in.link_mode = prefix::link_mode_name(link_mode);
+            in.skip = f->skip;
+            in.only = f->only;
+            in.no_pypi = f->no_pypi;
+            in.run_post_link_scripts = f->run_post_link_scripts;
+            in.no_host_check = f->no_host_check;
+            in.compile_bytecode = compile;
+            in.source_date_epoch = epoch;
+            in.manifest_flag = f->manifest;
+            auto digest = lock_digest(lock_path);
+            auto key = digest ? noop_key(g, in, *digest) : std::nullopt;
+            if (key) {
+                noop = Noop{*digest, *key,
+                            install::noop_memo_path(base::absolute_normal(std::filesystem::path(cache_dir)), in.prefix)};
+                auto memo = install::read_noop_memo(noop->memo);
+                if (memo && install::noop_memo_holds(*memo, noop->key, in.prefix)) {
+                    OutputStyle style = output_style(g);
+                    if (f->json) style.interactive = false;
+                    LinePrinter printer(stderr, style.interactive, style.width);
+                    StatusPrinter status(style, printer);
+                    for (const auto& w : memo->warnings) status.warning(w);
+                    status.info("nothing to do: the lock, the options and this machine are as at the last "
+                                "install of " + in.prefix.string() + " (the lock was not read)");
+                    Summary last;
+                    last.environment = in.environment;
+                    last.prefix = in.prefix.string();
+                    last.platform = memo->platform;
+                    last.unchanged = memo->packages;
+                    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                    last.seconds = secs;
+                    status.finish(f->json ? nullptr : &last);
+                    if (f->json) {
+                        install::InstallReport rep;
+                        rep.up_to_date = true;
+                        nlohmann::json j;
+                        j["ok"] = true;
+                        j["lock_file"] = lock_path.string();
+                        j["environments"] = nlohmann::json::array(
+                            {report_json(in.environment, memo->platform, in.prefix, rep, secs, false)});
+                        j["environments"][0]["bytes_downloaded"] = 0;
+                        j["seconds"] = secs;
+                        std::cout << j.dump(2) << "\n";
+                    }
+                    return 0;
+                }
+            }
+        }
+
         PI_TRY(lockfile::LockFile lock, lockfile::load_lockfile(lock_path));
         std::vector<std::string> envs = f->environments;
         if (f->all)
@@ -138,7 +219,6 @@ Command make_install_command() {
             return base::fail(base::ErrorKind::usage,
                               "-p/--prefix installs one environment, but " + std::to_string(envs.size()) +
                                   " were selected; run once per environment");
-        PI_TRY(auto link_mode, prefix::parse_link_mode(f->link_mode));
         std::vector<std::string> warnings;
         PI_TRY(auto manifest, load_manifest_for(lock_path, f->manifest, warnings));
         PI_TRY(HostView host, probe_and_detect(g));
@@ -154,6 +234,12 @@ Command make_install_command() {
         for (const auto& r : checks) {
             for (const auto& w : r.warnings) warnings.push_back(w);
             if (!r.ok()) return environment_error(r);
+            if (compile && r.subdir != host.packages.subdir)
+                return base::fail(base::ErrorKind::usage,
+                                  "--compile-bytecode runs the environment's own python, which cannot run here: "
+                                  "environment '" + r.environment + "' is installed for " + r.subdir +
+                                  " and this machine is " + host.packages.subdir +
+                                  " (compile when the image first runs on its platform, or leave the option out)");
         }
 
         OutputStyle style = output_style(g);
@@ -163,15 +249,12 @@ Command make_install_command() {
         for (const auto& w : warnings) status.warning(w);
 
         PI_TRY(fetch::FetchOptions fo, make_fetch_options(g, f->fetch, lock_path.parent_path()));
-        std::string cache_dir = resolve_cache_dir(g, f->fetch.cache_dir);
         nlohmann::json out_envs = nlohmann::json::array();
         Summary last;
         for (const auto& check : checks) {
             PI_TRY(lockfile::Selection sel, lockfile::select(lock, check.environment, check.platform));
             install::InstallOptions io;
-            io.prefix = base::absolute_normal(
-                f->prefix.empty() ? lock_path.parent_path() / ".pixi" / "envs" / check.environment
-                                  : std::filesystem::path(f->prefix));
+            io.prefix = prefix_of(check.environment);
             // Absolute: conda-meta records the extracted package directory.
             io.cache_dir = base::absolute_normal(std::filesystem::path(cache_dir));
             io.link_mode = link_mode;
@@ -180,6 +263,8 @@ Command make_install_command() {
             io.no_pypi = f->no_pypi;
             io.skip = f->skip;
             io.only = f->only;
+            io.compile_bytecode = compile;
+            io.source_date_epoch = epoch;
             io.fetch = fo;
             io.cancel = &interrupted_flag();
             for (const auto& [k, v] : g.env) io.script_env.push_back(k + "=" + v);
@@ -197,6 +282,22 @@ Command make_install_command() {
                 return std::move(result).error();
             }
             const install::InstallReport& rep = *result;
+            if (noop && !f->dry_run) {
+                // Remember this outcome for the fast path, if the lock is still what was hashed.
+                install::StateMarker st = install::read_state(io.prefix);
+                auto now = lock_digest(lock_path);
+                std::string stamp = install::prefix_stamp(io.prefix);
+                if (st.state == install::PrefixState::complete && now && *now == noop->digest && !stamp.empty()) {
+                    install::NoopMemo m;
+                    m.key = noop->key;
+                    m.fingerprint = st.fingerprint;
+                    m.stamp = stamp;
+                    m.platform = check.platform;
+                    m.packages = sel.conda.size() + sel.pypi.size();
+                    m.warnings = warnings;
+                    (void)install::write_noop_memo(noop->memo, m);  // best effort: a read-only cache only costs speed
+                }
+            }
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
             if (!rep.post_link_skipped.empty()) {
                 std::string names;

@@ -1,6 +1,9 @@
 #include "pixi_install/install/state.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
@@ -24,6 +27,10 @@ std::string fingerprint(const lockfile::Selection& s, const FingerprintInputs& i
     };
     for (const auto& x : sorted(in.skip)) h.field("skip:" + x);
     for (const auto& x : sorted(in.only)) h.field("only:" + x);
+    // Added only when set, so prefixes installed before these options existed keep their fingerprint.
+    if (in.run_post_link_scripts) h.field("run-post-link-scripts");
+    if (in.compile_bytecode) h.field("compile-bytecode");
+    if (in.source_date_epoch) h.field("source-date-epoch:" + std::to_string(*in.source_date_epoch));
     for (const auto& r : s.conda) {
         h.field("conda");
         h.field(r->name);
@@ -74,6 +81,88 @@ base::Result<void> write_state(const fs::path& prefix, const StateMarker& m) {
     PI_TRY_VOID(base::make_dirs(prefix / "conda-meta"));
     std::string word = m.state == PrefixState::complete ? "complete" : "installing";
     return base::write_file_atomic(state_path(prefix), word + " " + m.fingerprint + "\n", true);
+}
+
+namespace {
+
+std::string stat_part(const fs::path& p, bool with_size) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return {};
+    std::string s = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+                    std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ":" +
+                    std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec);
+    if (with_size) s += ":" + std::to_string(st.st_size);
+    return s;
+}
+
+}  // namespace
+
+std::string prefix_stamp(const fs::path& prefix) {
+    std::string dir = stat_part(prefix / "conda-meta", false);
+    std::string state = stat_part(state_path(prefix), true);
+    if (dir.empty() || state.empty()) return {};
+    return dir + "/" + state;
+}
+
+fs::path noop_memo_path(const fs::path& cache_dir, const fs::path& prefix) {
+    return cache_dir / "noop" / base::xxh3_hex(prefix.string());
+}
+
+std::optional<NoopMemo> read_noop_memo(const fs::path& path) {
+    auto text = base::read_file(path);
+    if (!text.ok()) return std::nullopt;
+    // One "<field> <value>" per line; the first line names the format.
+    NoopMemo m;
+    std::size_t pos = 0;
+    bool first = true;
+    while (pos < text->size()) {
+        std::size_t nl = text->find('\n', pos);
+        if (nl == std::string::npos) return std::nullopt;  // cut short: not ours to trust
+        std::string_view line(text->data() + pos, nl - pos);
+        pos = nl + 1;
+        auto sp = line.find(' ');
+        std::string_view field = line.substr(0, sp);
+        std::string value(sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1));
+        if (first) {
+            if (line != "pixi-install-noop 1") return std::nullopt;
+            first = false;
+        } else if (field == "key") {
+            m.key = value;
+        } else if (field == "fingerprint") {
+            m.fingerprint = value;
+        } else if (field == "stamp") {
+            m.stamp = value;
+        } else if (field == "platform") {
+            m.platform = value;
+        } else if (field == "packages") {
+            m.packages = std::strtoull(value.c_str(), nullptr, 10);
+        } else if (field == "warning") {
+            m.warnings.push_back(value);
+        } else if (field == "end") {
+            if (m.key.empty() || m.fingerprint.empty() || m.stamp.empty()) return std::nullopt;
+            return m;
+        }
+    }
+    return std::nullopt;
+}
+
+base::Result<void> write_noop_memo(const fs::path& path, const NoopMemo& m) {
+    std::string out = "pixi-install-noop 1\nkey " + m.key + "\nfingerprint " + m.fingerprint + "\nstamp " + m.stamp +
+                      "\nplatform " + m.platform + "\npackages " + std::to_string(m.packages) + "\n";
+    for (const auto& w : m.warnings) {
+        std::string one = w;
+        std::replace(one.begin(), one.end(), '\n', ' ');
+        out += "warning " + one + "\n";
+    }
+    out += "end\n";
+    PI_TRY_VOID(base::make_dirs(path.parent_path()));
+    return base::write_file_atomic(path, out);
+}
+
+bool noop_memo_holds(const NoopMemo& memo, const std::string& key, const fs::path& prefix) {
+    if (memo.key != key || memo.stamp.empty() || prefix_stamp(prefix) != memo.stamp) return false;
+    StateMarker s = read_state(prefix);
+    return s.state == PrefixState::complete && s.fingerprint == memo.fingerprint;
 }
 
 }  // namespace pixi_install::install

@@ -92,6 +92,9 @@ Result<InstallReport> Transaction::run() {
     in.skip = opt_.skip;
     in.only = opt_.only;
     in.no_pypi = opt_.no_pypi;
+    in.run_post_link_scripts = opt_.run_post_link_scripts;
+    in.compile_bytecode = opt_.compile_bytecode;
+    in.source_date_epoch = opt_.source_date_epoch;
     fingerprint_ = fingerprint(sel_, in);
 
     // Fast path: the prefix says it completed exactly this. No lock, no conda-meta.

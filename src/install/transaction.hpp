@@ -42,6 +42,7 @@ private:
     base::Result<void> link_new(std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> install_wheels(const std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> finish();
+    base::Result<void> compile_bytecode();
     bool cancelled() const;
     /// Runs f(i) for every i on the pool and returns all errors, sorted.
     base::Result<void> for_all(std::size_t n, const std::function<base::Result<void>(std::size_t)>& f,

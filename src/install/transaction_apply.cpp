@@ -1,12 +1,14 @@
 // The part of the transaction that changes the prefix: everything before it
 // only read the prefix and filled the caches.
 #include <algorithm>
+#include <map>
 #include <set>
 #include <unordered_set>
 
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/prefix/activation.hpp"
+#include "pixi_install/prefix/bytecode.hpp"
 #include "pixi_install/prefix/clobber.hpp"
 #include "pixi_install/prefix/link.hpp"
 #include "pixi_install/prefix/link_scripts.hpp"
@@ -159,8 +161,10 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         if (!res.ok()) return std::move(res).error().with_context("while linking " + s.dir_name);
         prefix::PackageRecord pr = package_record_of(*s.record);
         prefix::complete_from_index(pr, s.info.index);
-        prefix::PrefixRecord rec = prefix::make_prefix_record(std::move(pr), std::move(res->paths),
-                                                              res->link_type, s.package_dir.string());
+        // A reproducible record does not name the package cache (its place is the machine's business).
+        prefix::PrefixRecord rec = prefix::make_prefix_record(
+            std::move(pr), std::move(res->paths), res->link_type,
+            opt_.source_date_epoch ? std::string() : s.package_dir.string());
         PI_TRY_VOID(prefix::write_prefix_record(opt_.prefix, rec));
         scripts[i] = res->post_link_script;
         if (!res->warnings.empty()) {
@@ -215,8 +219,8 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
     std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
 
     std::mutex mu;
-    auto done = for_all(wheels.size(), [&](std::size_t k) -> Result<void> {
-        const std::size_t i = order[k].second;
+    std::vector<std::vector<std::string>> placed(wheels.size());  // files each wheel wrote
+    auto install_one = [&](std::size_t i) -> Result<void> {
         const auto& w = *wheels[i];
         prefix::WheelInstallOptions wo;
         // The verified store file has no wheel name of its own: pass the lock's.
@@ -233,15 +237,34 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
         }
         auto res = prefix::install_wheel(wheel_files_[i], opt_.prefix, *new_python_, wo);
         if (!res.ok()) return std::move(res).error().with_context("while installing the wheel " + w.name);
-        if (!res->conda_overwritten.empty()) {
-            std::lock_guard lk(mu);
+        std::lock_guard lk(mu);
+        if (placed[i].empty())
             for (const auto& f : res->conda_overwritten) report_.wheel_conda_overwrites.push_back(w.name + ": " + f);
-        }
-        rep_.linked(w.name);
+        placed[i] = std::move(res->files);
         return {};
-    }, "installing wheels");
+    };
+    PI_TRY_VOID(for_all(wheels.size(), [&](std::size_t k) -> Result<void> {
+        const std::size_t i = order[k].second;
+        PI_TRY_VOID(install_one(i));
+        rep_.linked(wheels[i]->name);
+        return {};
+    }, "installing wheels"));
     std::sort(report_.wheel_conda_overwrites.begin(), report_.wheel_conda_overwrites.end());  // workers finish in any order
-    return done;
+
+    // Wheels that write the same file ran in parallel, so which copy stayed depends on the
+    // schedule. Make it the lock's order: the last claimant wins, as if installed one by one.
+    std::map<std::string, std::size_t> last_claimant;
+    std::set<std::size_t> rewrite;
+    for (std::size_t i = 0; i < wheels.size(); ++i)
+        for (const auto& f : placed[i]) {
+            auto [it, fresh] = last_claimant.emplace(f, i);
+            if (!fresh) {
+                rewrite.insert(i);  // i > it->second: i is the later claimant
+                it->second = i;
+            }
+        }
+    for (std::size_t i : rewrite) PI_TRY_VOID(install_one(i));  // ascending: the last claimant writes last
+    return {};
 }
 
 Result<void> Transaction::finish() {
@@ -258,8 +281,38 @@ Result<void> Transaction::finish() {
     if (!opt_.project_name.empty()) ai.project_name = opt_.project_name;
     if (!opt_.project_root.empty()) ai.project_root = opt_.project_root;
     PI_TRY_VOID(prefix::write_activation_scripts(ai));
+    if (opt_.compile_bytecode) PI_TRY_VOID(compile_bytecode());
+    if (opt_.source_date_epoch) {
+        // Everything in the prefix gets the one time, directories after their content; the
+        // state file written next is then set too, with conda-meta, whose entry it changed.
+        PI_TRY_VOID(base::set_tree_time(opt_.prefix, *opt_.source_date_epoch));
+    }
     PI_TRY_VOID(write_state(opt_.prefix, {PrefixState::complete, fingerprint_}));
+    if (opt_.source_date_epoch) {
+        PI_TRY_VOID(base::set_path_time(state_path(opt_.prefix), *opt_.source_date_epoch));
+        PI_TRY_VOID(base::set_path_time(opt_.prefix / "conda-meta", *opt_.source_date_epoch));
+    }
     rep_.phase(base::Phase::done, 0);
+    return {};
+}
+
+Result<void> Transaction::compile_bytecode() {
+    if (!new_python_) return {};  // no python: nothing is python code
+    if (!pool_) pool_ = std::make_unique<base::ThreadPool>(opt_.jobs);
+    prefix::BytecodeOptions bo;
+    bo.checked_hash = opt_.source_date_epoch.has_value();
+    bo.env = opt_.script_env;
+    bo.cancel = opt_.cancel;
+    PI_TRY(auto r, prefix::compile_environment(opt_.prefix, *new_python_, bo, *pool_));
+    if (!r.failed.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < r.failed.size() && i < 5; ++i) list += (i ? ", " : "") + r.failed[i];
+        if (r.failed.size() > 5) list += ", ...";
+        report_.warnings.push_back(std::to_string(r.failed.size()) +
+                                   " .py file(s) do not compile with the environment's python and were left "
+                                   "without bytecode: " + list);
+    }
+    report_.bytecode_compiled = r.compiled;
     return {};
 }
 

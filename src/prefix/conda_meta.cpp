@@ -90,7 +90,9 @@ std::string record_to_json(const PrefixRecord& r) {
     j["url"] = p.url;
     if (p.channel.empty()) j["channel"] = nullptr;
     else j["channel"] = p.channel;
-    j["extracted_package_dir"] = r.extracted_package_dir;
+    // Empty in reproducible installs: where the package cache is, and whether links into it
+    // were possible, depend on the machine (both fields are optional for conda and rattler).
+    if (!r.extracted_package_dir.empty()) j["extracted_package_dir"] = r.extracted_package_dir;
     j["files"] = r.files;
     ojson paths = ojson::array();
     for (const auto& e : r.paths) {
@@ -109,7 +111,8 @@ std::string record_to_json(const PrefixRecord& r) {
         paths.push_back(std::move(pe));
     }
     j["paths_data"] = {{"paths", std::move(paths)}, {"paths_version", 1}};
-    j["link"] = {{"source", r.extracted_package_dir}, {"type", static_cast<int>(r.link_type)}};
+    if (!r.extracted_package_dir.empty())
+        j["link"] = {{"source", r.extracted_package_dir}, {"type", static_cast<int>(r.link_type)}};
     if (!r.package_tarball_full_path.empty()) j["package_tarball_full_path"] = r.package_tarball_full_path;
     if (!r.requested_spec.empty()) j["requested_spec"] = r.requested_spec;
     j["requested_specs"] = r.requested_specs;

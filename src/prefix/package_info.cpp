@@ -29,6 +29,7 @@ const char* path_type_name(PathType t) noexcept {
         case PathType::softlink: return "softlink";
         case PathType::directory: return "directory";
         case PathType::unix_python_entry_point: return "unix_python_entry_point";
+        case PathType::pyc_file: return "pyc_file";
     }
     return "hardlink";
 }
@@ -38,6 +39,7 @@ std::optional<PathType> parse_path_type(std::string_view s) noexcept {
     if (s == "softlink") return PathType::softlink;
     if (s == "directory") return PathType::directory;
     if (s == "unix_python_entry_point") return PathType::unix_python_entry_point;
+    if (s == "pyc_file") return PathType::pyc_file;
     return std::nullopt;
 }
 
@@ -195,7 +197,7 @@ Result<std::vector<PathEntry>> parse_paths_json(std::string_view text) {
         PI_TRY(p.path, checked_path(pit->get_ref<const std::string&>(), "info/paths.json"));
         std::string type = str_or(e, "path_type", "hardlink");
         auto t = parse_path_type(type);
-        if (!t || *t == PathType::unix_python_entry_point)
+        if (!t || *t == PathType::unix_python_entry_point || *t == PathType::pyc_file)
             return fail(ErrorKind::integrity, "unknown path_type '" + type + "' for '" + p.path + "' in info/paths.json");
         p.type = *t;
         if (auto nl = e.find("no_link"); nl != e.end() && nl->is_boolean()) p.no_link = nl->get<bool>();

@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "pixi_install/base/fs.hpp"
@@ -133,4 +136,32 @@ TEST_CASE("hmac_sha256 matches RFC 4231's test cases") {
     // Test case 6: a key longer than the block size is hashed first.
     CHECK(to_hex(hmac_sha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")) ==
           "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST_CASE("set_tree_time: files, symlinks (not their targets) and directories, deepest first") {
+    auto tmp = TempDir::create();
+    REQUIRE(tmp.ok());
+    const auto root = tmp->path() / "t";
+    REQUIRE(make_dirs(root / "a" / "b").ok());
+    REQUIRE(write_file_atomic(root / "a" / "b" / "f", "x").ok());
+    REQUIRE(write_file_atomic(tmp->path() / "outside", "o").ok());
+    std::filesystem::create_symlink(tmp->path() / "outside", root / "a" / "link");
+    std::filesystem::create_symlink("missing", root / "dangling");
+    struct stat before {};
+    REQUIRE(::stat((tmp->path() / "outside").c_str(), &before) == 0);
+    REQUIRE(set_tree_time(root, 1234567).ok());
+    for (const char* rel : {"", "a", "a/b", "a/b/f", "a/link", "dangling"}) {
+        struct stat st {};
+        REQUIRE(::lstat((root / rel).c_str(), &st) == 0);
+        CHECK_MESSAGE(st.st_mtim.tv_sec == 1234567, rel);
+        CHECK(st.st_mtim.tv_nsec == 0);
+    }
+    struct stat after {};
+    REQUIRE(::stat((tmp->path() / "outside").c_str(), &after) == 0);
+    CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec);  // the link's target is not touched
+    CHECK_FALSE(set_tree_time(tmp->path() / "absent", 0).ok());
+    REQUIRE(set_path_time(root / "a", 5).ok());
+    struct stat one {};
+    REQUIRE(::lstat((root / "a").c_str(), &one) == 0);
+    CHECK(one.st_mtim.tv_sec == 5);
 }

@@ -152,10 +152,12 @@ def _tar_add(tar, name, data=None, mode=0o644, symlink=None, mtime=None):
 
 
 def make_conda_package(directory, name, version, build="h0_0", files=None, symlinks=None, depends=(),
-                       noarch=None, subdir="linux-64"):
+                       noarch=None, subdir="linux-64", text_placeholders=(), mtime=None):
     """A .tar.bz2 conda package with `files` {path: bytes | (bytes, mode)} and
     `symlinks` {path: target}; info/index.json and info/paths.json are generated.
-    Returns the archive path."""
+    Paths in `text_placeholders` are declared as text files holding conda-build's
+    placeholder /opt/anaconda1anaconda2anaconda3. `mtime` fixes every member's time
+    (default: now). Returns the archive path."""
     files = files or {}
     symlinks = symlinks or {}
     os.makedirs(directory, exist_ok=True)
@@ -167,21 +169,26 @@ def make_conda_package(directory, name, version, build="h0_0", files=None, symli
     paths = []
     for p, v in sorted(files.items()):
         data = v[0] if isinstance(v, tuple) else v
-        paths.append({"_path": p, "path_type": "hardlink", "sha256": hashlib.sha256(data).hexdigest(),
-                      "size_in_bytes": len(data)})
+        entry = {"_path": p, "path_type": "hardlink", "sha256": hashlib.sha256(data).hexdigest(),
+                 "size_in_bytes": len(data)}
+        if p in text_placeholders:
+            entry.update(file_mode="text", prefix_placeholder="/opt/anaconda1anaconda2anaconda3")
+        paths.append(entry)
     for p, target in sorted(symlinks.items()):
         paths.append({"_path": p, "path_type": "softlink",
                       "sha256": hashlib.sha256(target.encode()).hexdigest(), "size_in_bytes": len(target)})
     paths.sort(key=lambda e: e["_path"])
     with tarfile.open(path, "w:bz2", compresslevel=1) as tar:
-        _tar_add(tar, "info/index.json", json.dumps(index, indent=2).encode())
-        _tar_add(tar, "info/paths.json", json.dumps({"paths": paths, "paths_version": 1}, indent=2).encode())
-        _tar_add(tar, "info/files", "".join(p + "\n" for p in sorted(list(files) + list(symlinks))).encode())
+        _tar_add(tar, "info/index.json", json.dumps(index, indent=2).encode(), mtime=mtime)
+        _tar_add(tar, "info/paths.json", json.dumps({"paths": paths, "paths_version": 1}, indent=2).encode(),
+                 mtime=mtime)
+        _tar_add(tar, "info/files", "".join(p + "\n" for p in sorted(list(files) + list(symlinks))).encode(),
+                 mtime=mtime)
         for p, v in sorted(files.items()):
             data, mode = (v if isinstance(v, tuple) else (v, 0o644))
-            _tar_add(tar, p, data, mode)
+            _tar_add(tar, p, data, mode, mtime=mtime)
         for p, target in sorted(symlinks.items()):
-            _tar_add(tar, p, symlink=target)
+            _tar_add(tar, p, symlink=target, mtime=mtime)
     return path
 
 

@@ -11,6 +11,7 @@
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/prefix/bytecode.hpp"
 #include "pixi_install/prefix/wheel.hpp"
 #include "pixi_install/prefix/wheel_files.hpp"
 #include "support.hpp"
@@ -425,4 +426,11 @@ TEST_CASE("wheels installed from several threads into one prefix all land comple
         CHECK(slurp(env / "bin" / (n + "-tool")).rfind("#!", 0) == 0);
         CHECK(fs::exists(env / "lib/python3.11/site-packages" / (n + "-1.0.dist-info/RECORD")));
     }
+}
+
+TEST_CASE("pyc_path: importlib's __pycache__ name") {
+    CHECK(prefix::pyc_path("lib/python3.11/site-packages/pkg/mod.py", "cpython-311") ==
+          "lib/python3.11/site-packages/pkg/__pycache__/mod.cpython-311.pyc");
+    CHECK(prefix::pyc_path("top.py", "cpython-312") == "__pycache__/top.cpython-312.pyc");
+    CHECK(prefix::pyc_path("a.b/x.y.py", "pypy39") == "a.b/__pycache__/x.y.pypy39.pyc");
 }

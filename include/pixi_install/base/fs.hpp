@@ -2,6 +2,7 @@
 // All return Result; none throws.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -31,6 +32,13 @@ fs::path unique_sibling(const fs::path& target, std::string_view tag = "tmp");
 
 /// Removes a tree, ignoring a missing one.
 Result<void> remove_tree(const fs::path& path);
+
+/// Sets the access and modification times of `path` (a symlink itself, not its target)
+/// to `seconds` after the epoch.
+Result<void> set_path_time(const fs::path& path, std::int64_t seconds);
+/// The same for `root` and everything below it, without following symlinks; every
+/// directory after its content (so creating nothing more leaves the times as set).
+Result<void> set_tree_time(const fs::path& root, std::int64_t seconds);
 
 /// A temporary directory removed (recursively) when the object dies, unless released.
 class TempDir {

@@ -38,6 +38,13 @@ struct InstallOptions {
     bool no_pypi = false;
     std::vector<std::string> skip;     ///< package names left out
     std::vector<std::string> only;     ///< when not empty: only these package names
+    /// Compile the .py files of noarch: python packages and wheels with the environment's
+    /// own interpreter after linking (the caller checks the target is this machine).
+    bool compile_bytecode = false;
+    /// Reproducible install (SOURCE_DATE_EPOCH / --reproducible): every file, directory and
+    /// symlink gets this mtime, conda-meta records leave out the package cache's location,
+    /// and compiled bytecode is checked-hash.
+    std::optional<std::int64_t> source_date_epoch;
     fetch::FetchOptions fetch;         ///< sources, offline, mirrors, auth (cache_dir is set from above)
     const std::atomic<bool>* cancel = nullptr;
     /// Environment variables for link scripts (KEY=VALUE).
@@ -60,6 +67,7 @@ struct InstallReport {
     std::vector<std::string> post_link_skipped;   ///< packages whose post-link script did not run
     std::vector<std::string> wheel_conda_overwrites;  ///< "wheel: path" replacing conda files
     std::vector<std::string> warnings;
+    std::size_t bytecode_compiled = 0;  ///< .pyc files written by --compile-bytecode
 };
 
 /// Records that can't be installed (source records, sdists, git, directories), after

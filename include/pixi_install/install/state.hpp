@@ -4,6 +4,7 @@
 // interrupted install be detected (state "installing") and repaired.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -28,6 +29,10 @@ struct FingerprintInputs {
     std::vector<std::string> skip;
     std::vector<std::string> only;
     bool no_pypi = false;
+    bool run_post_link_scripts = false;
+    bool compile_bytecode = false;
+    /// SOURCE_DATE_EPOCH / --reproducible: every time the install writes is this one.
+    std::optional<std::int64_t> source_date_epoch;
 };
 
 /// xxh3 over the tool version, the platform, the selected records (identity,
@@ -40,5 +45,34 @@ std::filesystem::path state_path(const std::filesystem::path& prefix);
 /// treated as `installing` (so the next run repairs rather than trusts it).
 StateMarker read_state(const std::filesystem::path& prefix);
 base::Result<void> write_state(const std::filesystem::path& prefix, const StateMarker& marker);
+
+// ---- the no-op memo: "this prefix is complete for these exact inputs", without parsing the lock.
+//
+// The memo lives in the cache directory, not in the prefix: what it holds (stat values of the
+// prefix, a digest of the host's virtual packages) is specific to this machine, and the prefix
+// must stay the same on every machine (reproducible installs). A missing or stale memo only
+// costs the ordinary path (parse the lock, compare the record fingerprint), which writes it anew.
+
+/// What stat() says of conda-meta/ and of the state file: any entry added to or removed
+/// from conda-meta, and any rewrite of the state file, changes it ("" when either is missing).
+std::string prefix_stamp(const std::filesystem::path& prefix);
+
+struct NoopMemo {
+    std::string key;          ///< xxh3 of the raw lock and every input (computed by the caller)
+    std::string fingerprint;  ///< the record fingerprint the state file said "complete" for
+    std::string stamp;        ///< prefix_stamp() after that install
+    std::string platform;     ///< the lock platform that was installed
+    std::uint64_t packages = 0;         ///< conda + PyPI records of the environment
+    std::vector<std::string> warnings;  ///< what the full run warned about (replayed)
+};
+
+/// `<cache>/noop/<xxh3 of the prefix path>`.
+std::filesystem::path noop_memo_path(const std::filesystem::path& cache_dir, const std::filesystem::path& prefix);
+/// nullopt when absent or unreadable.
+std::optional<NoopMemo> read_noop_memo(const std::filesystem::path& path);
+base::Result<void> write_noop_memo(const std::filesystem::path& path, const NoopMemo& memo);
+/// True when `memo` is for `key`, the prefix's stamp is unchanged, and its state file
+/// still says "complete" with the memo's fingerprint.
+bool noop_memo_holds(const NoopMemo& memo, const std::string& key, const std::filesystem::path& prefix);
 
 }  // namespace pixi_install::install

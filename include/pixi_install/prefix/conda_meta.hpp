@@ -75,7 +75,7 @@ struct PrefixRecord {
     PackageRecord package;
     std::vector<std::string> files;  ///< every `_path`, sorted
     std::vector<PrefixPath> paths;   ///< sorted by `_path`
-    std::string extracted_package_dir;
+    std::string extracted_package_dir;      ///< empty: `extracted_package_dir` and `link` are left out
     std::string package_tarball_full_path;  ///< empty when the archive was not kept
     CondaLinkType link_type = CondaLinkType::hardlink;
     std::string requested_spec;

@@ -20,6 +20,7 @@ enum class PathType {
     softlink,                 ///< a symbolic link
     directory,                ///< an (empty) directory the package wants to exist
     unix_python_entry_point,  ///< a script generated from link.json (not in the archive)
+    pyc_file,                 ///< bytecode compiled in the prefix (--compile-bytecode)
 };
 const char* path_type_name(PathType t) noexcept;
 std::optional<PathType> parse_path_type(std::string_view s) noexcept;
