@@ -1,6 +1,7 @@
 // Shared cli helpers: overrides, host probe, lock/manifest discovery, the host check.
 #include "common.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "pixi_install/install/wheel_check.hpp"
@@ -90,7 +91,8 @@ base::Result<satisfy::Report> check_locked(const lockfile::LockFile& lock, const
     }
     auto ws = manifest::load_workspace(path);
     if (!ws) return std::move(ws).error().with_context("while reading the manifest for --locked");
-    return satisfy::check(lock, *ws);
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    return satisfy::check(lock, *ws, now.count());
 }
 
 base::Error stale_error(const satisfy::Report& report) {

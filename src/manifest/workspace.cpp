@@ -290,7 +290,11 @@ base::Result<Workspace> from_root(const toml::table& root, const std::filesystem
 
     Workspace w;
     w.path = path;
-    w.root = path.empty() ? std::filesystem::path(".") : path.parent_path();
+    {
+        std::error_code ec;
+        std::filesystem::path abs = path.empty() ? std::filesystem::current_path(ec) / "x" : std::filesystem::absolute(path, ec);
+        w.root = abs.parent_path().lexically_normal();
+    }
     w.pyproject = pyproject;
     w.name = base.workspace_name;
     w.platforms = base.platforms;
@@ -386,6 +390,19 @@ base::Result<Workspace> from_root(const toml::table& root, const std::filesystem
             if (fs)
                 for (const auto& f : *fs)
                     if (auto s = f.value<std::string>()) d.features.push_back(*s);
+            // dependencies written on the environment itself act as its own, first, feature
+            if (const auto* et = e.as_table()) {
+                bool inline_deps = false;
+                for (const char* k : {"dependencies", "host-dependencies", "build-dependencies", "pypi-dependencies",
+                                      "constraints", "target"})
+                    inline_deps |= et->get(k) != nullptr;
+                if (inline_deps) {
+                    std::string fname = "environments." + d.name;
+                    PI_TRY(Feature f, read_feature(fname, *et, where + " [" + fname + "]"));
+                    w.features[fname] = std::move(f);
+                    d.features.insert(d.features.begin(), fname);
+                }
+            }
             seen.insert(d.name);
             w.environments.push_back(std::move(d));
         }

@@ -106,11 +106,17 @@ bool has_pypi_dependencies(const std::vector<const Feature*>& features) {
     return false;
 }
 
-std::vector<std::string> channels_of(const std::vector<const Feature*>& features) {
+std::vector<std::string> channels_of(const std::vector<const Feature*>& features, const Feature& workspace) {
     std::vector<std::pair<std::string, int>> all;
-    for (const Feature* f : features)
+    bool has_workspace = false;
+    for (const Feature* f : features) {
+        has_workspace |= f == &workspace;
         if (f->channels)
             for (const auto& c : *f->channels) all.push_back(c);
+    }
+    // the workspace's channels apply with no-default-feature too
+    if (!has_workspace && workspace.channels)
+        for (const auto& c : *workspace.channels) all.push_back(c);
     std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     std::vector<std::string> out;
     for (const auto& [c, prio] : all) {
@@ -146,7 +152,7 @@ std::vector<std::pair<std::string, std::string>> default_virtuals(const std::str
     std::string os = subdir.substr(0, subdir.find('-'));
     std::string arch = subdir.find('-') == std::string::npos ? "" : subdir.substr(subdir.find('-') + 1);
     std::vector<std::pair<std::string, std::string>> out;  // name -> "version[=build]"
-    if (os == "linux" || os == "osx") out.emplace_back("__unix", "0=0");
+    if (os == "linux" || os == "osx" || os == "emscripten" || os == "wasi") out.emplace_back("__unix", "0=0");
     if (os == "linux") {
         out.emplace_back("__linux", "4.18");
         out.emplace_back("__glibc", "2.28");
@@ -209,8 +215,18 @@ std::vector<VirtualPackage> virtuals_for(const manifest::PlatformDecl& p, const 
 
 // ------------------------------------------------------------- timestamps
 
-/// `2025-11-03` (the end of that day) or an RFC 3339 time -> milliseconds since the epoch.
-std::optional<std::int64_t> parse_cutoff(const std::string& s) {
+/// `2025-11-03` (the end of that day), an RFC 3339 time, or a duration before `now_ms`
+/// (`7d`, `2w`, `12h`) -> milliseconds since the epoch.
+std::optional<std::int64_t> parse_cutoff(const std::string& s, std::int64_t now_ms) {
+    if (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0])) && s.find('-') == std::string::npos) {
+        std::size_t n = 0;
+        while (n < s.size() && std::isdigit(static_cast<unsigned char>(s[n]))) ++n;
+        std::string unit = s.substr(n);
+        static const std::pair<const char*, std::int64_t> units[] = {{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800}};
+        for (const auto& [u, secs] : units)
+            if (unit == u) return now_ms - std::stoll(s.substr(0, n)) * secs * 1000;
+        return std::nullopt;
+    }
     int y, mo, d, h = 0, mi = 0, sec = 0;
     if (std::sscanf(s.c_str(), "%d-%d-%d", &y, &mo, &d) != 3) return std::nullopt;
     bool date_only = s.size() == 10;
@@ -472,7 +488,9 @@ void PlatformChecker::verify_source_record(const CondaEntry& e) {
     const SourceRecord& s = *e.source;
     if (location_kind(s.manifest_location) != "path") return;  // content-pinned: pixi trusts the lock
     fs::path dir = ws_.root / s.manifest_location;
-    auto pm = manifest::load_package_manifest(dir);
+    base::Result<std::optional<manifest::PackageManifest>> pm = std::optional<manifest::PackageManifest>();
+    if (normal(fs::path(s.manifest_location)) == "." && ws_.package) pm = ws_.package;  // the workspace's own [package]
+    else pm = manifest::load_package_manifest(dir);
     if (!pm) {
         add("failed to read the manifest of source package '" + s.name + "' at '" + s.manifest_location +
             "': " + pm.error().message);
@@ -888,6 +906,7 @@ void PlatformChecker::run() {
             for (const auto& purl : *conda_[i].binary->purls) {
                 if (purl.rfind("pkg:pypi/", 0) != 0) continue;
                 std::string rest = purl.substr(9);
+                rest = rest.substr(0, rest.find_first_of("?#"));  // qualifiers (`?source=hash-mapping`)
                 std::size_t at = rest.find('@');
                 std::string n = spec::pep440::normalize_name(rest.substr(0, at));
                 std::string v = at == std::string::npos ? conda_[i].binary->version : rest.substr(at + 1);
@@ -1087,10 +1106,10 @@ std::string lock_platform_for(const lockfile::LockFile& lock, const lockfile::En
 }
 
 std::vector<std::string> environment_reasons(const lockfile::LockFile& lock, const lockfile::Environment& lenv,
-                                             const Workspace& ws, const EnvModel& env) {
+                                             const Workspace& ws, const EnvModel& env, std::int64_t now_ms) {
     std::vector<std::string> out;
     // channels (order matters)
-    std::vector<std::string> want = channels_of(env.group_features);
+    std::vector<std::string> want = channels_of(env.group_features, ws.default_feature);
     std::vector<std::string> have;
     for (const auto& c : lenv.channels) have.push_back(channel_url(c));
     if (want.size() >= have.size() && std::equal(have.begin(), have.end(), want.begin())) {
@@ -1200,7 +1219,7 @@ std::vector<std::string> environment_reasons(const lockfile::LockFile& lock, con
         out.push_back("the lock file was solved with a different PyPI prerelease mode (" + lenv.options.pypi_prerelease_mode +
                       ") than the one selected (" + mode + ")");
     if (ws.exclude_newer) {
-        auto cutoff = parse_cutoff(*ws.exclude_newer);
+        auto cutoff = parse_cutoff(*ws.exclude_newer, now_ms);
         if (!cutoff) {
             out.push_back("the workspace's exclude-newer '" + *ws.exclude_newer +
                           "' is not a date or RFC 3339 time pixi-install can read, so the lock cannot be checked against it");
@@ -1226,7 +1245,7 @@ std::vector<std::string> environment_reasons(const lockfile::LockFile& lock, con
 
 }  // namespace
 
-Report check(const lockfile::LockFile& lock, const Workspace& ws) {
+Report check(const lockfile::LockFile& lock, const Workspace& ws, std::int64_t now_ms) {
     Report report;
     // environment models (features, solve groups)
     std::vector<EnvModel> envs;
@@ -1274,7 +1293,7 @@ Report check(const lockfile::LockFile& lock, const Workspace& ws) {
             continue;
         }
         const lockfile::Environment& lenv = it->second;
-        auto reasons = environment_reasons(lock, lenv, ws, m);
+        auto reasons = environment_reasons(lock, lenv, ws, m, now_ms);
         if (!reasons.empty()) report.stale.push_back({name, std::nullopt, std::move(reasons)});
         for (const auto& pname : m.platforms) {
             const auto* decl = ws.platform(pname);

@@ -5,6 +5,7 @@
 // pixi-build source packages) are read where pixi reads them.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,8 +28,9 @@ struct Report {
 };
 
 /// Checks the whole lock against the workspace (pixi checks every environment
-/// and platform, whichever one is installed).
-Report check(const lockfile::LockFile& lock, const manifest::Workspace& workspace);
+/// and platform, whichever one is installed). `now_ms` (milliseconds since the
+/// epoch) anchors a relative `exclude-newer` such as `7d`.
+Report check(const lockfile::LockFile& lock, const manifest::Workspace& workspace, std::int64_t now_ms);
 
 /// The report as text, one block per environment/platform, in pixi's layout
 /// ("environment 'default' does not satisfy the requirements of the project for
