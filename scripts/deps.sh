@@ -13,7 +13,7 @@ PIXI_INSTALL_BUILD_DEPS=(
 # (forward and caching proxy for the proxy and many-nodes tests) and curl (the
 # many-nodes benchmark's reference client).
 PIXI_INSTALL_TEST_DEPS=(
-  python3 python3-yaml zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
+  python3 python3-yaml python3-packaging zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
   clang libclang-rt-14-dev openssl squid curl
 )
 

@@ -206,8 +206,6 @@ base::Result<NodePtr> parse_clause(std::string_view clause) {
     }
     if (is_op_char(clause.front())) return parse_operator_clause(clause);
     if (clause == "*" || clause == "*.*") return make(Op::any);
-    // `1.*.*` (conda and rattler accept repeated trailing `.*`) means `1.*`.
-    while (clause.size() > 4 && clause.substr(clause.size() - 4) == ".*.*") clause.remove_suffix(2);
     std::string_view stem = clause;
     while (!stem.empty() && stem.back() == '*') stem.remove_suffix(1);
     if (stem.find('*') != std::string_view::npos) return make_glob(clause);
