@@ -336,10 +336,10 @@ std::string location_kind(const std::string& loc) {
 
 class PlatformChecker {
 public:
-    PlatformChecker(const Workspace& ws, const lockfile::LockFile& lock, const lockfile::Environment* lenv,
+    PlatformChecker(const Workspace& ws, const lockfile::Environment* lenv,
                     const EnvModel& env, const manifest::PlatformDecl& platform, const std::string& lock_platform,
                     std::vector<std::string>& reasons)
-        : ws_(ws), lock_(lock), lenv_(lenv), env_(env), platform_(platform), lock_platform_(lock_platform), reasons_(reasons) {}
+        : ws_(ws), lenv_(lenv), env_(env), platform_(platform), lock_platform_(lock_platform), reasons_(reasons) {}
 
     void run();
 
@@ -360,7 +360,6 @@ private:
     void push_depends(std::size_t idx, const std::vector<std::string>& extras, bool first_visit);
 
     const Workspace& ws_;
-    const lockfile::LockFile& lock_;
     const lockfile::Environment* lenv_;
     const EnvModel& env_;
     const manifest::PlatformDecl& platform_;
@@ -933,11 +932,9 @@ void PlatformChecker::run() {
             add("when converting " + d.name + " into a pep508 requirement: " + req.error().message);
             continue;
         }
-        if (!marker_env_) {
-            if (req->marker.empty() || true) {
-                pypi_reqs.push_back(PypiReq{std::move(*req), "<environment>", Origin::manifest, &d});
-                continue;
-            }
+        if (!marker_env_) {  // reported below: markers cannot be evaluated without a python
+            pypi_reqs.push_back(PypiReq{std::move(*req), "<environment>", Origin::manifest, &d});
+            continue;
         }
         if (!req->applies(*marker_env_, req->extras)) continue;
         pypi_reqs.push_back(PypiReq{std::move(*req), "<environment>", Origin::manifest, &d});
@@ -1303,7 +1300,7 @@ Report check(const lockfile::LockFile& lock, const Workspace& ws, std::int64_t n
             }
             std::vector<std::string> preasons;
             std::string lp = lock_platform_for(lock, &lenv, *decl);
-            PlatformChecker(ws, lock, &lenv, m, *decl, lp, preasons).run();
+            PlatformChecker(ws, &lenv, m, *decl, lp, preasons).run();
             if (!preasons.empty()) report.stale.push_back({name, pname, std::move(preasons)});
         }
     }
