@@ -16,7 +16,7 @@ PIXI_INSTALL_BUILD_DEPS=(
 # distribution registry, for the OCI mirror tests), faketime (the reproducible-prefix
 # test installs "an hour later") and tar (archives of prefixes compared byte for byte).
 PIXI_INSTALL_TEST_DEPS=(
-  python3 python3-yaml zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
+  python3 python3-yaml python3-packaging zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
   clang libclang-rt-14-dev openssl squid curl python3-botocore docker-registry faketime tar
 )
 

@@ -10,13 +10,14 @@ ALLOWED = {
     "spec": {"base"},
     "lockfile": {"base", "spec"},
     "manifest": {"base", "spec"},
+    "satisfy": {"base", "spec", "lockfile", "manifest"},
     "host": {"base", "spec"},
     "fetch": {"base"},
     "archive": {"base"},
     "cache": {"base", "spec", "archive"},
     "prefix": {"base", "spec", "cache", "archive"},
-    "install": {"base", "spec", "lockfile", "manifest", "host", "fetch", "archive", "cache", "prefix"},
-    "cli": {"base", "spec", "lockfile", "manifest", "host", "fetch", "archive", "cache", "prefix", "install"},
+    "install": {"base", "spec", "lockfile", "manifest", "satisfy", "host", "fetch", "archive", "cache", "prefix"},
+    "cli": {"base", "spec", "lockfile", "manifest", "satisfy", "host", "fetch", "archive", "cache", "prefix", "install"},
 }
 THIRD_PARTY = re.compile(r'#\s*include\s*[<"](yaml-cpp|toml\+\+|curl|archive|zstd|xxhash|openssl|nlohmann|CLI)')
 INCLUDE = re.compile(r'#\s*include\s*"pixi_install/([a-z_]+)/')

@@ -12,6 +12,7 @@ int exit_code(ErrorKind kind) noexcept {
         case ErrorKind::integrity: return 4;
         case ErrorKind::unavailable: return 5;
         case ErrorKind::lockfile: return 6;
+        case ErrorKind::stale: return 7;
         case ErrorKind::interrupted: return 130;
     }
     return 1;
@@ -25,6 +26,7 @@ const char* kind_name(ErrorKind kind) noexcept {
         case ErrorKind::integrity: return "integrity";
         case ErrorKind::unavailable: return "unavailable";
         case ErrorKind::lockfile: return "lockfile";
+        case ErrorKind::stale: return "stale";
         case ErrorKind::interrupted: return "interrupted";
     }
     return "failure";

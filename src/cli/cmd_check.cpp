@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
+#include "pixi_install/satisfy/satisfy.hpp"
 
 namespace pixi_install::cli {
 
@@ -18,6 +19,8 @@ struct CheckFlags {
     std::vector<std::string> environments;
     std::string platform;
     std::string manifest;
+    bool locked = false;
+    bool frozen = false;
     bool json = false;
 };
 
@@ -93,6 +96,10 @@ Command make_check_command() {
         sub.add_option("--platform", f->platform, "Platform of the lock to check (default: the one this host runs)");
         sub.add_option("--manifest", f->manifest,
                        "Manifest with [system-requirements] (default: pixi.toml or pyproject.toml next to the lock)");
+        sub.add_flag("--locked", f->locked,
+                     "Also check that the lock satisfies its manifest, as `pixi install --locked` does (exit 7 when it "
+                     "is out of date); needs no artifacts and no network");
+        sub.add_flag("--frozen", f->frozen, "Accepted for pixi compatibility: the lock is used as it is");
         sub.add_flag("--json", f->json, "Write a JSON report");
     };
     c.run = [f](Globals& g) -> RunResult {
@@ -103,15 +110,29 @@ Command make_check_command() {
         PI_TRY(HostView host, probe_and_detect(g));
         for (const auto& w : host.packages.warnings) warnings.push_back(w);
 
+        if (f->locked && f->frozen) return base::fail(base::ErrorKind::usage, "--locked and --frozen exclude each other");
+        std::optional<satisfy::Report> stale;
+        if (f->locked) {
+            PI_TRY(satisfy::Report r, check_locked(lock, lock_path, f->manifest));
+            stale = std::move(r);
+        }
         std::vector<std::string> envs = f->environments;
         if (envs.empty()) envs.push_back("default");
         std::vector<EnvironmentCheck> results;
+        std::vector<std::string> skipped_host;  // --locked: host checks that could not run here
         for (const auto& e : envs) {
-            PI_TRY(EnvironmentCheck r, check_environment(lock, e, f->platform, manifest, host.packages, false));
-            results.push_back(std::move(r));
+            auto r = check_environment(lock, e, f->platform, manifest, host.packages, false);
+            if (!r && f->locked && r.error().kind == base::ErrorKind::host) {
+                // no platform of the lock runs here: the staleness answer stands on its own
+                skipped_host.push_back("host check of environment '" + e + "' skipped: " + r.error().message);
+                continue;
+            }
+            if (!r) return std::move(r).error();
+            results.push_back(std::move(r).value());
         }
         bool ok = true;
         for (const auto& r : results) ok = ok && r.ok();
+        bool is_stale = stale && !stale->ok();
 
         if (!g.quiet)
             for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
@@ -127,12 +148,32 @@ Command make_check_command() {
             nlohmann::json arr = nlohmann::json::array();
             for (const auto& r : results) arr.push_back(environment_json(r));
             j["environments"] = std::move(arr);
+            if (stale) {
+                j["stale"] = stale_json(*stale);
+                j["host_check_skipped"] = skipped_host;
+            }
+            if (is_stale) {
+                j["ok"] = false;
+                j["exit_code"] = base::exit_code(base::ErrorKind::stale);
+                base::Error e = stale_error(*stale);
+                j["error"] = {{"kind", base::kind_name(e.kind)}, {"exit_code", 7}, {"message", e.message}, {"context", e.context}};
+            } else if (!ok) {
+                j["exit_code"] = base::exit_code(base::ErrorKind::host);
+            }
             std::cout << j.dump(2) << "\n";
+            if (is_stale) {
+                std::cerr << "error: " << stale_error(*stale).message << "\n";
+                return base::exit_code(base::ErrorKind::stale);
+            }
             return ok ? 0 : base::exit_code(base::ErrorKind::host);
         }
-        if (!g.quiet)
+        if (!g.quiet) {
             for (const auto& r : results) std::cout << render_text(r);
+            for (const auto& s : skipped_host) std::cout << s << "\n";
+            if (stale && stale->ok()) std::cout << "the lock file satisfies the manifest (--locked)\n";
+        }
         std::cout << std::flush;
+        if (is_stale) return stale_error(*stale);
         if (ok) return 0;
         base::Error err;
         for (const auto& r : results) {

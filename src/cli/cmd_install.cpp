@@ -115,8 +115,10 @@ Command make_install_command() {
                        "Platform of the lock to install (default: the one this host runs; another skips the host check)");
         sub.add_option("--manifest", f->manifest,
                        "Manifest with [system-requirements] (default: pixi.toml or pyproject.toml next to the lock)");
-        sub.add_flag("--frozen", f->frozen, "Accepted for pixi compatibility: the lock is always used as it is");
-        sub.add_flag("--locked", f->locked, "Accepted for pixi compatibility: the lock is always used as it is");
+        sub.add_flag("--frozen", f->frozen, "Install the lock as it is, without checking it against the manifest (the default)");
+        sub.add_flag("--locked", f->locked,
+                     "Refuse (exit 7) when the lock no longer satisfies its manifest, as `pixi install --locked` does; "
+                     "checked before anything is downloaded or changed");
         sub.add_option("--link-mode", f->link_mode, "How files get into the prefix")
             ->check(CLI::IsMember({"auto", "reflink", "hardlink", "copy"}))
             ->capture_default_str();
@@ -140,6 +142,7 @@ Command make_install_command() {
         auto t0 = std::chrono::steady_clock::now();
         auto lock_path = resolve_lock_path(f->lock);
         PI_TRY(auto link_mode, prefix::parse_link_mode(f->link_mode));
+        if (f->locked && f->frozen) return base::fail(base::ErrorKind::usage, "--locked and --frozen exclude each other");
         PI_TRY(std::optional<std::int64_t> epoch, source_date_epoch(g, f->reproducible));
         PI_TRY(bool compile_env, env_flag(g, "PIXI_INSTALL_COMPILE_BYTECODE"));
         const bool compile = f->compile_bytecode || compile_env;
@@ -155,7 +158,9 @@ Command make_install_command() {
             std::filesystem::path memo;
         };
         std::optional<Noop> noop;
-        if (!f->all && f->environments.size() <= 1 && !f->dry_run) {
+        // Not with --locked: the satisfiability check also reads files the key does not cover (the
+        // static metadata of local PyPI projects), so it runs every time.
+        if (!f->all && f->environments.size() <= 1 && !f->dry_run && !f->locked) {
             NoopInputs in;
             in.lock = base::absolute_normal(lock_path);
             in.environment = f->environments.empty() ? "default" : f->environments.front();
@@ -219,6 +224,24 @@ Command make_install_command() {
             return base::fail(base::ErrorKind::usage,
                               "-p/--prefix installs one environment, but " + std::to_string(envs.size()) +
                                   " were selected; run once per environment");
+        if (f->locked) {
+            PI_TRY(satisfy::Report report, check_locked(lock, lock_path, f->manifest));
+            if (!report.ok()) {
+                if (f->json) {
+                    base::Error e = stale_error(report);
+                    nlohmann::json j;
+                    j["ok"] = false;
+                    j["exit_code"] = base::exit_code(e.kind);
+                    j["stale"] = stale_json(report);
+                    j["error"] = {{"kind", base::kind_name(e.kind)}, {"exit_code", base::exit_code(e.kind)},
+                                  {"message", e.message}, {"context", e.context}};
+                    std::cout << j.dump(2) << "\n";
+                    std::cerr << "error: " << e.message << "\n";
+                    return base::exit_code(e.kind);
+                }
+                return stale_error(report);
+            }
+        }
         std::vector<std::string> warnings;
         PI_TRY(auto manifest, load_manifest_for(lock_path, f->manifest, warnings));
         PI_TRY(HostView host, probe_and_detect(g));

@@ -1,6 +1,7 @@
 // Shared cli helpers: overrides, host probe, lock/manifest discovery, the host check.
 #include "common.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "pixi_install/install/wheel_check.hpp"
@@ -8,6 +9,7 @@
 
 #include "pixi_install/host/probe.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
+#include "pixi_install/manifest/workspace.hpp"
 
 namespace pixi_install::cli {
 
@@ -72,6 +74,40 @@ base::Result<std::optional<manifest::Manifest>> load_manifest_for(const std::fil
         return std::optional<manifest::Manifest>();
     }
     return std::optional<manifest::Manifest>(std::move(m).value());
+}
+
+base::Result<satisfy::Report> check_locked(const lockfile::LockFile& lock, const std::filesystem::path& lock_path,
+                                           const std::string& explicit_path) {
+    std::filesystem::path path = explicit_path;
+    if (path.empty()) {
+        auto dir = lock_path.parent_path();
+        if (dir.empty()) dir = ".";
+        auto found = manifest::find_manifest(dir);
+        if (!found)
+            return fail(ErrorKind::usage, "--locked checks the lock against its manifest, but there is no pixi.toml or "
+                                          "pyproject.toml with [tool.pixi] next to " + lock_path.string() +
+                                          "; pass --manifest PATH, or use --frozen to install the lock as it is");
+        path = *found;
+    }
+    auto ws = manifest::load_workspace(path);
+    if (!ws) return std::move(ws).error().with_context("while reading the manifest for --locked");
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    return satisfy::check(lock, *ws, now.count());
+}
+
+base::Error stale_error(const satisfy::Report& report) {
+    std::string text = satisfy::render(report);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return fail(ErrorKind::stale, text);
+}
+
+nlohmann::json stale_json(const satisfy::Report& report) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& s : report.stale)
+        arr.push_back({{"environment", s.environment},
+                       {"platform", s.platform ? nlohmann::json(*s.platform) : nlohmann::json()},
+                       {"reasons", s.reasons}});
+    return arr;
 }
 
 base::Result<host::PlatformChoice> resolve_platform(const lockfile::LockFile& lock, const std::string& environment,

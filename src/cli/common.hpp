@@ -8,11 +8,14 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "command.hpp"
 #include "pixi_install/host/check.hpp"
 #include "pixi_install/host/detect.hpp"
 #include "pixi_install/lockfile/model.hpp"
 #include "pixi_install/manifest/manifest.hpp"
+#include "pixi_install/satisfy/satisfy.hpp"
 
 namespace pixi_install::cli {
 
@@ -40,6 +43,16 @@ std::filesystem::path resolve_lock_path(const std::string& arg);
 base::Result<std::optional<manifest::Manifest>> load_manifest_for(const std::filesystem::path& lock_path,
                                                                   const std::string& explicit_path,
                                                                   std::vector<std::string>& warnings);
+
+/// `--locked`: checks the whole lock against its manifest (`explicit_path`, else
+/// the one next to the lock). No manifest is a usage error. Returns the report;
+/// the caller decides how to print it.
+base::Result<satisfy::Report> check_locked(const lockfile::LockFile& lock, const std::filesystem::path& lock_path,
+                                           const std::string& explicit_path);
+/// The error (ErrorKind::stale, exit 7) for a report that is not ok.
+base::Error stale_error(const satisfy::Report& report);
+/// `{"environment", "platform", "reasons"}` per stale entry.
+nlohmann::json stale_json(const satisfy::Report& report);
 
 /// The outcome of the host check for one environment.
 struct EnvironmentCheck {

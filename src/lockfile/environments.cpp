@@ -29,11 +29,23 @@ Result<std::vector<std::string>> read_channels(const Context& cx, const YNode& c
 
 Result<void> read_env_sources(const Context& cx, const YNode& env, Environment& out) {
     if (const YNode* c = env.find("channels")) {
-            PI_TRY(out.channels, read_channels(cx, *c));
-        }
+        PI_TRY(out.channels, read_channels(cx, *c));
+    }
     if (const YNode* i = env.find("indexes")) {
-            PI_TRY(out.indexes, strings_of(*i, cx.origin, "indexes"));
+        out.has_indexes = true;
+        PI_TRY(out.indexes, strings_of(*i, cx.origin, "indexes"));
+    }
+    if (const YNode* o = env.find("options"); o && o->is_map()) {
+        for (std::size_t k = 0; k < o->keys.size(); ++k) {
+            const std::string& key = o->keys[k];
+            const YNode& v = o->items[k];
+            if (!v.is_scalar()) continue;
+            if (key == "strategy" || key == "solve-strategy") out.options.strategy = v.value;
+            else if (key == "channel-priority") out.options.channel_priority = v.value;
+            else if (key == "exclude-newer") out.options.exclude_newer = v.value;
+            else if (key == "pypi-prerelease-mode") out.options.pypi_prerelease_mode = v.value;
         }
+    }
     if (const YNode* f = env.find("find-links")) {
         if (!f->is_null() && !f->is_seq()) return node_error(cx.origin, *f, "`find-links` must be a list");
         for (const auto& e : f->items) {

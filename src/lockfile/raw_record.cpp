@@ -65,6 +65,16 @@ Result<std::vector<std::string>> deps_of(const YNode& n, std::string_view origin
     return out;
 }
 
+/// A mapping of scalars (`package_build_source`, one entry of `sources`).
+Result<std::map<std::string, std::string>> scalar_map_of(const YNode& n, std::string_view origin, std::string_view what) {
+    std::map<std::string, std::string> out;
+    if (n.is_null()) return out;
+    if (!n.is_map()) return node_error(origin, n, "`" + std::string(what) + "` must be a mapping");
+    for (std::size_t i = 0; i < n.keys.size(); ++i)
+        if (n.items[i].is_scalar()) out[n.keys[i]] = n.items[i].value;
+    return out;
+}
+
 Result<RunExports> run_exports_of(const YNode& n, std::string_view origin) {
     RunExports r;
     if (n.is_null()) return r;
@@ -113,6 +123,13 @@ Result<RawRecord> to_raw_record(const YNode& n, std::string_view origin) {
             break;
         case 'e':
             if (k == "editable") r.editable = v.is_scalar() && v.value == "true";
+            else if (k == "extra_depends") {
+                if (v.is_null()) break;
+                if (!v.is_map()) return node_error(origin, v, "`extra_depends` must be a mapping");
+                for (std::size_t j = 0; j < v.keys.size(); ++j) {
+                    PI_TRY(r.extra_depends[v.keys[j]], strings_of(v.items[j], origin, "extra_depends." + v.keys[j]));
+                }
+            }
             break;
         case 'f':
             if (k == "file_name") PI_TRY_VOID(str(r.file_name));
@@ -148,6 +165,8 @@ Result<RawRecord> to_raw_record(const YNode& n, std::string_view origin) {
             else if (k == "path") PI_TRY_VOID(str(r.path));
             else if (k == "platform") PI_TRY_VOID(str(r.platform));
             else if (k == "python_site_packages_path") PI_TRY_VOID(str(r.python_site_packages_path));
+            else if (k == "purls") { PI_TRY(r.purls, strings_of(v, origin, k)); }
+            else if (k == "package_build_source") { PI_TRY(r.package_build_source, scalar_map_of(v, origin, k)); }
             break;
         case 'r':
             if (k == "requires_dist") { PI_TRY(r.requires_dist, deps_of(v, origin, k)); }
@@ -157,6 +176,13 @@ Result<RawRecord> to_raw_record(const YNode& n, std::string_view origin) {
         case 's':
             if (k == "sha256") PI_TRY_VOID(str(r.sha256));
             else if (k == "subdir") PI_TRY_VOID(str(r.subdir));
+            else if (k == "sources") {
+                if (v.is_null()) break;
+                if (!v.is_map()) return node_error(origin, v, "`sources` must be a mapping");
+                for (std::size_t j = 0; j < v.keys.size(); ++j) {
+                    PI_TRY(r.sources[v.keys[j]], scalar_map_of(v.items[j], origin, "sources." + v.keys[j]));
+                }
+            }
             else if (k == "size") { PI_TRY(r.size, opt_int<std::uint64_t>(v, origin, k)); }
             break;
         case 't':

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ struct RawRecord {
     std::optional<std::string> requires_python, index;
     std::vector<std::string> depends, constrains, track_features, requires_dist;
     std::optional<RunExports> run_exports;
+    std::optional<std::vector<std::string>> purls;
+    std::map<std::string, std::vector<std::string>> extra_depends;
+    std::map<std::string, std::map<std::string, std::string>> sources;
+    std::map<std::string, std::string> package_build_source;
     bool editable = false;
 };
 

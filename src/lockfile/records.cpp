@@ -180,6 +180,8 @@ Result<CondaRecord> make_conda(const Context& cx, const RawRecord& r, const std:
     c.license = r.license;
     c.license_family = r.license_family;
     c.run_exports = r.run_exports;
+    c.purls = r.purls;
+    c.extra_depends = r.extra_depends;
     return c;
 }
 
@@ -215,6 +217,11 @@ Result<SourceRecord> make_source(const Context& cx, const RawRecord& r, const st
     s.subdir = r.subdir.value_or("");
     s.depends = r.depends;
     s.constrains = r.constrains;
+    s.sources = r.sources;
+    s.extra_depends = r.extra_depends;
+    s.package_build_source = r.package_build_source;
+    std::size_t at = location.find(" @ ");
+    s.manifest_location = at == std::string::npos ? location : location.substr(at + 3);
     return s;
 }
 

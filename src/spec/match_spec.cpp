@@ -89,7 +89,10 @@ bool has_inner_glob(std::string_view v) {
     while (start <= v.size()) {
         auto end = v.find_first_of(",|", start);
         std::string_view clause = v.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-        while (!clause.empty() && (clause.back() == '*' || clause.back() == ')')) clause.remove_suffix(1);
+        // trailing `*`, `.*` and repeated `.*.*` (`1.*.*`, which conda and rattler accept;
+        // VersionSpec reads it by conda's rule, a glob over the version text)
+        while (!clause.empty() && (clause.back() == '*' || clause.back() == ')' || clause.back() == '.'))
+            clause.remove_suffix(1);
         if (clause.find('*') != std::string_view::npos && clause.front() != '^') return true;
         if (end == std::string_view::npos) break;
         start = end + 1;

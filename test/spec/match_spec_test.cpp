@@ -57,3 +57,14 @@ TEST_CASE("rejected match specs") {
         CHECK_FALSE(MatchSpec::parse(bad).ok());
     }
 }
+
+TEST_CASE("repeated trailing globs: `1.*.*` is accepted in a match spec, read by conda's rule") {
+    CHECK(m("numpy 1.*.*", "1.26.4"));
+    CHECK_FALSE(m("numpy 1.*.*", "1"));  // conda: a glob over the text, two more dots needed
+    CHECK_FALSE(m("numpy 1.*.*", "2.0.0"));
+    CHECK(m("numpy >=1.20,1.*.*", "1.26.4"));
+    CHECK(m("numpy[version='1.2.*.*']", "1.2.3.4"));
+    CHECK_FALSE(m("numpy 1.2.*.*", "1.3.0.0"));
+    // a glob inside a version is still refused in a match spec
+    CHECK_FALSE(MatchSpec::parse("numpy 1.*.3").ok());
+}

@@ -21,6 +21,7 @@ enum class ErrorKind {
     integrity,    ///< hash/size mismatch, corrupt or unsafe archive -> exit 4
     unavailable,  ///< artifact unavailable (offline miss, HTTP failure) -> exit 5
     lockfile,     ///< invalid or unsupported pixi.lock -> exit 6
+    stale,        ///< the lock is out of date with its manifest (`--locked`) -> exit 7
     interrupted,  ///< SIGINT/SIGTERM -> exit 130
 };
 

@@ -47,6 +47,9 @@ struct CondaRecord {
     std::optional<std::string> license;
     std::optional<std::string> license_family;
     std::optional<RunExports> run_exports;  ///< v7 only
+    /// PyPI packages the record provides (`pkg:pypi/name@version`); absent when the lock has no `purls`.
+    std::optional<std::vector<std::string>> purls;
+    std::map<std::string, std::vector<std::string>> extra_depends;  ///< extra group -> depends
 };
 
 /// A PyPI distribution (wheel, sdist, git, directory).
@@ -74,6 +77,14 @@ struct SourceRecord {
     std::string subdir;    ///< "" when not known (v7 partial records)
     std::vector<std::string> depends;
     std::vector<std::string> constrains;
+    /// Where the source of a dependency comes from (`sources:`): dependency name ->
+    /// its location keys as written (`path`, `git`, `url`, `branch`, `tag`, `rev`, `subdirectory`).
+    std::map<std::string, std::map<std::string, std::string>> sources;
+    /// `package_build_source:` keys as written (an out-of-tree build's source location).
+    std::map<std::string, std::string> package_build_source;
+    /// The manifest location: v6 the `conda:` path, v7 the part after ` @ ` of the id.
+    std::string manifest_location;
+    std::map<std::string, std::vector<std::string>> extra_depends;  ///< extra group -> depends
 };
 
 enum class PackageKind { conda, conda_source, pypi };
@@ -99,9 +110,19 @@ struct PlatformEntry {
     std::vector<std::string> virtual_packages;  ///< "__cuda=12", "__glibc=2.28", as written
 };
 
+/// The environment's `options:` (the solver settings the lock was made with).
+struct SolveOptions {
+    std::string strategy = "highest";           ///< highest | lowest-version | lowest-version-direct
+    std::string channel_priority = "strict";    ///< strict | disabled (| flexible)
+    std::optional<std::string> exclude_newer;   ///< RFC 3339 timestamp as written
+    std::string pypi_prerelease_mode = "if-necessary-or-explicit";
+};
+
 struct Environment {
     std::string name;
     std::vector<std::string> channels;    ///< channel URLs (or names) in order
+    SolveOptions options;
+    bool has_indexes = false;             ///< the lock writes `indexes:` for this environment
     std::vector<std::string> indexes;     ///< PyPI index URLs
     std::vector<std::string> find_links;  ///< find-links entries (url or path, as written)
     /// platform name -> packages in lock order
