@@ -3,6 +3,7 @@
 #include "pixi_install/satisfy/satisfy.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <functional>
 #include <set>
@@ -13,7 +14,11 @@
 #include "pixi_install/spec/match_spec.hpp"
 #include "pixi_install/spec/pep440.hpp"
 #include "pixi_install/spec/pep508.hpp"
+#include "pixi_install/spec/platform.hpp"
+#include "pixi_install/spec/python_info.hpp"
 #include "pixi_install/spec/version.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
+#include "pixi_install/spec/wheel_tags.hpp"
 
 namespace pixi_install::satisfy {
 
@@ -1090,6 +1095,54 @@ void PlatformChecker::run() {
 /// The lock's platform that holds a workspace platform's packages: the same name,
 /// else the one of the same subdir (pre-v7 locks name platforms by subdir; a
 /// `[system-requirements]` workspace's v7 lock names them p1, p2, ...).
+/// The wheel tags a locked platform supports as pixi derives them: the workspace platform's
+/// libc or macOS version (its system requirements, else the defaults) and the locked python.
+/// nullopt where pixi would not check (no python record, a platform it cannot describe).
+std::optional<spec::TagSet> locked_wheel_tags(const manifest::PlatformDecl& platform,
+                                              const manifest::SystemRequirements& sys,
+                                              const std::vector<lockfile::Package>& packages) {
+    auto os = spec::subdir_os(platform.subdir);
+    auto arch = spec::subdir_arch(platform.subdir);
+    if (!os || !arch) return std::nullopt;
+    const CondaRecord* python = nullptr;
+    for (const auto& p : packages)
+        if (p.kind == lockfile::PackageKind::conda && p.conda && p.conda->name == "python") python = p.conda.get();
+    if (!python) return std::nullopt;
+    auto info = spec::PythonInfo::from_record(python->version, python->python_site_packages_path);
+    if (!info.ok()) return std::nullopt;
+    spec::TagPlatform tp;
+    tp.arch = std::string(*arch);
+    const auto virtuals = virtuals_for(platform, sys);
+    auto version_of = [&](std::string_view name) -> std::optional<spec::OsVersion> {
+        for (const auto& v : virtuals) {
+            if (v.name != name) continue;
+            int major = 0, minor = 0;
+            if (std::sscanf(v.version.str().c_str(), "%d.%d", &major, &minor) < 1) return std::nullopt;
+            return spec::OsVersion{major, minor};
+        }
+        return std::nullopt;
+    };
+    if (*os == "linux") {
+        tp.os = spec::TagOs::linux;
+        tp.glibc = version_of("__glibc");
+        if (!tp.glibc) tp.musl = version_of("__musl");
+    } else if (*os == "osx") {
+        tp.os = spec::TagOs::macos;
+        tp.macos = version_of("__osx");
+    } else if (*os == "win") {
+        tp.os = spec::TagOs::windows;
+    } else {
+        return std::nullopt;
+    }
+    spec::TagPython py;
+    py.major = info->major;
+    py.minor = info->minor;
+    py.free_threaded = info->site_packages.find("t/site-packages") != std::string::npos;
+    auto tags = spec::TagSet::from_env(tp, py);
+    if (!tags.ok()) return std::nullopt;
+    return std::move(*tags);
+}
+
 std::string lock_platform_for(const lockfile::LockFile& lock, const lockfile::Environment* lenv,
                               const manifest::PlatformDecl& p) {
     if (lock.platform(p.name)) return p.name;
@@ -1200,6 +1253,30 @@ std::vector<std::string> environment_reasons(const lockfile::LockFile& lock, con
                     if (reported.insert(r.name).second)
                         out.push_back("the lock file contains non-binary package: '" + r.name + "', but the pypi-option `no-build` is set");
                 }
+        }
+        // wheel tags: every locked wheel must still fit the platform's system requirements
+        manifest::SystemRequirements env_sys;
+        for (const Feature* f : env.features) (void)env_sys.merge(f->system_requirements);
+        for (const auto& [pname, pk] : lenv.packages) {
+            const auto* lp = lock.platform(pname);
+            const std::string subdir = lp ? lp->subdir : pname;
+            const manifest::PlatformDecl* wp = ws.platform(pname);
+            if (!wp)
+                for (const auto& n : env.platforms)
+                    if (const auto* c = ws.platform(n); c && c->subdir == subdir) {
+                        wp = c;
+                        break;
+                    }
+            if (!wp) continue;
+            auto tags = locked_wheel_tags(*wp, env_sys, pk);
+            if (!tags) continue;
+            for (const auto& pkg : pk) {
+                if (pkg.kind != lockfile::PackageKind::pypi || !pkg.pypi) continue;
+                auto wheel = spec::WheelName::from_location(pkg.pypi->location);
+                if (!wheel.ok() || tags->compatible(*wheel)) continue;
+                out.push_back("the lock file was solved with system requirements incompatible with the tags on wheel (" +
+                              pkg.pypi->name + ")");
+            }
         }
     }
     // solver options

@@ -147,6 +147,27 @@ TEST_CASE("pypi: no-build refuses locked source distributions") {
     CHECK(r[0] == "the lock file contains non-binary package: 'sdist', but the pypi-option `no-build` is set");
 }
 
+TEST_CASE("pypi: locked wheels must fit the platform's system requirements") {
+    // A manylinux_2_28 wheel needs glibc 2.28: the linux default, not a lowered libc = 2.17.
+    std::string env = "    indexes:\n    - https://pypi.org/simple\n";
+    const std::string whl = "https://files.example/native-1.0-cp312-cp312-manylinux_2_28_x86_64.whl";
+    std::string sel = kPythonSel + "      - pypi: " + whl + "\n";
+    std::string pkgs = std::string(kPython) + "- pypi: " + whl + "\n  name: native\n  version: '1.0'\n";
+    std::string m = kHead + "[dependencies]\npython = \"*\"\n[pypi-dependencies]\nnative = \"*\"\n";
+    CHECK(reasons(m, lock_with(env, sel, pkgs)).empty());
+    auto r = reasons(m + "[system-requirements]\nlibc = \"2.17\"\n", lock_with(env, sel, pkgs));
+    REQUIRE(r.size() == 1);
+    CHECK(r[0] == "the lock file was solved with system requirements incompatible with the tags on wheel (native)");
+    // another python than the wheel's
+    std::string py311 = pkgs;
+    py311.replace(py311.find("cp312-cp312"), 11, "cp311-cp311");
+    std::string sel311 = sel;
+    sel311.replace(sel311.find("cp312-cp312"), 11, "cp311-cp311");
+    r = reasons(m, lock_with(env, sel311, py311));
+    REQUIRE(r.size() == 1);
+    CHECK(r[0] == "the lock file was solved with system requirements incompatible with the tags on wheel (native)");
+}
+
 TEST_CASE("features, targets and environments") {
     std::string m = kHead + "[dependencies]\npython = \"*\"\n[target.osx-64.dependencies]\nnumpy = \"*\"\n"
                             "[feature.extra.dependencies]\nzlib = \"*\"\n[environments]\nextra = [\"extra\"]\n";
