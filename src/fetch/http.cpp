@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "pixi_install/fetch/fetch.hpp"
 #include "sink.hpp"
 #include "transfer_options.hpp"
 
@@ -412,5 +413,7 @@ void run_http(const std::vector<HttpJob>& jobs, const ArtifactStore& store, cons
     Loop loop(store, options, reporter, done);
     loop.run(jobs);
 }
+
+std::string http_library_versions() { return curl_version(); }
 
 }  // namespace pixi_install::fetch
