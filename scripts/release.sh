@@ -129,9 +129,19 @@ for TARGET in "${TARGETS[@]}"; do
   # --- pixi-install itself: the Meson cross build --------------------------------------
   BUILD=build-release/$TARGET
   mkdir -p "$BUILD"
+  # Meson 1.0 does not know Zig's linker ("zig ld 0.11.0" for -Wl,--version); Zig links
+  # with its LLD, so the wrapper answers that question as LLD does and runs zig otherwise.
+  cat > "$BUILD/zig" <<EOF
+#!/bin/sh
+for a in "\$@"; do
+  if [ "\$a" = "-Wl,--version" ]; then echo "LLD 16.0.0 (compatible with GNU linkers)"; exit 0; fi
+done
+exec "$ZIG" "\$@"
+EOF
+  chmod +x "$BUILD/zig"
   cat > "$BUILD/toolchain.ini" <<EOF
 [constants]
-zig = '$ZIG'
+zig = '$ROOT/$BUILD/zig'
 deps = '$PREFIX'
 EOF
   SETUP_ARGS=(--cross-file "$BUILD/toolchain.ini" --cross-file "cross/$TARGET.ini"

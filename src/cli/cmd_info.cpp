@@ -11,6 +11,7 @@
 #include "fetch_options.hpp"
 #include "settings.hpp"
 #include "pixi_install/host/archspec.hpp"
+#include "pixi_install/host/probe.hpp"
 
 namespace pixi_install::cli {
 

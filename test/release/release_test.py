@@ -116,7 +116,7 @@ def in_root(root, *args, env=None, emulator=None, timeout=300):
     """Runs /pixi-install in `root` (chroot) with nothing from the host's environment."""
     e = {"HOME": "/home", "PATH": "/usr/bin:/bin"}
     e.update(env or {})
-    cmd = ["chroot", root] + ([emulator] if emulator else []) + ["/pixi-install"] + list(args)
+    cmd = [shutil.which("chroot") or "/usr/sbin/chroot", root] + ([emulator] if emulator else []) + ["/pixi-install"] + list(args)
     return subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=timeout)
 
 
