@@ -287,7 +287,7 @@ def readme_dockerfile():
     """The Dockerfile block of README.md ("### In a Dockerfile"), as it is written there."""
     with open(os.path.join(SRC, "README.md")) as f:
         text = f.read()
-    m = re.search(r"### In a Dockerfile\s*\n```dockerfile\n(.*?)```", text, re.S)
+    m = re.search(r"^### In a Dockerfile\n.*?^```dockerfile\n(.*?)^```", text, re.S | re.M)
     return m.group(1) if m else None
 
 
@@ -309,11 +309,12 @@ def section_docker(tmp):
         skip("docker: buildah is not installed (scripts/deps.sh)")
         return
     dockerfile = readme_dockerfile()
-    if not check(dockerfile is not None and dockerfile.count("FROM debian:bookworm-slim") == 2,
-                 "docker: the README's Dockerfile block is found, two stages FROM debian:bookworm-slim"):
+    if not check(dockerfile is not None and re.search(r"^FROM debian:bookworm-slim\b", dockerfile, re.M),
+                 "docker: the README's Dockerfile block is found, its stages FROM debian:bookworm-slim"):
         return
     # The base image name aside, the README's text as it is.
-    dockerfile = dockerfile.replace("FROM debian:bookworm-slim", "FROM localhost/pixi-install-test-bookworm")
+    dockerfile = re.sub(r"^FROM debian:bookworm-slim\b", "FROM localhost/pixi-install-test-bookworm", dockerfile,
+                        flags=re.M)
     env_name = re.search(r"pixi-install -l /app/pixi.lock -e (\S+)", dockerfile).group(1)
     storage = os.path.join(tmp, "storage")
     b = ["buildah", "--root", storage, "--runroot", os.path.join(tmp, "runroot"), "--storage-driver", "vfs"]
