@@ -46,7 +46,11 @@ base::Result<std::map<std::string, AuthEntry>> parse_auth_file(std::string_view 
     std::map<std::string, AuthEntry> out;
     for (const auto& [key, value] : root.items()) {
         if (!value.is_object() || value.size() != 1) return bad(origin, key, "must be an object with one credential");
-        const auto& [kind, body] = *value.items().begin();
+        // Not `*value.items().begin()`: that names an iterator inside a temporary (a dangling
+        // reference, which libc++ builds crash on).
+        auto only = value.begin();
+        const std::string& kind = only.key();
+        const json& body = only.value();
         AuthEntry e;
         if (kind == "BearerToken" || kind == "CondaToken") {
             if (!body.is_string() || body.get<std::string>().empty()) return bad(origin, key, kind + " must be a string");
