@@ -84,7 +84,8 @@ if [ $need_fetch = 1 ]; then
       echo "$version" > "$SRC_DIR/$name.version"
     else
       [ "$(cat "$HDR_DIR/$name.version" 2>/dev/null)" = "$version" ] && continue
-      (cd "$SRC_DIR/download" && apt-get -q -o APT::Sandbox::User=root download "$pin" > /dev/null)
+      (cd "$SRC_DIR/download" && { apt-get -q -o APT::Sandbox::User=root download "$pin" > /dev/null 2>&1 ||
+        { apt-get update -qq && apt-get -q -o APT::Sandbox::User=root download "$pin" > /dev/null; }; })
       mkdir -p "$HDR_DIR"
       dpkg-deb -x "$SRC_DIR/download/${name}_${version#*:}_"*.deb "$HDR_DIR"
       echo "$version" > "$HDR_DIR/$name.version"
