@@ -19,6 +19,15 @@ PIXI_INSTALL_TEST_DEPS=(
   python3 python3-yaml python3-packaging zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
   clang libclang-rt-14-dev openssl squid curl python3-botocore docker-registry faketime tar
 )
+# What scripts/release.sh needs besides the build (the Zig toolchain comes from npm; npm
+# itself is installed when missing) and what its acceptance test uses: readelf, an emulator
+# for the aarch64 binary, a minimal Debian root and an image builder.
+PIXI_INSTALL_RELEASE_DEPS=(
+  dpkg-dev cmake make perl pkg-config meson ninja-build git binutils
+)
+PIXI_INSTALL_RELEASE_TEST_DEPS=(
+  qemu-user-static debootstrap buildah openssl python3 util-linux
+)
 
 ensure_debian_packages() {
   local missing=()

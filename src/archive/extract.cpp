@@ -249,4 +249,6 @@ base::Result<ExtractStats> extract_zip(const fs::path& archive, const fs::path& 
     return writer.stats();
 }
 
+std::string archive_library_versions() { return archive_version_details(); }
+
 }  // namespace pixi_install::archive

@@ -3,12 +3,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <random>
 
@@ -36,11 +38,22 @@ Result<std::string> read_file(const fs::path& path) {
     return out;
 }
 
+namespace {
+
+/// A seed from the kernel (getrandom, no file needed: std::random_device of libc++ opens
+/// /dev/urandom, which an empty container root lacks), mixed with the clock; the clock
+/// alone where the kernel has no getrandom (before 3.17).
+std::uint64_t random_seed() {
+    std::uint64_t seed = 0;
+    if (::getrandom(&seed, sizeof seed, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof seed)) seed = 0;
+    return seed ^ static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+}  // namespace
+
 fs::path unique_sibling(const fs::path& target, std::string_view tag) {
     static std::atomic<unsigned long> counter{0};
-    thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                     static_cast<unsigned long>(
-                                         std::chrono::steady_clock::now().time_since_epoch().count())};
+    thread_local std::mt19937_64 rng{random_seed()};
     std::string name = "." + target.filename().string() + "." + std::string(tag) + "-" +
                        std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
                        std::to_string(rng() % 1000000007ULL);

@@ -11,6 +11,7 @@
 #include "fetch_options.hpp"
 #include "settings.hpp"
 #include "pixi_install/host/archspec.hpp"
+#include "pixi_install/host/probe.hpp"
 
 namespace pixi_install::cli {
 
@@ -67,7 +68,7 @@ std::string cuda_fact(const host::HostFacts& f) {
     if (f.cuda_driver_version)
         return std::to_string(*f.cuda_driver_version) + " (" + f.cuda_source + ")";
     if (f.cuda_version_text) return *f.cuda_version_text + " (" + f.cuda_source + ")";
-    return "no NVIDIA driver found (NVML, libcuda, nvidia-smi)";
+    return std::string("no NVIDIA driver found (") + host::cuda_probe_order() + ")";
 }
 
 }  // namespace
@@ -123,6 +124,7 @@ Command make_info_command() {
                                                                            : nlohmann::json()},
                          {"cuda_version_text", opt(facts.cuda_version_text)},
                          {"cuda_source", facts.cuda_source.empty() ? nlohmann::json() : nlohmann::json(facts.cuda_source)},
+                         {"cuda_probes", host::cuda_probe_order()},
                          {"osx_version", opt(facts.osx_version)},
                          {"cpu", std::move(cpu)}};
             j["cache_dir"] = cache;

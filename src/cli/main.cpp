@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "pixi_install/archive/extract.hpp"
+#include "pixi_install/fetch/fetch.hpp"
 #include "signals.hpp"
 
 extern char** environ;
@@ -41,7 +43,32 @@ std::vector<Command> all_commands();
 
 namespace {
 
+/// What --version prints: the version, what the binary was built for and from, and the
+/// libraries in it (their own version strings; in a release build also the Debian source
+/// package each was built from, with its patch level).
+std::string version_text() {
+    std::string target = PIXI_INSTALL_TARGET;
+#if defined(PIXI_INSTALL_STATIC)
+    target += " (static)";
+#else
+    target = "developer build (shared libraries)";
+#endif
+    std::string commit = PIXI_INSTALL_COMMIT;
+    std::string out = std::string("pixi-install ") + PIXI_INSTALL_VERSION + "\n";
+    out += "target: " + target + "\n";
+    out += "commit: " + (commit.empty() ? std::string("unknown") : commit) + "\n";
+    out += "libraries: " + fetch::http_library_versions() + " " + archive::archive_library_versions() + "\n";
+    std::string bundled = PIXI_INSTALL_BUNDLED;
+    if (!bundled.empty()) out += "bundled (Debian 12 source packages): " + bundled + "\n";
+    return out;
+}
+
 int run_main(int argc, char** argv) {
+    // The common `--version` answers before the command line is built (a startup-time path).
+    if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+        std::cout << version_text() << std::flush;
+        return 0;
+    }
     Globals g;
     for (char** e = environ; e && *e; ++e) {
         const char* eq = std::strchr(*e, '=');
@@ -66,7 +93,11 @@ int run_main(int argc, char** argv) {
 
     CLI::App app{"pixi-install: materialize the environments of a pixi.lock into prefixes"};
     app.name("pixi-install");
-    app.set_version_flag("--version", PIXI_INSTALL_VERSION);
+    app.set_version_flag("--version", [] {
+        std::string t = version_text();
+        if (!t.empty() && t.back() == '\n') t.pop_back();  // CLI11 adds the newline
+        return t;
+    });
     app.require_subcommand(1, 1);
     app.fallthrough();
     app.add_flag("-v,--verbose", g.verbosity, "More output (repeat for more)");

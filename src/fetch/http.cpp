@@ -12,6 +12,7 @@
 #include <set>
 
 #include "pixi_install/base/strings.hpp"
+#include "pixi_install/fetch/fetch.hpp"
 #include "sink.hpp"
 #include "transfer_options.hpp"
 
@@ -452,5 +453,7 @@ void run_http(const std::vector<HttpJob>& jobs, const ArtifactStore& store, cons
     Loop loop(store, options, reporter, done);
     loop.run(jobs);
 }
+
+std::string http_library_versions() { return curl_version(); }
 
 }  // namespace pixi_install::fetch

@@ -2,11 +2,15 @@
 #include "pixi_install/host/probe.hpp"
 #include "pixi_install/base/strings.hpp"
 
+#if !defined(PIXI_INSTALL_STATIC)
 #include <dlfcn.h>
+#endif
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,6 +37,49 @@ namespace {
 
 std::string trim(std::string_view s) { return std::string(base::trim(s)); }
 
+#if defined(__linux__) && !defined(__GLIBC__)
+/// The whole of a (small, regular) file, mapped read-only and searched in place.
+std::optional<std::string> glibc_version_in_file(const char* path) {
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    struct stat st {};
+    std::optional<std::string> out;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < (64 << 20)) {
+        auto size = static_cast<std::size_t>(st.st_size);
+        void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            std::string v = glibc_version_from_library(std::string_view(static_cast<const char*>(p), size));
+            if (!v.empty()) out = std::move(v);
+            ::munmap(p, size);
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
+std::optional<std::string> glibc_version_from_library_files(std::string& source) {
+#if defined(__x86_64__)
+#define PI_MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define PI_MULTIARCH "aarch64-linux-gnu"
+#elif defined(__powerpc64__)
+#define PI_MULTIARCH "powerpc64le-linux-gnu"
+#else
+#define PI_MULTIARCH "unknown-linux-gnu"
+#endif
+    // Debian/Ubuntu (multiarch), then RHEL/Fedora/SUSE (lib64), then others.
+    for (const char* p : {"/lib/" PI_MULTIARCH "/libc.so.6", "/usr/lib/" PI_MULTIARCH "/libc.so.6",
+                          "/lib64/libc.so.6", "/usr/lib64/libc.so.6", "/lib/libc.so.6", "/usr/lib/libc.so.6"}) {
+        if (auto v = glibc_version_in_file(p)) {
+            source = std::string("release banner of ") + p;
+            return v;
+        }
+    }
+#undef PI_MULTIARCH
+    return std::nullopt;
+}
+#endif
+
 std::optional<std::string> glibc_version(std::string& source) {
 #if defined(__GLIBC__)
     if (const char* v = gnu_get_libc_version(); v && *v) {
@@ -51,10 +98,16 @@ std::optional<std::string> glibc_version(std::string& source) {
         }
     }
 #endif
+#if defined(__linux__) && !defined(__GLIBC__)
+    // Not linked against glibc (the static musl build): the host's glibc, if it has one, is
+    // the libc.so.6 its programs load; its release banner names the version.
+    if (auto v = glibc_version_from_library_files(source)) return v;
+#endif
     source.clear();
     return std::nullopt;
 }
 
+#if !defined(PIXI_INSTALL_STATIC)
 void* open_first(std::initializer_list<const char*> names) {
     for (const char* n : names)
         if (void* h = ::dlopen(n, RTLD_NOW | RTLD_LOCAL)) return h;
@@ -97,6 +150,7 @@ std::optional<int> cuda_from_libcuda() {
     ::dlclose(h);
     return out;
 }
+#endif
 
 std::string find_in_path(const std::string& path, const char* exe) {
     std::size_t i = 0;
@@ -207,6 +261,36 @@ std::optional<std::string> macos_version() {
 
 }  // namespace
 
+std::string glibc_version_from_library(std::string_view image) {
+    // "GNU C Library (Debian GLIBC 2.36-9+deb12u4) stable release version 2.36." and, in
+    // development snapshots, "... development release version 2.39.9000."
+    constexpr std::string_view banner = "GNU C Library";
+    constexpr std::string_view marker = "release version ";
+    std::size_t at = 0;
+    while ((at = image.find(banner, at)) != std::string_view::npos) {
+        std::size_t end = image.find('\0', at);
+        std::string_view line = image.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+        at += banner.size();
+        auto m = line.find(marker);
+        if (m == std::string_view::npos) continue;
+        std::size_t i = m + marker.size(), j = i;
+        while (j < line.size() && (std::isdigit(static_cast<unsigned char>(line[j])) || line[j] == '.')) ++j;
+        std::string_view v = line.substr(i, j - i);
+        while (!v.empty() && v.back() == '.') v.remove_suffix(1);
+        if (!v.empty() && std::isdigit(static_cast<unsigned char>(v.front())) && v.find('.') != std::string_view::npos)
+            return std::string(v);
+    }
+    return {};
+}
+
+const char* cuda_probe_order() {
+#if defined(PIXI_INSTALL_STATIC)
+    return "nvidia-smi";  // a static binary cannot dlopen the driver's libraries
+#else
+    return "NVML, libcuda, nvidia-smi";
+#endif
+}
+
 std::string cuda_version_from_nvidia_smi_xml(std::string_view xml) {
     auto open = xml.find("<cuda_version>");
     if (open == std::string_view::npos) return "";
@@ -276,13 +360,16 @@ HostFacts probe_host(const ProbeOptions& options) {
     f.cpu.model_name = f.cpu.brand;
 #endif
     if (options.cuda) {
+#if !defined(PIXI_INSTALL_STATIC)
         if (auto v = cuda_from_nvml()) {
             f.cuda_driver_version = v;
             f.cuda_source = "nvml";
         } else if (auto w = cuda_from_libcuda()) {
             f.cuda_driver_version = w;
             f.cuda_source = "libcuda";
-        } else if (auto t = cuda_from_nvidia_smi(options.path)) {
+        } else
+#endif
+        if (auto t = cuda_from_nvidia_smi(options.path)) {
             f.cuda_version_text = t;
             f.cuda_source = "nvidia-smi";
         }

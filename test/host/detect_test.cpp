@@ -45,6 +45,25 @@ TEST_CASE("CUDA driver integers decode to major.minor") {
     CHECK(cuda_version_from_nvidia_smi_xml("<nvidia_smi_log></nvidia_smi_log>").empty());
 }
 
+TEST_CASE("glibc version from a libc.so.6 release banner (the static build's glibc probe)") {
+    using namespace std::string_literals;
+    // Text around the banner as it sits in the library: NUL-separated strings.
+    std::string image = "\x7f" "ELF\0\0GLIBC_2.2.5\0"s +
+                        "GNU C Library (Debian GLIBC 2.36-9+deb12u4) stable release version 2.36.\n"s + "\0more"s;
+    CHECK(glibc_version_from_library(image) == "2.36");
+    CHECK(glibc_version_from_library("GNU C Library (GNU libc) development release version 2.39.9000.\n"s) ==
+          "2.39.9000");
+    CHECK(glibc_version_from_library("GNU C Library (GNU libc) stable release version 2.17, by Roland McGrath"s) ==
+          "2.17");
+    // A mention without a release version, then the real banner further on.
+    CHECK(glibc_version_from_library("GNU C Library\0x\0GNU C Library (Ubuntu GLIBC 2.39-0ubuntu8) stable release "
+                                     "version 2.39.\n"s) == "2.39");
+    CHECK(glibc_version_from_library("musl libc (x86_64)\0Version 1.2.4\0"s).empty());
+    CHECK(glibc_version_from_library("GNU C Library stable release version x.y"s).empty());
+    CHECK(glibc_version_from_library("GNU C Library release version 2"s).empty());
+    CHECK(glibc_version_from_library(""s).empty());
+}
+
 TEST_CASE("linux host: the virtual packages pixi would see") {
     auto f = linux_facts();
     f.cuda_driver_version = 13000;

@@ -67,4 +67,8 @@ base::Result<ExtractStats> extract_zip(const std::filesystem::path& archive,
                                        const std::filesystem::path& dest,
                                        const ExtractOptions& options = {});
 
+/// The archive library and its compression libraries as libarchive names them
+/// ("libarchive 3.6.2 zlib/1.2.13 bz2lib/1.0.8 libzstd/1.5.4"), for --version.
+std::string archive_library_versions();
+
 }  // namespace pixi_install::archive

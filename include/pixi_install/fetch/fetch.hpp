@@ -136,4 +136,8 @@ base::Result<std::vector<std::filesystem::path>> fetch_all(const std::vector<Art
                                                            const FetchOptions& options,
                                                            base::Reporter& reporter);
 
+/// The HTTP library and what it was built with, as libcurl names them
+/// ("libcurl/7.88.1 OpenSSL/3.0.20 zlib/1.2.13 zstd/1.5.4 nghttp2/1.52.0"), for --version.
+std::string http_library_versions();
+
 }  // namespace pixi_install::fetch

