@@ -3,8 +3,11 @@
 # Sourced by scripts/test.sh and scripts/demo.sh; safe to run again.
 set -euo pipefail
 
+# ccache: Meson uses it when present; its cache (~/.cache/ccache) outlives a checkout, so a
+# second build of the same sources (another clone, the CI run after a session) compiles
+# only what changed.
 PIXI_INSTALL_BUILD_DEPS=(
-  g++ meson ninja-build pkg-config cmake
+  g++ meson ninja-build pkg-config cmake ccache
   libyaml-cpp-dev libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
   libxxhash-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev zlib1g-dev libdeflate-dev
 )

@@ -7,6 +7,8 @@
 #      slowest corpus sweeps
 #   3. each libFuzzer target for FUZZ_SECONDS (default 60), from the stage 2 build
 #   4. ThreadSanitizer build, the concurrent pipeline tests (pool, cache, fetch, install)
+#   5. the static release binaries (scripts/release.sh) and their acceptance tests
+#      (scripts/release_test.sh); PIXI_INSTALL_NO_RELEASE=1 leaves this stage out
 # PIXI_INSTALL_QUICK=1 runs stage 1 only. Extra arguments go to `meson test` in stage 1.
 # Ends with one line "N passed, N failed, N skipped" over all stages.
 set -euo pipefail
@@ -70,6 +72,27 @@ if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
     test/fetch_test test/prefix_test
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/test/tsan.supp" \
     run_suite build-tsan --no-rebuild --suite pipeline
+fi
+
+if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ] && [ "${PIXI_INSTALL_NO_RELEASE:-0}" != 1 ]; then
+  # The static binaries users copy onto their machines, and their acceptance tests (which
+  # also run the e2e suite against the static x86_64 binary). Libraries are cached outside
+  # the tree (scripts/release.sh), so only a cold cache builds them.
+  echo "== stage 5: release binaries (scripts/release.sh, scripts/release_test.sh)"
+  log=$(mktemp)
+  set +e
+  bash scripts/release.sh && bash scripts/release_test.sh 2>&1 | tee "$log"
+  rc=$?  # pipefail: a failure of either script
+  set -e
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -1)
+  rm -f "$log"
+  if [ -n "$line" ]; then
+    read -r p _ f _ s _ <<<"${line//,/}"
+    PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
+  else
+    FAILED=$((FAILED + 1))
+  fi
+  if [ "$rc" -ne 0 ]; then STATUS=1; fi
 fi
 
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
