@@ -5,7 +5,8 @@ set -euo pipefail
 
 # ccache: Meson uses it when present; its cache (~/.cache/ccache) outlives a checkout, so a
 # second build of the same sources (another clone, the CI run after a session) compiles
-# only what changed.
+# only what changed (the checkout's directory is left out of the key for that).
+export CCACHE_NOHASHDIR=1
 PIXI_INSTALL_BUILD_DEPS=(
   g++ meson ninja-build pkg-config cmake ccache
   libyaml-cpp-dev libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
