@@ -1,8 +1,6 @@
 #include "pixi_install/manifest/config.hpp"
 
-#define TOML_HEADER_ONLY 1
-#define TOML_ENABLE_UNRELEASED_FEATURES 1
-#include <toml++/toml.h>
+#include "toml.hpp"
 
 #include <sstream>
 

@@ -1,13 +1,7 @@
 // pixi.toml / pyproject.toml reading (toml++ adapter).
 #include "pixi_install/manifest/manifest.hpp"
 
-// pixi manifests use TOML 1.1 inline tables (newlines, trailing commas), which
-// toml++ 3.x parses only with its unreleased-features switch; that switch lives in
-// the parser, so toml++ is compiled here header-only rather than linked.
-#undef TOML_HEADER_ONLY
-#define TOML_HEADER_ONLY 1
-#define TOML_ENABLE_UNRELEASED_FEATURES 1
-#include <toml++/toml.h>
+#include "toml.hpp"
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/spec/version.hpp"

@@ -1,11 +1,7 @@
 // pixi's workspace model from pixi.toml / pyproject.toml (toml++ adapter).
 #include "pixi_install/manifest/workspace.hpp"
 
-// Same toml++ configuration as manifest.cpp (TOML 1.1 inline tables).
-#undef TOML_HEADER_ONLY
-#define TOML_HEADER_ONLY 1
-#define TOML_ENABLE_UNRELEASED_FEATURES 1
-#include <toml++/toml.h>
+#include "toml.hpp"
 
 #include <algorithm>
 #include <set>
@@ -56,6 +52,26 @@ std::vector<std::string> strings_of(const toml::node* n) {
     return out;
 }
 
+/// A dependency's source location keys (`path`, `git` or `url`, then `branch`, `tag`, `rev`,
+/// `subdirectory`), the same for conda and PyPI dependencies.
+template <class Dep>
+void read_source_location(const toml::table& t, Dep& d) {
+    if (auto p = str_of(t.get("path"))) {
+        d.kind = Dep::Kind::path;
+        d.location = *p;
+    } else if (auto g = str_of(t.get("git"))) {
+        d.kind = Dep::Kind::git;
+        d.location = *g;
+    } else if (auto u = str_of(t.get("url"))) {
+        d.kind = Dep::Kind::url;
+        d.location = *u;
+    }
+    d.branch = str_of(t.get("branch")).value_or("");
+    d.tag = str_of(t.get("tag")).value_or("");
+    d.rev = str_of(t.get("rev")).value_or("");
+    d.subdirectory = str_of(t.get("subdirectory")).value_or("");
+}
+
 base::Result<CondaDep> conda_dep(const std::string& name, const toml::node& v, const std::string& where) {
     CondaDep d;
     d.name = name;
@@ -71,20 +87,7 @@ base::Result<CondaDep> conda_dep(const std::string& name, const toml::node& v, c
     d.channel = str_of(t->get("channel")).value_or("");
     d.when = str_of(t->get("when")).value_or("");
     d.extras = strings_of(t->get("extras"));
-    if (auto p = str_of(t->get("path"))) {
-        d.kind = CondaDep::Kind::path;
-        d.location = *p;
-    } else if (auto g = str_of(t->get("git"))) {
-        d.kind = CondaDep::Kind::git;
-        d.location = *g;
-    } else if (auto u = str_of(t->get("url"))) {
-        d.kind = CondaDep::Kind::url;
-        d.location = *u;
-    }
-    d.branch = str_of(t->get("branch")).value_or("");
-    d.tag = str_of(t->get("tag")).value_or("");
-    d.rev = str_of(t->get("rev")).value_or("");
-    d.subdirectory = str_of(t->get("subdirectory")).value_or("");
+    read_source_location(*t, d);
     return d;
 }
 
@@ -103,20 +106,7 @@ base::Result<PypiDep> pypi_dep(const std::string& name, const toml::node& v, con
     d.env_markers = str_of(t->get("env-markers")).value_or("");
     d.index = str_of(t->get("index")).value_or("");
     if (const auto* e = t->get("editable")) d.editable = e->value<bool>();
-    if (auto p = str_of(t->get("path"))) {
-        d.kind = PypiDep::Kind::path;
-        d.location = *p;
-    } else if (auto g = str_of(t->get("git"))) {
-        d.kind = PypiDep::Kind::git;
-        d.location = *g;
-    } else if (auto u = str_of(t->get("url"))) {
-        d.kind = PypiDep::Kind::url;
-        d.location = *u;
-    }
-    d.branch = str_of(t->get("branch")).value_or("");
-    d.tag = str_of(t->get("tag")).value_or("");
-    d.rev = str_of(t->get("rev")).value_or("");
-    d.subdirectory = str_of(t->get("subdirectory")).value_or("");
+    read_source_location(*t, d);
     return d;
 }
 
