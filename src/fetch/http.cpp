@@ -226,21 +226,12 @@ private:
         curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(e, CURLOPT_XFERINFODATA, t);
-        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        set_common_options(e, o_, t->errbuf);
         // No CURLOPT_FAILONERROR: the body of an error answer is read (on_write keeps it apart) for the message.
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
         curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
         curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-        curl_easy_setopt(e, CURLOPT_USERAGENT, o_.user_agent.c_str());
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o_.timeouts.connect_ms);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o_.timeouts.low_speed_bytes);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o_.timeouts.low_speed_seconds);
         if (t->resume_from > 0) curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t->resume_from));
         set_network_options(e, o_, t->job->url);
         curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));

@@ -227,16 +227,7 @@ void run_small(std::vector<Small*> all, const FetchOptions& o) {
             curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
             curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
             curl_easy_setopt(e, CURLOPT_HEADERDATA, s);
-            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
-            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-            curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-            curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-            curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-            curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-            curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
-            curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o.timeouts.connect_ms);
-            curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o.timeouts.low_speed_bytes);
-            curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o.timeouts.low_speed_seconds);
+            set_common_options(e, o, s->errbuf);
             set_network_options(e, o, s->url);
             if (!s->bearer.empty()) {
                 curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER));

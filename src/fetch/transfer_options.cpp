@@ -47,6 +47,19 @@ std::string without_credentials(const std::string& url) {
 
 /// Sets the trust and proxy options on a transfer; nothing is left to curl's defaults
 /// or to the environment.
+void set_common_options(CURL* e, const FetchOptions& o, char* errbuf) {
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o.timeouts.connect_ms);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o.timeouts.low_speed_bytes);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o.timeouts.low_speed_seconds);
+}
+
 void set_network_options(CURL* e, const FetchOptions& o, const std::string& url) {
     const TlsOptions& tls = o.tls;
     if (tls.no_verify) {

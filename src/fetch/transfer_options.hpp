@@ -22,6 +22,10 @@ const std::string& proxy_for(const ProxyOptions& p, const std::string& url);
 /// A proxy URL without "user:password@", for messages.
 std::string without_credentials(const std::string& url);
 
+/// What every transfer sets the same way: the error buffer, no signals, redirects (at most
+/// 10, http and https only), the user agent and the connect and low-speed timeouts.
+void set_common_options(CURL* e, const FetchOptions& o, char* errbuf);
+
 /// Sets CA file/dir, verification and proxy on a transfer of `url`.
 void set_network_options(CURL* e, const FetchOptions& o, const std::string& url);
 
