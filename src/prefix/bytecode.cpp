@@ -1,9 +1,7 @@
 #include "pixi_install/prefix/bytecode.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +18,8 @@
 #include "pixi_install/prefix/conda_meta.hpp"
 #include "pixi_install/prefix/wheel.hpp"
 #include "pixi_install/prefix/wheel_files.hpp"
+
+#include "file_ops.hpp"
 
 namespace pixi_install::prefix {
 
@@ -59,40 +59,15 @@ struct Run {
 /// Runs the interpreter with `args`, stdout and stderr into one captured string.
 Result<Run> run_python(const fs::path& exe, const std::vector<std::string>& args, const BytecodeOptions& o,
                        const fs::path& cwd) {
-    PI_TRY(base::TempDir tmp, base::TempDir::create());
-    fs::path out_file = tmp.path() / "output";
     std::vector<std::string> envs;
     for (const auto& e : o.env)
         if (e.rfind("PYTHON", 0) != 0) envs.push_back(e);
     envs.push_back("PYTHONHASHSEED=0");
-    std::vector<char*> envp;
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_s;
-    argv_s.push_back(exe.string());
-    for (const auto& a : args) argv_s.push_back(a);
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
-    pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return base::fail_errno("cannot run the environment's python (needed by --compile-bytecode)", exe.string(), rc);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return base::fail_errno("cannot wait for", exe.string(), errno);
-    Run r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (auto t = base::read_file(out_file); t.ok()) r.output = std::move(*t);
-    return r;
+    std::vector<std::string> argv{exe.string()};
+    for (const auto& a : args) argv.push_back(a);
+    PI_TRY(detail::ProcessOutcome p,
+           detail::run_captured(argv, envs, cwd, "the environment's python (needed by --compile-bytecode)"));
+    return Run{p.exit_code, std::move(p.output)};
 }
 
 /// The sources to compile and where each one's .pyc is recorded.
