@@ -6,7 +6,8 @@
 #
 #   scripts/release_test.sh [SECTION...]    elf chroot aarch64 tls docker suite (default: all)
 #
-# The Debian 12 root (debootstrap --variant=minbase, what debian:bookworm-slim is) is made
+# The Debian 12 root (debootstrap --variant=minbase, what debian:bookworm-slim is, plus
+# python3-minimal for the demo's stand-in interpreter) is made
 # once and cached as a tar file in $PIXI_INSTALL_BUILD_CACHE (~/.cache/pixi-install-build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,9 @@ if [ ${#sections[@]} -gt 0 ]; then
   for s in "${sections[@]}"; do [ "$s" = docker ] && wants_docker=1; done
 fi
 
-ROOT_TAR=$CACHE/roots/bookworm-minbase.tar
+# python3-minimal: the demo's python package is a stand-in whose interpreter is the root's
+# /usr/bin/python3 (a real lock brings its own), and the README's recipe byte-compiles.
+ROOT_TAR=$CACHE/roots/bookworm-minbase-python3.tar
 if [ $wants_docker = 1 ] && [ ! -f "$ROOT_TAR" ]; then
   # The Debian mirror apt is configured with (deb822 or one-line sources).
   mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)\/\{0,1\} *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
@@ -32,7 +35,7 @@ if [ $wants_docker = 1 ] && [ ! -f "$ROOT_TAR" ]; then
   echo "== a Debian 12 minbase root (debootstrap, from $mirror), cached as $ROOT_TAR"
   dir=$(mktemp -d "$CACHE/roots/bookworm.XXXXXX")
   t0=$SECONDS
-  if ! debootstrap --variant=minbase bookworm "$dir" "$mirror" > "$CACHE/roots/debootstrap.log" 2>&1; then
+  if ! debootstrap --variant=minbase --include=python3-minimal bookworm "$dir" "$mirror" > "$CACHE/roots/debootstrap.log" 2>&1; then
     tail -20 "$CACHE/roots/debootstrap.log"
     rm -rf "$dir"
     exit 1
