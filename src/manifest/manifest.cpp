@@ -25,17 +25,7 @@ void keep_max(std::optional<std::string>& mine, const std::optional<std::string>
     if (a && b && b->compare(*a) > 0) mine = theirs;
 }
 
-std::optional<std::string> scalar(const toml::node* n) {
-    if (!n) return std::nullopt;
-    if (auto s = n->value<std::string>()) return *s;
-    if (auto i = n->value<int64_t>()) return std::to_string(*i);
-    if (auto d = n->value<double>()) {
-        std::string s = std::to_string(*d);
-        while (s.size() > 1 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
-        return s;
-    }
-    return std::nullopt;
-}
+std::optional<std::string> scalar(const toml::node* n) { return detail::scalar_text(n); }
 
 base::Result<SystemRequirements> read_requirements(const toml::table& t, const std::string& where,
                                                    bool allow_other_keys) {

@@ -18,14 +18,8 @@ using base::ErrorKind;
 using base::fail;
 
 std::optional<std::string> str_of(const toml::node* n) {
+    if (auto s = detail::scalar_text(n)) return s;
     if (!n) return std::nullopt;
-    if (auto s = n->value<std::string>()) return *s;
-    if (auto i = n->value<int64_t>()) return std::to_string(*i);
-    if (auto d = n->value<double>()) {
-        std::string s = std::to_string(*d);
-        while (s.size() > 1 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
-        return s;
-    }
     if (auto b = n->value<bool>()) return *b ? "true" : "false";
     if (auto d = n->as_date()) {
         char buf[16];
