@@ -8,8 +8,7 @@
 #include <cerrno>
 #include <ctime>
 
-#include "pixi_install/archive/safe_path.hpp"
-#include "safe_path_detail.hpp"
+#include "pixi_install/base/safe_path.hpp"
 
 namespace pixi_install::archive::detail {
 
@@ -150,10 +149,10 @@ base::Result<void> EntryWriter::write_entry(struct archive* a, struct archive_en
     const mode_t type = archive_entry_filetype(e);
     const char* hardlink = entry_hardlink(e);
 
-    auto rel_r = safe_relative(entry);
+    auto rel_r = base::safe_relative(entry);
     if (!rel_r) {
         if (type == AE_IFDIR && only_dots_and_slashes(entry)) return {};  // "./": the root itself
-        return refuse(entry, "has an unsafe path (" + std::string(lexical_problem(entry)) + ")");
+        return refuse(entry, "has an unsafe path (" + std::string(base::path_problem(entry)) + ")");
     }
     const std::string rel = rel_r->native();
     PI_TRY_VOID(ensure_parents(rel, entry));
@@ -296,10 +295,10 @@ base::Result<void> EntryWriter::write_symlink(struct archive_entry* e, const std
 
 base::Result<void> EntryWriter::write_hardlink(const std::string& rel, std::string_view entry,
                                                std::string_view target) {
-    auto t = safe_relative(target);
+    auto t = base::safe_relative(target);
     if (!t)
         return refuse(entry, "is a hardlink to the unsafe path '" + std::string(target) + "' (" +
-                                 std::string(lexical_problem(target)) + ")");
+                                 std::string(base::path_problem(target)) + ")");
     const std::string trel = t->native();
     PI_TRY_VOID(check_no_symlink_prefix(trel, entry));
     if (trel == rel) return refuse(entry, "is a hardlink to itself");

@@ -1,5 +1,5 @@
 // FilePlacer: files written straight to their final place below a root, each
-// directory checked once through safe_join(); extract_zip_members() on top.
+// directory checked once through base::safe_join(); extract_zip_members() on top.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <unordered_map>
 
 #include "libarchive_util.hpp"
-#include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/archive/zip_reader.hpp"
 #include "pixi_install/base/hash.hpp"
@@ -66,7 +66,7 @@ struct FilePlacer::Impl {
 
     /// Checks `dir` (root-relative) and creates it. A directory this placer creates
     /// inside a checked one is known to be real; anything that was already there goes
-    /// through safe_join() (a symlink inside the root is fine, one leading out is not).
+    /// through base::safe_join() (a symlink inside the root is fine, one leading out is not).
     base::Result<std::unordered_map<std::string, std::string>::iterator> check_dir(const std::string& dir) {
         if (dir.empty()) return checked.emplace(dir, root.native()).first;
         auto slash = dir.rfind('/');
@@ -76,7 +76,7 @@ struct FilePlacer::Impl {
             if (::mkdir(abs.c_str(), 0755) == 0) return checked.emplace(dir, std::move(abs)).first;
             if (errno != EEXIST) return base::fail_errno("cannot create directory", abs, errno);
         }
-        PI_TRY(fs::path p, safe_join(root, dir));
+        PI_TRY(fs::path p, base::safe_join(root, dir));
         std::string abs = p.native();
         auto made = make_dir_chain(abs);
         if (!made) return std::move(made).error();
@@ -86,10 +86,10 @@ struct FilePlacer::Impl {
     template <class Fill>
     base::Result<Placed> place(std::string_view rel_in, std::uint32_t mode, bool exact_mode, Fill&& fill) {
         std::string rel;
-        if (is_clean_relative(rel_in)) {
+        if (base::is_clean_relative(rel_in)) {
             rel.assign(rel_in);
         } else {
-            PI_TRY(fs::path clean, safe_relative(rel_in));
+            PI_TRY(fs::path clean, base::safe_relative(rel_in));
             rel = clean.native();
         }
         auto slash = rel.rfind('/');
@@ -172,7 +172,7 @@ base::Result<std::vector<MemberWritten>> extract_zip_members(const ZipReader& zi
                                                         "' is not a file, directory or symlink");
         PI_TRY(std::optional<MemberTarget> t, choose(e));
         if (!t) continue;
-        if (auto r = safe_relative(t->path); !r) return std::move(r).error();
+        if (auto r = base::safe_relative(t->path); !r) return std::move(r).error();
         plan.emplace_back(i, std::move(*t));
     }
     FilePlacer placer(root);

@@ -15,7 +15,7 @@
 #include <unordered_map>
 
 #include "libarchive_util.hpp"
-#include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "zip_index.hpp"

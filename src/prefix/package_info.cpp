@@ -11,7 +11,7 @@
 #include "json_util.hpp"
 #include <set>
 
-#include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 
@@ -64,7 +64,7 @@ Result<json> parse_json(std::string_view text, const char* what) {
 }
 
 Result<std::string> checked_path(std::string_view p, const char* what) {
-    auto r = archive::safe_relative(p);
+    auto r = base::safe_relative(p);
     if (!r.ok()) return fail(ErrorKind::integrity, std::string("unsafe path '") + std::string(p) + "' in " + what);
     return std::string(p);
 }

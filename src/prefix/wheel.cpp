@@ -16,7 +16,7 @@
 #include <unordered_set>
 
 #include "pixi_install/archive/zip_reader.hpp"
-#include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/prefix/wheel_files.hpp"
@@ -98,7 +98,7 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
         for (std::size_t i = 0; i < zip.entries().size(); ++i) {
             const archive::ZipEntry& e = zip.entries()[i];
             if (e.type != archive::ZipEntryType::directory && e.type != archive::ZipEntryType::other &&
-                archive::is_clean_relative(e.name)) {  // the usual case: the name is the path
+                base::is_clean_relative(e.name)) {  // the usual case: the name is the path
                 if (auto it = at.find(e.name); it != at.end()) {
                     members[it->second].index = i;
                     continue;
@@ -107,7 +107,7 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
                 members.push_back({e.name, i});
                 continue;
             }
-            auto rel = archive::safe_relative(e.name);
+            auto rel = base::safe_relative(e.name);
             if (e.type == archive::ZipEntryType::directory) {
                 if (!rel && !e.name.empty() && e.name.find_first_not_of("./") == std::string::npos &&
                     e.name.find("..") == std::string::npos)
@@ -227,7 +227,7 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
     for (const auto& ep : entry_points) {
         if (is_reserved_script_name(ep.name))
             return ctx(invalid(wheel, "entry point '" + ep.name + "' would replace the environment's interpreter"));
-        if (auto rel = archive::safe_relative(ep.name); !rel || rel->has_parent_path())
+        if (auto rel = base::safe_relative(ep.name); !rel || rel->has_parent_path())
             return ctx(invalid(wheel, "entry point name '" + ep.name + "' is not a plain file name"));
         ep_names.insert(ep.name);
     }
@@ -275,8 +275,8 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
         } else {
             p.dest = site + "/" + m.rel;
         }
-        if (!archive::is_clean_relative(p.dest))
-            if (auto r = archive::safe_relative(p.dest); !r) return ctx(std::move(r).error());
+        if (!base::is_clean_relative(p.dest))
+            if (auto r = base::safe_relative(p.dest); !r) return ctx(std::move(r).error());
         plan.push_back(std::move(p));
     }
     for (const auto& ep : entry_points) {

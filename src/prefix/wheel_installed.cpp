@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/prefix/wheel.hpp"
 #include "pixi_install/prefix/wheel_files.hpp"
@@ -130,7 +130,7 @@ base::Result<UninstallResult> uninstall_wheel(const fs::path& prefix_in, const f
             return ctx(base::fail(ErrorKind::integrity, "RECORD of " + label + " lists '" + row.path +
                                                             "', which is outside the environment; nothing was removed"));
         const std::string rel = target.lexically_relative(prefix).generic_string();
-        auto safe = archive::safe_join(prefix, rel);
+        auto safe = base::safe_join(prefix, rel);
         if (!safe) return ctx(std::move(safe).error().with_context("in the RECORD of " + label + "; nothing was removed"));
         if (seen.insert(rel).second) targets.emplace_back(rel, *safe);
     }

@@ -1,6 +1,5 @@
-#include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/safe_path.hpp"
 
-#include "safe_path_detail.hpp"
 
 #include <sys/stat.h>
 
@@ -8,7 +7,7 @@
 #include <string>
 #include <system_error>
 
-namespace pixi_install::archive {
+namespace pixi_install::base {
 
 namespace fs = std::filesystem;
 using base::ErrorKind;
@@ -33,9 +32,7 @@ bool is_within(const fs::path& root, const fs::path& p) {
 
 }  // namespace
 
-namespace detail {
-
-std::string_view lexical_problem(std::string_view entry) {
+std::string_view path_problem(std::string_view entry) {
     if (entry.empty()) return "empty name";
     if (entry.find('\0') != std::string_view::npos) return "name contains a NUL byte";
     if (entry.front() == '/') return "absolute path";
@@ -52,8 +49,6 @@ std::string_view lexical_problem(std::string_view entry) {
     return any ? std::string_view() : std::string_view("names no file");
 }
 
-}  // namespace detail
-
 bool is_clean_relative(std::string_view entry) {
     if (entry.empty() || entry.front() == '/' || entry.back() == '/') return false;
     std::size_t pos = 0;
@@ -68,7 +63,7 @@ bool is_clean_relative(std::string_view entry) {
 }
 
 base::Result<fs::path> safe_relative(std::string_view entry) {
-    if (auto problem = detail::lexical_problem(entry); !problem.empty()) return unsafe(entry, problem);
+    if (auto problem = path_problem(entry); !problem.empty()) return unsafe(entry, problem);
     fs::path out;
     std::size_t pos = 0;
     while (pos <= entry.size()) {
@@ -110,4 +105,4 @@ base::Result<fs::path> safe_join(const fs::path& root, std::string_view entry) {
     return root / rel;
 }
 
-}  // namespace pixi_install::archive
+}  // namespace pixi_install::base

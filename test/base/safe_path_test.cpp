@@ -2,27 +2,27 @@
 
 #include <filesystem>
 
-#include "pixi_install/archive/safe_path.hpp"
+#include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/fs.hpp"
 
 namespace fs = std::filesystem;
 using namespace pixi_install;
 
 TEST_CASE("safe_relative accepts clean relative names and normalizes them") {
-    CHECK(archive::safe_relative("lib/libz.so").value() == fs::path("lib/libz.so"));
-    CHECK(archive::safe_relative("./info/index.json").value() == fs::path("info/index.json"));
-    CHECK(archive::safe_relative("a//b/./c/").value() == fs::path("a/b/c"));
-    CHECK(archive::safe_relative("..foo/bar..").value() == fs::path("..foo/bar.."));
+    CHECK(base::safe_relative("lib/libz.so").value() == fs::path("lib/libz.so"));
+    CHECK(base::safe_relative("./info/index.json").value() == fs::path("info/index.json"));
+    CHECK(base::safe_relative("a//b/./c/").value() == fs::path("a/b/c"));
+    CHECK(base::safe_relative("..foo/bar..").value() == fs::path("..foo/bar.."));
 }
 
 TEST_CASE("safe_relative refuses escapes with an integrity error naming the entry") {
     for (const char* bad : {"", "/etc/passwd", "../x", "a/../../x", "a/..", "..", ".", "./", "//x"}) {
-        auto r = archive::safe_relative(bad);
+        auto r = base::safe_relative(bad);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == base::ErrorKind::integrity);
         CHECK(r.error().message.find(std::string("'").append(bad).append("'")) != std::string::npos);
     }
-    auto nul = archive::safe_relative(std::string_view("a\0b", 3));
+    auto nul = base::safe_relative(std::string_view("a\0b", 3));
     CHECK_FALSE(nul.ok());
 }
 
@@ -37,11 +37,11 @@ TEST_CASE("safe_join follows symlinks that stay inside the root and refuses thos
     fs::create_directory_symlink("/", root / "slash");
     fs::create_symlink("inside/../escape", root / "chain");
 
-    CHECK(archive::safe_join(root, "inside/file").value() == root / "inside/file");
-    CHECK(archive::safe_join(root, "new/dir/file").value() == root / "new/dir/file");
-    CHECK(archive::safe_join(root, "real").ok());
+    CHECK(base::safe_join(root, "inside/file").value() == root / "inside/file");
+    CHECK(base::safe_join(root, "new/dir/file").value() == root / "new/dir/file");
+    CHECK(base::safe_join(root, "real").ok());
     for (const char* bad : {"escape/file", "escape", "slash/etc/passwd", "chain/x", "../root/x"}) {
-        auto r = archive::safe_join(root, bad);
+        auto r = base::safe_join(root, bad);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == base::ErrorKind::integrity);
     }

@@ -10,7 +10,7 @@
 
 #include "pixi_install/base/result.hpp"
 
-namespace pixi_install::archive {
+namespace pixi_install::base {
 
 /// `root / entry` when `entry` is relative, has no `..` component, no NUL,
 /// is not empty, and no existing component below `root` is a symlink that
@@ -28,4 +28,9 @@ base::Result<std::filesystem::path> safe_relative(std::string_view entry);
 /// through safe_relative().
 bool is_clean_relative(std::string_view entry);
 
-}  // namespace pixi_install::archive
+/// Why `entry` is not a clean relative path ("absolute path", "'..' component", ...),
+/// or an empty view when it is fine: the reason safe_relative() gives, for callers that
+/// word their own error.
+std::string_view path_problem(std::string_view entry);
+
+}  // namespace pixi_install::base
