@@ -1,5 +1,8 @@
 #include "pixi_install/base/strings.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace pixi_install::base {
 
 namespace {
@@ -42,6 +45,47 @@ std::string percent_decode(std::string_view s) {
         } else {
             out.push_back(s[i]);
         }
+    }
+    return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    auto low = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
+    // Optimal string alignment distance over three rows.
+    std::vector<std::size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t cost = low(a[i - 1]) == low(b[j - 1]) ? 0 : 1;
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+            if (i > 1 && j > 1 && low(a[i - 1]) == low(b[j - 2]) && low(a[i - 2]) == low(b[j - 1]))
+                cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+        }
+        std::swap(prev2, prev);
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::vector<std::string> closest_names(const std::vector<std::string>& candidates, std::string_view word,
+                                       std::size_t max) {
+    std::size_t limit = std::clamp<std::size_t>(word.size() / 3, 1, 3);
+    std::vector<std::pair<std::size_t, std::size_t>> scored;  // distance, index
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const std::string& c = candidates[i];
+        std::size_t d = edit_distance(word, c);
+        bool prefix = word.size() >= 2 && c.size() > word.size() &&
+                      ascii_lower(c.substr(0, word.size())) == ascii_lower(word);
+        if (d <= limit) scored.emplace_back(d, i);
+        else if (prefix) scored.emplace_back(limit + 1, i);
+    }
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<std::string> out;
+    for (const auto& [d, i] : scored) {
+        if (out.size() == max) break;
+        if (std::find(out.begin(), out.end(), candidates[i]) == out.end()) out.push_back(candidates[i]);
     }
     return out;
 }

@@ -165,3 +165,22 @@ TEST_CASE("set_tree_time: files, symlinks (not their targets) and directories, d
     REQUIRE(::lstat((root / "a").c_str(), &one) == 0);
     CHECK(one.st_mtim.tv_sec == 5);
 }
+
+TEST_CASE("closest names for a did-you-mean hint") {
+    using pixi_install::base::closest_names;
+    using pixi_install::base::edit_distance;
+    CHECK(edit_distance("install", "instal") == 1);
+    CHECK(edit_distance("pythn", "python") == 1);
+    CHECK(edit_distance("ab", "ba") == 1);
+    CHECK(edit_distance("", "abc") == 3);
+    CHECK(edit_distance("NumPy", "numpy") == 0);
+    std::vector<std::string> cmds{"install", "pack", "list", "check", "info", "verify", "run", "shell-hook"};
+    CHECK(closest_names(cmds, "instal") == std::vector<std::string>{"install"});
+    CHECK(closest_names(cmds, "shell") == std::vector<std::string>{"shell-hook"});
+    CHECK(closest_names(cmds, "zzzzzz").empty());
+    std::vector<std::string> pkgs{"python", "python_abi", "pytest", "numpy"};
+    auto near = closest_names(pkgs, "pythn");
+    REQUIRE(!near.empty());
+    CHECK(near.front() == "python");
+    CHECK(closest_names(pkgs, "pyth", 1) == std::vector<std::string>{"python"});
+}
