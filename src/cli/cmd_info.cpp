@@ -130,10 +130,18 @@ Command make_info_command() {
             j["cache_dir"] = cache;
             nlohmann::json js = nlohmann::json::object();
             nlohmann::json files = nlohmann::json::array();
+            nlohmann::json problems = nlohmann::json::array();
             for (const auto& l : settings.lines) {
                 if (l.key == "config file") files.push_back({{"path", l.value}, {"kind", l.origin}});
-                else js[l.key] = {{"value", l.value}, {"origin", l.origin}};
+                else {
+                    js[l.key] = {{"value", l.value}, {"origin", l.origin}};
+                    if (!l.problem.empty()) {
+                        js[l.key]["problem"] = l.problem;
+                        problems.push_back({{"setting", l.key}, {"origin", l.origin}, {"problem", l.problem}});
+                    }
+                }
             }
+            j["problems"] = std::move(problems);
             j["settings"] = std::move(js);
             j["config_files"] = std::move(files);
             j["manifest"] = manifest ? manifest_json(*manifest) : nlohmann::json();
@@ -175,6 +183,7 @@ Command make_info_command() {
             std::string key = "  " + l.key;
             if (key.size() < 22) key.resize(22, ' ');
             out << key << " " << l.value << "  (" << l.origin << ")\n";
+            if (!l.problem.empty()) out << "  problem:             " << l.problem << "\n";
         }
         if (manifest) {
             out << "manifest          " << manifest->path.string() << "\n";

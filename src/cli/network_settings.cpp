@@ -46,7 +46,7 @@ std::pair<std::string, std::string> first_env(const std::map<std::string, std::s
     return {};
 }
 
-base::Result<void> resolve_tls(NetworkSettings& s, const NetworkFlags& f, const std::map<std::string, std::string>& env,
+void resolve_tls(NetworkSettings& s, const NetworkFlags& f, const std::map<std::string, std::string>& env,
                                const std::vector<ConfigLayer>& configs, const PathProbe& is_file,
                                const PathProbe& is_dir) {
     fetch::TlsOptions& tls = s.tls;
@@ -67,38 +67,36 @@ base::Result<void> resolve_tls(NetworkSettings& s, const NetworkFlags& f, const 
                              "): anyone between this machine and the server can change what is downloaded; the "
                              "lock's hashes are the only protection left");
 
-    auto explicit_path = [&](const fs::path& p, const std::string& what) -> base::Result<void> {
+    // A path that is not there is not an error yet: commands that make no TLS connection
+    // (offline installs, list, check, info) must still work in a root that lacks it.
+    auto missing = [&](const std::string& what, const std::string& value, const char* expected,
+                       const char* remedy) {
+        tls.problem = what + " names " + value + ", which is not " + expected + "; " + remedy;
+    };
+    auto explicit_path = [&](const fs::path& p, const std::string& what) {
+        tls.source = what;
         if (is_file(p)) tls.ca_file = p;
         else if (is_dir(p)) tls.ca_dir = p;
-        else
-            return base::fail(base::ErrorKind::usage, what + " names " + p.string() +
-                                                          ", which is neither a file nor a directory; give the "
-                                                          "PEM file of the CA to trust");
-        tls.source = what;
-        return {};
+        else missing(what, p.string(), "a file or a directory", "give the PEM file of the CA to trust");
     };
     if (!f.tls_ca_cert.empty()) {
-        PI_TRY_VOID(explicit_path(f.tls_ca_cert, "--tls-ca-cert"));
+        explicit_path(f.tls_ca_cert, "--tls-ca-cert");
     } else if (env_value(env, "SSL_CERT_FILE") || env_value(env, "SSL_CERT_DIR")) {
-        if (const auto* file = env_value(env, "SSL_CERT_FILE")) {
-            if (!is_file(*file))
-                return base::fail(base::ErrorKind::usage, "SSL_CERT_FILE names " + *file +
-                                                              ", which is not a file; point it at a PEM bundle or unset it");
-            tls.ca_file = *file;
-        }
+        tls.source = env_value(env, "SSL_CERT_FILE") && env_value(env, "SSL_CERT_DIR") ? "SSL_CERT_FILE and SSL_CERT_DIR"
+                     : env_value(env, "SSL_CERT_FILE")                                 ? "SSL_CERT_FILE"
+                                                                                       : "SSL_CERT_DIR";
         if (const auto* dir = env_value(env, "SSL_CERT_DIR")) {
-            if (!is_dir(*dir))
-                return base::fail(base::ErrorKind::usage, "SSL_CERT_DIR names " + *dir +
-                                                              ", which is not a directory; point it at a directory "
-                                                              "of hashed certificates or unset it");
-            tls.ca_dir = *dir;
+            if (is_dir(*dir)) tls.ca_dir = *dir;
+            else missing("SSL_CERT_DIR", *dir, "a directory", "point it at a directory of hashed certificates or unset it");
         }
-        tls.source = tls.ca_file.empty() ? "SSL_CERT_DIR" : tls.ca_dir.empty() ? "SSL_CERT_FILE"
-                                                                                 : "SSL_CERT_FILE and SSL_CERT_DIR";
+        if (const auto* file = env_value(env, "SSL_CERT_FILE")) {
+            if (is_file(*file)) tls.ca_file = *file;
+            else missing("SSL_CERT_FILE", *file, "a file", "point it at a PEM bundle or unset it");
+        }
     } else {
         for (const auto& layer : configs)
             if (layer.config->tls_ca_cert) {
-                PI_TRY_VOID(explicit_path(*layer.config->tls_ca_cert, layer.origin + " (tls-ca-cert)"));
+                explicit_path(*layer.config->tls_ca_cert, layer.origin + " (tls-ca-cert)");
                 break;
             }
     }
@@ -124,10 +122,18 @@ base::Result<void> resolve_tls(NetworkSettings& s, const NetworkFlags& f, const 
     std::string trust;
     if (!tls.ca_file.empty()) trust = tls.ca_file.string();
     if (!tls.ca_dir.empty()) trust += (trust.empty() ? "" : " + ") + tls.ca_dir.string();
+    if (!tls.problem.empty()) {
+        // The named certificates are not there: trusting anything else instead (the system's)
+        // would not be what was asked for, so https transfers refuse to start.
+        tls.ca_file.clear();
+        tls.ca_dir.clear();
+        trust = "unusable (https downloads will fail)";
+        if (!tls.no_verify)
+            s.warnings.push_back(tls.problem + " (https downloads will fail until it is fixed)");
+    }
     if (trust.empty()) trust = "none found (https downloads will fail)";
-    s.lines.push_back({"tls-ca-certs", trust, tls.source});
+    s.lines.push_back({"tls-ca-certs", trust, tls.source, tls.problem});
     s.lines.push_back({"tls-no-verify", tls.no_verify ? "true" : "false", verify_origin});
-    return {};
 }
 
 void resolve_proxy(NetworkSettings& s, const NetworkFlags& f, const std::map<std::string, std::string>& env,
@@ -186,7 +192,7 @@ base::Result<NetworkSettings> resolve_network(const NetworkFlags& flags, const s
                                               const std::vector<ConfigLayer>& configs, const PathProbe& is_file,
                                               const PathProbe& is_dir) {
     NetworkSettings s;
-    PI_TRY_VOID(resolve_tls(s, flags, env, configs, is_file, is_dir));
+    resolve_tls(s, flags, env, configs, is_file, is_dir);
     resolve_proxy(s, flags, env, configs);
     return s;
 }

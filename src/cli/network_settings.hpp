@@ -34,6 +34,7 @@ struct SettingLine {
     std::string key;
     std::string value;
     std::string origin;
+    std::string problem;  ///< why the setting cannot be used as given ("" = fine)
 };
 
 struct NetworkSettings {
@@ -51,7 +52,8 @@ using PathProbe = std::function<bool(const std::filesystem::path&)>;
 
 /// Decides the settings. Precedence: flags > environment (SSL_CERT_FILE, SSL_CERT_DIR,
 /// *_proxy) > config layers in the order given > the system's CA locations.
-/// Errors (usage): a CA file or directory named explicitly that does not exist.
+/// A CA file or directory that does not exist is no error here: it is recorded in
+/// `tls.problem` (and a warning), and only https transfers refuse to start for it.
 base::Result<NetworkSettings> resolve_network(const NetworkFlags& flags, const std::map<std::string, std::string>& env,
                                               const std::vector<ConfigLayer>& configs, const PathProbe& is_file,
                                               const PathProbe& is_dir);

@@ -14,6 +14,7 @@
 #include "pixi_install/fetch/hosts.hpp"
 #include "pixi_install/fetch/store.hpp"
 #include "sink.hpp"
+#include "transfer_options.hpp"
 
 namespace pixi_install::fetch {
 
@@ -201,6 +202,22 @@ base::Result<std::vector<fs::path>> fetch_all(const std::vector<Artifact>& artif
         for (const auto& m : offline_missing) msg += "\n  " + m;
         msg += "\n(pass --bundle made by `pixi-install pack`, or run once without --offline)";
         return base::fail(base::ErrorKind::unavailable, std::move(msg));
+    }
+
+    if (!o.tls.problem.empty() && !o.tls.no_verify) {
+        // The CA setting names a path that is not there: refuse before any transfer starts
+        // (commands and installs that need no https never get here with it).
+        std::vector<std::string> need;
+        for (const auto& j : http)
+            if (is_https(j.url)) need.push_back(j.artifact->name);
+        for (const auto& p : oci)
+            if (p.ref.scheme == "https") need.push_back(p.artifact->name);
+        if (!need.empty())
+            return base::fail(base::ErrorKind::usage,
+                              "cannot download " + std::to_string(need.size()) + " artifact" +
+                                  (need.size() == 1 ? "" : "s") + " over https (" + need.front() +
+                                  (need.size() > 1 ? ", ..." : "") + "): " + o.tls.problem +
+                                  " (nothing was downloaded)");
     }
 
     // Copies from bundles and local files run on a small pool while this thread

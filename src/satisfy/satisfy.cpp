@@ -382,6 +382,11 @@ private:
     std::vector<CondaReq> conda_stack_;
     std::vector<PypiReq> pypi_queue_;
     std::unordered_set<std::size_t> conda_visited_, pypi_visited_;
+    /// Conda records reached from a conda requirement (a spec or a record's `depends`), and
+    /// those that satisfy one of the environment's own PyPI requirements (a PyPI package's
+    /// `requires_dist` met by a conda record is fine).
+    std::unordered_set<std::size_t> conda_by_conda_;
+    std::set<std::size_t> conda_by_pypi_;
     std::map<std::size_t, std::set<std::string>> extras_followed_;
     std::set<std::string> expected_sources_;
     std::unordered_set<std::string> pypi_seen_;
@@ -1040,6 +1045,7 @@ void PlatformChecker::run() {
                 found = find_conda(cached->second, r.text, r.origin);
             }
             if (!found) continue;
+            conda_by_conda_.insert(*found);
             bool first = conda_visited_.insert(*found).second;
             push_depends(*found, extras, first);
             continue;
@@ -1058,6 +1064,7 @@ void PlatformChecker::run() {
             auto v = spec::pep440::Version::parse(c->second.second);
             if (!r.req.url && (!v || !specs->contains(*v)))
                 add_pypi("the conda package does not satisfy the pypi requirement '" + r.req.str() + "' (required by '" + r.origin + "')");
+            if (r.from == Origin::manifest) conda_by_pypi_.insert(c->second.first);
             bool first = conda_visited_.insert(c->second.first).second;
             push_depends(c->second.first, {}, first);
             continue;
@@ -1071,6 +1078,11 @@ void PlatformChecker::run() {
         visit_pypi(it->second, r.req.extras);
     }
 
+    // A conda record that only the environment's PyPI requirements reach would be solved as
+    // a PyPI package.
+    for (std::size_t idx : conda_by_pypi_)
+        if (!conda_by_conda_.count(idx))
+            add("'" + conda_[idx].name + "' is locked as a conda package but only requested by pypi dependencies");
     if (!conda_failed_ && conda_visited_.size() != conda_.size()) {
         std::vector<std::string> names;
         for (std::size_t i = 0; i < conda_.size(); ++i)

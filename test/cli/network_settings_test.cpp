@@ -69,23 +69,48 @@ TEST_CASE("CA trust: flag > SSL_CERT_FILE/SSL_CERT_DIR > config > the first syst
     CHECK(s.warnings.empty());
 }
 
-TEST_CASE("no CA anywhere: every place searched is kept for the error; missing explicit paths are usage errors") {
+TEST_CASE("no CA anywhere: every place searched is kept for the error; missing paths are problems, not errors") {
     Disk none;
     auto s = resolve({}, {}, {}, none);
     CHECK(s.tls.ca_file.empty());
     CHECK(s.tls.ca_dir.empty());
+    CHECK(s.tls.problem.empty());
     CHECK(s.tls.searched.size() == system_ca_files().size() + system_ca_dirs().size());
     CHECK(s.tls.searched.front() == "/etc/ssl/certs/ca-certificates.crt");
 
+    // A path named by a flag or a variable that is not there: the settings resolve (so
+    // offline installs, list, check and info work), https transfers refuse to start.
+    Disk system_only;
+    system_only.files = {"/etc/ssl/certs/ca-certificates.crt"};
+    system_only.dirs = {"/etc/ssl/certs"};
     NetworkFlags flag;
     flag.tls_ca_cert = "/missing.pem";
-    auto r = resolve_network(flag, {}, {}, none.is_file(), none.is_dir());
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.error().kind == base::ErrorKind::usage);
-    CHECK(r.error().message.find("/missing.pem") != std::string::npos);
-    auto e = resolve_network({}, {{"SSL_CERT_FILE", "/missing.pem"}}, {}, none.is_file(), none.is_dir());
-    REQUIRE_FALSE(e.ok());
-    CHECK(e.error().message.find("SSL_CERT_FILE") != std::string::npos);
+    auto r = resolve_network(flag, {}, {}, system_only.is_file(), system_only.is_dir());
+    REQUIRE(r.ok());
+    CHECK(r->tls.problem.find("--tls-ca-cert names /missing.pem") != std::string::npos);
+    CHECK(r->tls.ca_file.empty());  // never the system's bundle instead of the one asked for
+    CHECK(r->tls.ca_dir.empty());
+    REQUIRE(line(*r, "tls-ca-certs"));
+    CHECK(line(*r, "tls-ca-certs")->problem == r->tls.problem);
+    CHECK(line(*r, "tls-ca-certs")->origin == "--tls-ca-cert");
+    REQUIRE(r->warnings.size() == 1);
+    CHECK(r->warnings[0].find("/missing.pem") != std::string::npos);
+
+    auto e = resolve_network({}, {{"SSL_CERT_FILE", "/missing.pem"}}, {}, system_only.is_file(), system_only.is_dir());
+    REQUIRE(e.ok());
+    CHECK(e->tls.problem.find("SSL_CERT_FILE names /missing.pem, which is not a file") == 0);
+    CHECK(e->tls.source == "SSL_CERT_FILE");
+    auto d = resolve_network({}, {{"SSL_CERT_DIR", "/etc/ssl/certs"}, {"SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"}},
+                             {}, none.is_file(), none.is_dir());
+    REQUIRE(d.ok());
+    CHECK(d->tls.problem.find("SSL_CERT_") == 0);
+    CHECK(d->tls.source == "SSL_CERT_FILE and SSL_CERT_DIR");
+    // With verification off nothing needs the certificates: no warning about them.
+    NetworkFlags off;
+    off.tls_no_verify = true;
+    auto o = resolve_network(off, {{"SSL_CERT_DIR", "/nowhere"}}, {}, none.is_file(), none.is_dir());
+    REQUIRE(o.ok());
+    CHECK(o->warnings.size() == 1);  // only the "not verified" one
 }
 
 TEST_CASE("tls-no-verify from the flag or the first config that sets it, always with a warning") {

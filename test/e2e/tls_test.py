@@ -129,6 +129,20 @@ def main():
         r = run(tmp, "missingenv", *mirrors(good), env={"SSL_CERT_FILE": os.path.join(tmp, "nope.pem")})
         check(r.returncode == 2 and "SSL_CERT_FILE" in r.stderr, "a missing SSL_CERT_FILE: exit 2 naming it (%d %s)"
               % (r.returncode, r.stderr.strip()))
+        check(no_leftovers(tmp, "missingenv") and not os.path.isdir(os.path.join(tmp, "cache-missingenv", "artifacts", "sha256")),
+              "a missing SSL_CERT_FILE: refused before any download")
+        # Variables inherited from another root point nowhere: what needs no TLS still works.
+        nowhere = {"SSL_CERT_FILE": os.path.join(tmp, "gone", "ca.pem"), "SSL_CERT_DIR": os.path.join(tmp, "gone", "certs")}
+        plain = netlab.Server(FIX)
+        servers.append(plain)
+        r = run(tmp, "missing-plain", *mirrors(plain), env=nowhere)  # local files and plain http: no TLS
+        check(r.returncode == 0, "missing SSL_CERT_FILE/DIR: a pack from local files and http works (%d %s)"
+              % (r.returncode, r.stderr.strip()[-300:]))
+        check("SSL_CERT_" in r.stderr and "warning" in r.stderr, "missing SSL_CERT_FILE/DIR: a warning says so")
+        r = run(tmp, "missing-https", *mirrors(good), env=nowhere)
+        check(r.returncode == 2 and "SSL_CERT_" in r.stderr and "https" in r.stderr and "nothing was downloaded" in r.stderr,
+              "missing SSL_CERT_FILE/DIR: an https pack fails with exit 2 before downloading (%d %s)"
+              % (r.returncode, r.stderr.strip()[-300:]))
 
         # A machine without any CA bundle (a static binary in a bare container): a clear
         # error naming the places searched; SSL_CERT_FILE is then enough.
@@ -162,6 +176,17 @@ def main():
         s = json.loads(r.stdout)["settings"] if r.returncode == 0 else {}
         check(s.get("tls-ca-certs", {}).get("origin") == "system", "info --json: the system bundle by default (%s)"
               % s.get("tls-ca-certs"))
+        r = info(env={"SSL_CERT_DIR": os.path.join(tmp, "gone")})
+        j = json.loads(r.stdout) if r.returncode == 0 else {}
+        probs = j.get("problems", [])
+        check(r.returncode == 0 and len(probs) == 1 and probs[0]["origin"] == "SSL_CERT_DIR"
+              and "not a directory" in probs[0]["problem"] and j["settings"]["tls-ca-certs"].get("problem"),
+              "info --json: a missing SSL_CERT_DIR is listed as a problem with its origin, exit 0 (%d %s)"
+              % (r.returncode, probs))
+        r = subprocess.run([BIN, "info"], capture_output=True, text=True, cwd=tmp,
+                           env=dict(os.environ, HOME=tmp, SSL_CERT_DIR=os.path.join(tmp, "gone")))
+        check(r.returncode == 0 and "problem:" in r.stdout and "SSL_CERT_DIR" in r.stdout,
+              "info: the problem shown in text (%d %s)" % (r.returncode, r.stdout[-300:]))
         r = subprocess.run([BIN, "info", "--tls-no-verify"], capture_output=True, text=True, cwd=tmp)
         check("tls-no-verify" in r.stdout and "NOT verified" in r.stderr, "info shows tls-no-verify and warns")
     finally:

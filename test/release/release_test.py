@@ -180,9 +180,54 @@ def host_glibc_version():
     return m.group(1) if m else None
 
 
+HTTPS_LOCK = """version: 6
+environments:
+  default:
+    channels:
+    - url: https://127.0.0.1:9/conda-forge/
+    packages:
+      linux-64:
+      - conda: https://127.0.0.1:9/conda-forge/noarch/tiny-1.0-0.conda
+packages:
+- conda: https://127.0.0.1:9/conda-forge/noarch/tiny-1.0-0.conda
+  sha256: 0000000000000000000000000000000000000000000000000000000000000000
+  size: 10
+"""
+
+
+def tls_settings_from_elsewhere(root):
+    """SSL_CERT_FILE/SSL_CERT_DIR inherited from another root: only https needs them."""
+    nowhere = {"SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt", "SSL_CERT_DIR": "/etc/ssl/certs",
+               "CONDA_OVERRIDE_GLIBC": "2.36"}
+    r = in_root(root, "info", "--json", env=nowhere)
+    try:
+        j = json.loads(r.stdout)
+    except ValueError:
+        j = {}
+    probs = j.get("problems", [])
+    check(r.returncode == 0 and probs and all(p.get("origin", "").startswith("SSL_CERT") for p in probs),
+          "x86_64: info --json with SSL_CERT_FILE/DIR naming missing paths: exit 0, the problem listed (%d) %s"
+          % (r.returncode, tail(r.stdout + r.stderr, 300)))
+    for args in (["check", "-l", "/demo/pixi.lock"], ["list", "-l", "/demo/pixi.lock"],
+                 ["install", "-l", "/demo/pixi.lock", "-p", "/env-tls", "--cache-dir", "/cache-tls", "--offline",
+                  "--no-progress"]):
+        r = in_root(root, *args, env=nowhere)
+        check(r.returncode == 0, "x86_64: %s works with SSL_CERT_FILE/DIR naming missing paths (%d) %s"
+              % (args[0], r.returncode, tail(r.stdout + r.stderr, 300)))
+    with open(os.path.join(root, "https.lock"), "w") as f:
+        f.write(HTTPS_LOCK)
+    r = in_root(root, "install", "-l", "/https.lock", "-p", "/env-https", "--cache-dir", "/cache-https",
+                "--no-progress", env=nowhere)
+    check(r.returncode == 2 and "SSL_CERT_" in r.stderr and "nothing was downloaded" in r.stderr
+          and not os.path.exists(os.path.join(root, "env-https", "conda-meta")),
+          "x86_64: an https install fails before downloading, naming the variable (%d) %s"
+          % (r.returncode, tail(r.stdout + r.stderr, 300)))
+
+
 def section_chroot(tmp):
     root = make_root(tmp, "root-x86_64")
     demo_checks(root, "x86_64")
+    tls_settings_from_elsewhere(root)
     # The host's glibc as a Debian root has it: info and check find it from libc.so.6.
     libc = "/lib/x86_64-linux-gnu/libc.so.6"
     want = host_glibc_version()

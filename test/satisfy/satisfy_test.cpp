@@ -137,6 +137,24 @@ TEST_CASE("pypi: versions, missing packages, markers, extras and indexes") {
     CHECK(r[0].rfind("the indexes used to previously solve to lock file do not match the environments indexes", 0) == 0);
 }
 
+TEST_CASE("a conda record that only PyPI requirements reach is stale") {
+    std::string env = "    indexes:\n    - https://pypi.org/simple\n";
+    std::string sel = kPythonSel + "      - conda: https://conda.anaconda.org/conda-forge/noarch/boltons-24.0.0-pyhd8ed1ab_1.conda\n";
+    std::string python_with_purls = std::string(kPython) + "  purls: []\n";
+    std::string pkgs = python_with_purls +
+                       "- conda: https://conda.anaconda.org/conda-forge/noarch/boltons-24.0.0-pyhd8ed1ab_1.conda\n"
+                       "  sha256: 2c1ad5bb1f0dcf16ae4e8ee00be25ae4bbea6a0ad1c7a85b2e9e9b4a4b0d3b10\n"
+                       "  depends:\n  - python >=3.7\n  purls:\n  - pkg:pypi/boltons@24.0.0\n"
+                       "  timestamp: 1700000000000\n";
+    // boltons is asked for on PyPI only: the locked conda record would be dropped by a solve.
+    auto r = reasons(kHead + "[dependencies]\npython = \"*\"\n[pypi-dependencies]\nboltons = \"*\"\n", lock_with(env, sel, pkgs));
+    REQUIRE(r.size() == 1);
+    CHECK(r[0] == "'boltons' is locked as a conda package but only requested by pypi dependencies");
+    // Also a conda dependency: fine.
+    CHECK(reasons(kHead + "[dependencies]\npython = \"*\"\nboltons = \"*\"\n[pypi-dependencies]\nboltons = \"*\"\n",
+                  lock_with(env, sel, pkgs)).empty());
+}
+
 TEST_CASE("pypi: no-build refuses locked source distributions") {
     std::string env = "    indexes:\n    - https://pypi.org/simple\n";
     std::string sel = kPythonSel + "      - pypi: https://files.example/sdist-1.0.tar.gz\n";

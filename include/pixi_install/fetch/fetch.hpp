@@ -85,6 +85,10 @@ struct TlsOptions {
     /// When neither ca_file nor ca_dir is set: the places that were searched, named in
     /// the error an https download then gets.
     std::vector<std::string> searched;
+    /// Set when the CA setting names a path that is not there ("SSL_CERT_DIR names /x,
+    /// which is not a directory; ..."). Only transfers that need certificates fail for it,
+    /// before any of them starts (ErrorKind::usage); everything else goes on.
+    std::string problem;
 };
 
 /// The proxy for each scheme, as curl would take it from https_proxy/http_proxy/
