@@ -67,6 +67,9 @@ nlohmann::json manifest_json(const manifest::Manifest& m) {
 std::string cuda_fact(const host::HostFacts& f) {
     if (f.cuda_driver_version)
         return std::to_string(*f.cuda_driver_version) + " (" + f.cuda_source + ")";
+    if (f.cuda_version_text && !f.cuda_driver_release.empty())
+        return *f.cuda_version_text + " (" + f.cuda_source + ": driver " + f.cuda_driver_release + " named by " +
+               f.cuda_driver_file + ")";
     if (f.cuda_version_text) return *f.cuda_version_text + " (" + f.cuda_source + ")";
     return std::string("no NVIDIA driver found (") + host::cuda_probe_order() + ")";
 }
@@ -124,6 +127,10 @@ Command make_info_command() {
                                                                            : nlohmann::json()},
                          {"cuda_version_text", opt(facts.cuda_version_text)},
                          {"cuda_source", facts.cuda_source.empty() ? nlohmann::json() : nlohmann::json(facts.cuda_source)},
+                         {"cuda_driver_release", facts.cuda_driver_release.empty() ? nlohmann::json()
+                                                                                    : nlohmann::json(facts.cuda_driver_release)},
+                         {"cuda_driver_file", facts.cuda_driver_file.empty() ? nlohmann::json()
+                                                                             : nlohmann::json(facts.cuda_driver_file)},
                          {"cuda_probes", host::cuda_probe_order()},
                          {"osx_version", opt(facts.osx_version)},
                          {"cpu", std::move(cpu)}};

@@ -29,6 +29,7 @@
 #include <sys/sysctl.h>
 #endif
 
+#include "pixi_install/host/nvidia_driver.hpp"
 #include "pixi_install/spec/platform.hpp"
 
 namespace pixi_install::host {
@@ -285,9 +286,9 @@ std::string glibc_version_from_library(std::string_view image) {
 
 const char* cuda_probe_order() {
 #if defined(PIXI_INSTALL_STATIC)
-    return "nvidia-smi";  // a static binary cannot dlopen the driver's libraries
+    return "nvidia-smi, driver files";  // a static binary cannot dlopen the driver's libraries
 #else
-    return "NVML, libcuda, nvidia-smi";
+    return "NVML, libcuda, nvidia-smi, driver files";
 #endif
 }
 
@@ -372,6 +373,13 @@ HostFacts probe_host(const ProbeOptions& options) {
         if (auto t = cuda_from_nvidia_smi(options.path)) {
             f.cuda_version_text = t;
             f.cuda_source = "nvidia-smi";
+        } else if (auto d = probe_driver_files(options.root)) {
+            // No better source answered: the release the driver's files name, through
+            // NVIDIA's table.
+            f.cuda_version_text = d->cuda_version;
+            f.cuda_source = "driver files";
+            f.cuda_driver_release = d->release;
+            f.cuda_driver_file = d->source;
         }
     }
     return f;

@@ -137,8 +137,8 @@ def demo_checks(root, arch, emulator=None, platform_args=()):
     except ValueError:
         j = {}
     host = j.get("host", {})
-    check(r.returncode == 0 and host.get("cuda_probes") == "nvidia-smi" and host.get("glibc_version") is None,
-          "%s: info --json works in an empty root (no glibc, CUDA probed through nvidia-smi only): %s"
+    check(r.returncode == 0 and host.get("cuda_probes") == "nvidia-smi, driver files" and host.get("glibc_version") is None,
+          "%s: info --json works in an empty root (no glibc, CUDA probed through nvidia-smi and the driver files only): %s"
           % (tag, tail(r.stdout + r.stderr, 300) if r.returncode else json.dumps(host)[:300]))
     ca = j.get("settings", {}).get("tls-ca-certs", {})
     check(ca.get("value", "").startswith("none found") and ca.get("origin") == "system",

@@ -22,8 +22,10 @@ struct HostFacts {
     std::optional<std::string> glibc_version;    ///< "2.39"; nullopt on musl or non-Linux
     std::string glibc_source;                    ///< "gnu_get_libc_version", "confstr" or ""
     std::optional<int> cuda_driver_version;      ///< driver API encoding: 12040 = 12.4
-    std::optional<std::string> cuda_version_text;  ///< "13.0" as nvidia-smi prints it
-    std::string cuda_source;                     ///< "nvml", "libcuda", "nvidia-smi" or ""
+    std::optional<std::string> cuda_version_text;  ///< "13.0" as nvidia-smi prints it, or from the driver's files
+    std::string cuda_source;                     ///< "nvml", "libcuda", "nvidia-smi", "driver files" or ""
+    std::string cuda_driver_release;             ///< "535.104.05" and the file naming it, with "driver files"
+    std::string cuda_driver_file;
     std::optional<std::string> osx_version;      ///< ProductVersion: "14.4.1"
     std::optional<std::string> win_version;      ///< "10.0.26100"
     CpuFacts cpu;

@@ -3,6 +3,7 @@
 // found (no NVIDIA driver, no glibc, no /proc) is simply absent.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "pixi_install/host/detect.hpp"
@@ -10,10 +11,12 @@
 namespace pixi_install::host {
 
 struct ProbeOptions {
-    /// Query the NVIDIA driver (NVML, then libcuda, then nvidia-smi; the static release
-    /// build has no dlopen and asks nvidia-smi only: cuda_probe_order()). The cli turns
-    /// this off when CONDA_OVERRIDE_CUDA is set: an override replaces detection.
+    /// Query the NVIDIA driver (NVML, then libcuda, then nvidia-smi, then the driver's files;
+    /// the static release build has no dlopen and starts at nvidia-smi: cuda_probe_order()).
+    /// The cli turns this off when CONDA_OVERRIDE_CUDA is set: an override replaces detection.
     bool cuda = true;
+    /// Where the driver's files are looked for (probe_driver_files): "/" but in tests.
+    std::filesystem::path root = "/";
     /// PATH used to find nvidia-smi (the cli passes the process's PATH); the child
     /// runs with only this variable, so CUDA_VISIBLE_DEVICES cannot hide the driver.
     std::string path = "/usr/bin:/bin";
@@ -27,7 +30,7 @@ HostFacts probe_host(const ProbeOptions& options = {});
 std::string glibc_version_from_library(std::string_view image);
 
 /// How this build finds the NVIDIA driver's CUDA version, for `info` ("NVML, libcuda,
-/// nvidia-smi", or "nvidia-smi" in the static build).
+/// nvidia-smi, driver files", or "nvidia-smi, driver files" in the static build).
 const char* cuda_probe_order();
 
 /// Parses `nvidia-smi --query -u -x` output: the text of the first <cuda_version>.
