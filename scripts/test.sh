@@ -10,11 +10,49 @@
 #   5. the static release binaries (scripts/release.sh) and their acceptance tests
 #      (scripts/release_test.sh); PIXI_INSTALL_NO_RELEASE=1 leaves this stage out
 # PIXI_INSTALL_QUICK=1 runs stage 1 only. Extra arguments go to `meson test` in stage 1.
-# Ends with one line "N passed, N failed, N skipped" over all stages.
+# Ends with each stage's duration, each skipped test with its reason, and one line
+# "N passed, N failed, N skipped" over all stages. PIXI_INSTALL_NO_SKIPS=1 (.ci/run sets it)
+# makes any skipped test a failure: where everything a test needs is installed, a skip is a
+# broken set-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+T_ALL=$SECONDS
+STAGE=""; STAGE_T0=$SECONDS
+STAGE_TIMES=()   # "  N s  stage ..." per stage
+SKIP_LINES=()    # "stage N: test: reason" per skipped test
+
+# Starts the clock of the next stage and stops the one before.
+stage() {
+  stage_end
+  STAGE=$1; STAGE_T0=$SECONDS
+  echo "== $1"
+}
+stage_end() {
+  if [ -n "$STAGE" ]; then STAGE_TIMES+=("$(printf '%6d s  %s' $((SECONDS - STAGE_T0)) "$STAGE")"); fi
+  STAGE=""
+}
+
+RELEASE=0
+if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ] && [ "${PIXI_INSTALL_NO_RELEASE:-0}" != 1 ]; then RELEASE=1; fi
+
+stage "set-up: Debian packages"
 source scripts/deps.sh
-ensure_debian_packages "${PIXI_INSTALL_BUILD_DEPS[@]}" "${PIXI_INSTALL_TEST_DEPS[@]}"
+if [ $RELEASE = 1 ]; then
+  # Every package of every stage now, so that nothing below runs apt beside the downloads.
+  ensure_debian_packages "${PIXI_INSTALL_BUILD_DEPS[@]}" "${PIXI_INSTALL_TEST_DEPS[@]}" \
+    "${PIXI_INSTALL_RELEASE_DEPS[@]}" "${PIXI_INSTALL_RELEASE_TEST_DEPS[@]}"
+  command -v npm > /dev/null || ensure_debian_packages npm
+  # Stage 5's downloads (the Zig toolchain, Debian's source packages, a Debian 12 root) wait on
+  # the network, not the CPU: they run beside stages 1-4, in a session of their own that is
+  # ended if this script ends first.
+  PREFETCH_LOG=$(mktemp)
+  setsid bash -c 'bash scripts/release.sh --fetch-only && bash scripts/release_test.sh --root-only' \
+    > "$PREFETCH_LOG" 2>&1 < /dev/null &
+  PREFETCH_PID=$!
+  trap 'kill -- -"$PREFETCH_PID" 2> /dev/null || true; rm -f "$PREFETCH_LOG"' EXIT
+else
+  ensure_debian_packages "${PIXI_INSTALL_BUILD_DEPS[@]}" "${PIXI_INSTALL_TEST_DEPS[@]}"
+fi
 
 PASSED=0; FAILED=0; SKIPPED=0
 STATUS=0
@@ -32,6 +70,8 @@ run_suite() {
   skip=$(awk '/^Skipped:/{print $2}' "$log" | tail -1); timeout=$(awk '/^Timeout:/{print $2}' "$log" | tail -1)
   PASSED=$((PASSED + ${ok:-0})); FAILED=$((FAILED + ${fail:-0} + ${timeout:-0})); SKIPPED=$((SKIPPED + ${skip:-0}))
   rm -f "$log"
+  local line
+  while IFS= read -r line; do SKIP_LINES+=("$line"); done < <(python3 scripts/skipped_tests.py "$dir" "${STAGE%%:*}")
   if [ "$rc" -ne 0 ]; then STATUS=1; fi
 }
 
@@ -41,21 +81,21 @@ configure() {  # dir, meson options...
   ninja -C "$dir"
 }
 
-echo "== stage 1: release build, all tests"
+stage "stage 1: release build, all tests"
 configure "${BUILD_DIR:-build}" --buildtype=release
 run_suite "${BUILD_DIR:-build}" "$@"
 
 if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
   # One clang build serves both the sanitizer run and the fuzzers: every library is
   # built with AddressSanitizer + UndefinedBehaviorSanitizer and fuzzer coverage.
-  echo "== stage 2: AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
+  stage "stage 2: AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
   export CC=clang CXX=clang++
   configure build-san --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
     -Dfuzzing=true -Dcpp_args=-fsanitize=fuzzer-no-link -Dcpp_link_args=-fsanitize=fuzzer-no-link
   ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-san --no-rebuild --no-suite slow
 
-  echo "== stage 3: fuzzing, ${FUZZ_SECONDS:-60}s per target"
+  stage "stage 3: fuzzing, ${FUZZ_SECONDS:-60}s per target"
   if BUILD_DIR=build-san bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"; then
     n=$(ls test/fuzz/*.cpp | wc -l); PASSED=$((PASSED + n))
   else
@@ -63,7 +103,7 @@ if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
   fi
   unset CC CXX
 
-  echo "== stage 4: ThreadSanitizer, the concurrent pipeline"
+  stage "stage 4: ThreadSanitizer, the concurrent pipeline"
   if [ ! -f build-tsan/build.ninja ]; then
     meson setup build-tsan --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false
   fi
@@ -74,17 +114,23 @@ if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
     run_suite build-tsan --no-rebuild --suite pipeline
 fi
 
-if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ] && [ "${PIXI_INSTALL_NO_RELEASE:-0}" != 1 ]; then
+if [ $RELEASE = 1 ]; then
   # The static binaries users copy onto their machines, and their acceptance tests (which
   # also run the e2e suite against the static x86_64 binary). Libraries are cached outside
   # the tree (scripts/release.sh), so only a cold cache builds them.
-  echo "== stage 5: release binaries (scripts/release.sh, scripts/release_test.sh)"
+  stage "stage 5: release binaries (scripts/release.sh, scripts/release_test.sh)"
+  if ! wait "$PREFETCH_PID"; then
+    echo "(the downloads begun at the start failed; release.sh and release_test.sh try again)"
+    tail -20 "$PREFETCH_LOG"
+  fi
+  rm -f "$PREFETCH_LOG"
   log=$(mktemp)
   set +e
   bash scripts/release.sh && bash scripts/release_test.sh 2>&1 | tee "$log"
   rc=$?  # pipefail: a failure of either script
   set -e
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -1)
+  while IFS= read -r l; do SKIP_LINES+=("stage 5: release_test: ${l#skip }"); done < <(grep '^skip ' "$log")
   rm -f "$log"
   if [ -n "$line" ]; then
     read -r p _ f _ s _ <<<"${line//,/}"
@@ -95,5 +141,18 @@ if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ] && [ "${PIXI_INSTALL_NO_RELEASE:-0}" != 1
   if [ "$rc" -ne 0 ]; then STATUS=1; fi
 fi
 
+stage_end
+echo "== durations"
+printf '%s\n' "${STAGE_TIMES[@]}"
+printf '%6d s  in all\n' $((SECONDS - T_ALL))
+if [ "$SKIPPED" -gt 0 ]; then
+  echo "== skipped tests"
+  if [ ${#SKIP_LINES[@]} -gt 0 ]; then printf '  %s\n' "${SKIP_LINES[@]}"; fi
+  if [ "${PIXI_INSTALL_NO_SKIPS:-0}" = 1 ]; then
+    echo "test.sh: $SKIPPED test(s) skipped, and PIXI_INSTALL_NO_SKIPS=1 counts a skip as a failure" \
+      "(a tool or a permission the test needs is missing: see the reasons above)" >&2
+    STATUS=1
+  fi
+fi
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 exit $STATUS

@@ -10,8 +10,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lockgen  # noqa: E402
 
-BIN, SHARED = lockgen.require_env()
-PKGS = os.path.join(SHARED, "corpus", "conda-pkgs")
+BIN, CORPUS = lockgen.require_env()
+PKGS = os.path.join(CORPUS, "conda-pkgs")
 CHANNEL = "https://conda.example.invalid/test-channel"
 failures = []
 

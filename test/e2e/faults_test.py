@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lockgen  # noqa: E402
 
-BIN, SHARED = lockgen.require_env()
+BIN, CORPUS = lockgen.require_env()
 SEED = int(os.environ.get("PIXI_INSTALL_FAULT_SEED", "20261126"))
 
 
@@ -230,9 +230,10 @@ def test_concurrency(tmp):
 
 
 def mount_tmpfs(path, *opts):
+    """Mounts a tmpfs on path: "" when done, else why not (mount's message)."""
     os.makedirs(path, exist_ok=True)
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(opts), "tmpfs", path], capture_output=True)
-    return r.returncode == 0
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(opts), "tmpfs", path], capture_output=True, text=True)
+    return "" if r.returncode == 0 else (r.stderr.strip() or "mount exited %d" % r.returncode)
 
 
 def umount(path):
@@ -241,24 +242,25 @@ def umount(path):
 
 def read_only_dir(tmp, name):
     """A directory nobody can write into (a read-only mount when root, since root ignores
-    permission bits); returns (path, cleanup) or (None, None)."""
+    permission bits); returns (path, cleanup) or (None, why not)."""
     d = os.path.join(tmp, name)
     os.makedirs(d)
     if os.geteuid() == 0:
-        if not mount_tmpfs(d, "ro", "size=1m"):
-            return None, None
+        err = mount_tmpfs(d, "ro", "size=1m")
+        if err:
+            return None, "root ignores permission bits and a read-only tmpfs cannot be mounted here (%s)" % err
         return d, lambda: umount(d)
     os.chmod(d, 0o555)
     return d, lambda: os.chmod(d, 0o755)
 
 
 def test_readonly(tmp):
-    zlib = os.path.join(SHARED, "corpus", "conda-pkgs", "zlib-1.2.11-h7b6447c_3.conda")
+    zlib = os.path.join(CORPUS, "conda-pkgs", "zlib-1.2.11-h7b6447c_3.conda")
     lock = lockgen.write_lock(os.path.join(tmp, "lr"), [lockgen.conda(zlib)])
     ro, cleanup = read_only_dir(tmp, "ro")
     if ro is None:
-        print("skipped readonly: cannot make a read-only directory here")
-        return
+        print("skipped readonly: this machine cannot make a read-only directory:", cleanup)
+        return 77
     try:
         prefix = os.path.join(ro, "env")
         r = install(lock, prefix, os.path.join(tmp, "cache-r"), expect=None)
@@ -275,7 +277,7 @@ def test_readonly(tmp):
 
 def test_diskfull(tmp):
     if os.geteuid() != 0:
-        print("skipped: diskfull needs root to mount a tmpfs")
+        print("skipped: diskfull needs root (it mounts a 2 MiB tmpfs); run the tests as root")
         return 77
     gen = os.path.join(tmp, "gen-d")
     rnd = random.Random(SEED)
@@ -286,8 +288,9 @@ def test_diskfull(tmp):
     l_small = lockgen.write_lock(os.path.join(tmp, "ls"), small)
     l_big = lockgen.write_lock(os.path.join(tmp, "lb"), small + big)
     mnt = os.path.join(tmp, "mnt")
-    if not mount_tmpfs(mnt, "size=2m"):
-        print("skipped: mount -t tmpfs failed")
+    err = mount_tmpfs(mnt, "size=2m")
+    if err:
+        print("skipped: diskfull cannot mount a tmpfs on this machine (a container without CAP_SYS_ADMIN?):", err)
         return 77
     try:
         # (1) Prefix on the small disk, cache elsewhere; an existing prefix gets a big upgrade.
@@ -309,7 +312,7 @@ def test_diskfull(tmp):
         umount(mnt)
 
         # (2) Prefix and cache both on the small disk: extraction itself runs out of space.
-        assert mount_tmpfs(mnt, "size=2m")
+        assert not mount_tmpfs(mnt, "size=2m")
         cache = os.path.join(mnt, "cache")
         prefix = os.path.join(mnt, "env")
         r = install(l_big, prefix, cache, expect=None)
@@ -328,7 +331,7 @@ def test_diskfull(tmp):
         huge = lockgen.make_wheel(gen, "huge", "1.0", {"huge/__init__.py": "", "huge/blob.bin": blob})
         l_py = lockgen.write_lock(os.path.join(tmp, "lp"), [lockgen.conda(python)])
         l_huge = lockgen.write_lock(os.path.join(tmp, "lh"), [lockgen.conda(python), lockgen.wheel(huge)])
-        assert mount_tmpfs(mnt, "size=16m")
+        assert not mount_tmpfs(mnt, "size=16m")
         cache = os.path.join(tmp, "cache-w")
         prefix = os.path.join(mnt, "env")
         install(l_py, prefix, cache)

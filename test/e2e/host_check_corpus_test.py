@@ -2,7 +2,7 @@
 """`pixi-install check --json` on every lock of the corpus, every environment:
 it runs, the exit code agrees with the report, every unmet requirement names an
 override, and environments that need CUDA fail here without a driver and pass
-with CONDA_OVERRIDE_CUDA=12.0. Exit 77 = skipped."""
+with CONDA_OVERRIDE_CUDA=12.0."""
 import glob
 import json
 import os
@@ -10,9 +10,10 @@ import re
 import subprocess
 import sys
 
+import lockgen
+
 BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
-SHARED = os.environ.get("PIXI_INSTALL_SHARED", "")
-LOCKS = os.path.join(SHARED, "corpus", "locks")
+LOCKS = os.path.join(lockgen.corpus_dir(), "locks")
 
 failures = []
 
@@ -56,11 +57,13 @@ def manifest_for(lock_path):
 
 def main():
     if not os.path.isdir(LOCKS):
-        return 77
+        print(f"FAIL: the corpus has no locks/ ({LOCKS})")
+        return 1
     info = json.loads(run(["info", "--json"]).stdout)
     host_has_cuda = any(vp["name"] == "__cuda" and vp["version"] for vp in info["virtual_packages"])
     locks = sorted(glob.glob(os.path.join(LOCKS, "*.lock")))
     checked = cuda_envs = 0
+    cuda_locks = set()
     no_platform = []
     for lock in locks:
         name = os.path.basename(lock)
@@ -97,6 +100,7 @@ def main():
             checked += 1
             if needs_cuda and not e["skipped"]:
                 cuda_envs += 1
+                cuda_locks.add(name)
                 if not host_has_cuda:
                     expect(r.returncode == 3, f"{name} [{env}]: needs __cuda but passed without a driver")
                 mocked = run(args + ["-e", env], CONDA_OVERRIDE_CUDA="12.0")
@@ -104,7 +108,8 @@ def main():
     print(f"{len(locks)} locks, {checked} environment reports, {cuda_envs} needing __cuda, "
           f"{len(no_platform)} without a platform for this host")
     expect(checked >= 40, "most corpus environments produce a report")
-    expect(cuda_envs >= 3, "the corpus CUDA environments are recognised")
+    expect("matthewfeickert__pytorch-gpu-pixi-example__pixi.lock" in cuda_locks,
+           "the corpus CUDA environments are recognised (the PyTorch GPU example among them)")
     return 1 if failures else 0
 
 

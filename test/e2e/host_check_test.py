@@ -9,9 +9,10 @@ import subprocess
 import sys
 import tempfile
 
+import lockgen
+
 BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
-SHARED = os.environ.get("PIXI_INSTALL_SHARED", "")
-LOCKS = os.path.join(SHARED, "corpus", "locks")
+LOCKS = os.path.join(lockgen.corpus_dir(), "locks")
 PYTORCH = "matthewfeickert__pytorch-gpu-pixi-example__pixi"
 
 
@@ -36,8 +37,8 @@ def expect(cond, what):
 
 def main():
     if not os.path.isdir(LOCKS):
-        print("corpus not found; skipping")
-        return 77
+        print(f"FAIL: the corpus has no locks/ ({LOCKS})")
+        return 1
 
     info = run(["info", "--json"])
     expect(info.returncode == 0, f"info --json exits 0 (got {info.returncode}: {info.stderr})")

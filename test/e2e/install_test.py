@@ -11,8 +11,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lockgen  # noqa: E402
 
-BIN, SHARED = lockgen.require_env()
-PKGS = os.path.join(SHARED, "corpus", "conda-pkgs")
+BIN, CORPUS = lockgen.require_env()
+PKGS = os.path.join(CORPUS, "conda-pkgs")
 
 
 def pkg(name):

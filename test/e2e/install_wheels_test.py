@@ -12,8 +12,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lockgen  # noqa: E402
 
-BIN, SHARED = lockgen.require_env()
-WHEELS = os.path.join(SHARED, "corpus", "wheels")
+BIN, CORPUS = lockgen.require_env()
+WHEELS = os.path.join(CORPUS, "wheels")
 SITE = "lib/python3.11/site-packages"
 
 
@@ -48,7 +48,7 @@ def main():
             "greet_tool/data.txt": "data\n"}, console_scripts={"greet": "greet_tool:main"})
         sample = os.path.join(WHEELS, "sample-1.2.0-py2.py3-none-any.whl")
         ns = os.path.join(WHEELS, "simple_namespace-1.0-py2.py3-none-any.whl")
-        zlib = os.path.join(SHARED, "corpus", "conda-pkgs", "zlib-1.2.11-h7b6447c_3.conda")
+        zlib = os.path.join(CORPUS, "conda-pkgs", "zlib-1.2.11-h7b6447c_3.conda")
         conda = [lockgen.conda(python), lockgen.conda(zlib)]
         l1 = lockgen.write_lock(os.path.join(tmp, "l1"), conda + [lockgen.wheel(greet), lockgen.wheel(sample),
                                                                   lockgen.wheel(ns)])

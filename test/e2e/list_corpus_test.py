@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """`pixi-install list --json` on every corpus lock equals
 corpus/locks-expected/<name>.expected.json, each platform's list compared as a
-multiset of (kind, location, name, sha256). Skips (77) without the corpus."""
+multiset of (kind, location, name, sha256)."""
 import json
 import os
 import subprocess
 import sys
 from collections import Counter
 
+import lockgen
+
 BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
-SHARED = os.environ.get("PIXI_INSTALL_SHARED", "")
 
 
 def norm_hash(h):
@@ -27,10 +28,10 @@ def entries(lst):
 
 
 def main():
-    corpus = os.path.join(SHARED, "corpus") if SHARED else ""
-    if not corpus or not os.path.isdir(os.path.join(corpus, "locks")):
-        print("skipped: corpus not present")
-        return 77
+    corpus = lockgen.corpus_dir()
+    if not os.path.isdir(os.path.join(corpus, "locks")):
+        print(f"FAIL: the corpus has no locks/ ({corpus})")
+        return 1
     if not os.path.exists(BIN):
         print(f"skipped: {BIN} not built")
         return 77

@@ -274,15 +274,24 @@ def conda_meta_records(prefix):
     return out
 
 
+def corpus_dir():
+    """The real-world corpus (PIXI_INSTALL_CORPUS, set by meson: the sample in
+    fixtures/corpus, or the full corpus for the corpus-full suite); found from this file
+    when the variable is not set."""
+    return os.environ.get("PIXI_INSTALL_CORPUS") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "corpus")
+
+
 def require_env():
-    """(binary, shared corpus dir) or exit 77 when either is missing."""
+    """(binary, corpus dir); exits 77 when the binary is not built, fails when the corpus
+    is missing (it is part of the project)."""
     import sys
     binary = os.environ.get("PIXI_INSTALL_BIN", "")
-    shared = os.environ.get("PIXI_INSTALL_SHARED", "")
+    corpus = corpus_dir()
     if not binary or not os.path.exists(binary):
         print("skipped: PIXI_INSTALL_BIN is not built")
         sys.exit(SKIP)
-    if not shared or not os.path.isdir(os.path.join(shared, "corpus")):
-        print("skipped: PIXI_INSTALL_SHARED has no corpus")
-        sys.exit(SKIP)
-    return binary, shared
+    if not os.path.isdir(os.path.join(corpus, "conda-pkgs")):
+        print("FAIL: the corpus %s has no conda-pkgs/" % corpus)
+        sys.exit(1)
+    return binary, corpus

@@ -52,10 +52,10 @@ def scenario(tmp, name, lock, upstream, count, shared_cache):
 
 def main():
     if not os.path.exists(BIN):
-        print("binary not built:", BIN)
+        print("skipped: the binary is not built:", BIN)
         return 77
     if not netlab.squid_binary():
-        print("squid not installed (scripts/deps.sh installs it)")
+        print("skipped: squid is not installed (scripts/deps.sh installs it)")
         return 77
     tmp = tempfile.mkdtemp(prefix="nodes-e2e-")
     try:

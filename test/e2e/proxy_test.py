@@ -40,10 +40,10 @@ def run(tmp, name, *args, env=None, cmd="pack"):
 
 def main():
     if not os.path.exists(BIN):
-        print("binary not built:", BIN)
+        print("skipped: the binary is not built:", BIN)
         return 77
     if not netlab.squid_binary() or not shutil.which("openssl"):
-        print("squid or openssl not installed (scripts/deps.sh installs them)")
+        print("skipped: squid or openssl is not installed (scripts/deps.sh installs them)")
         return 77
     tmp = tempfile.mkdtemp(prefix="proxy-e2e-")
     os.makedirs(os.path.join(tmp, "home"))

@@ -11,14 +11,14 @@
 #include <sstream>
 
 #include "pixi_install/fetch/sigv4.hpp"
+#include "support.hpp"
 
 using namespace pixi_install::fetch;
 
 namespace {
 
 nlohmann::json load_vectors() {
-    const char* src = std::getenv("PIXI_INSTALL_SOURCE");
-    std::string path = std::string(src ? src : ".") + "/test/fetch/data/sigv4_vectors.json";
+    std::string path = (pixi_install::test::source_dir() / "test" / "fetch" / "data" / "sigv4_vectors.json").string();
     std::ifstream in(path);
     REQUIRE_MESSAGE(in.good(), "cannot read " << path);
     std::stringstream ss;

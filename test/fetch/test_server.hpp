@@ -17,6 +17,7 @@
 #include <string>
 
 #include "pixi_install/base/hash.hpp"
+#include "support.hpp"
 
 extern char** environ;
 
@@ -26,8 +27,7 @@ namespace pixi_install::test {
 class TestServer {
 public:
     explicit TestServer(const std::filesystem::path& root) {
-        const char* src = std::getenv("PIXI_INSTALL_SOURCE");
-        std::string script = std::string(src ? src : ".") + "/test/fetch/server.py";
+        std::string script = (test::source_dir() / "test" / "fetch" / "server.py").string();
         int in_pipe[2], out_pipe[2];
         if (::pipe(in_pipe) != 0 || ::pipe(out_pipe) != 0) throw std::runtime_error("pipe");
         posix_spawn_file_actions_t fa;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <tuple>
 
 #include "pixi_install/lockfile/lockfile.hpp"
@@ -43,12 +44,16 @@ std::vector<Entry> from_json(const nlohmann::json& list) {
 }  // namespace
 
 TEST_CASE("every corpus lock matches its expected package lists") {
-    fs::path corpus = test::shared_dir() / "corpus";
+    fs::path corpus = test::corpus_dir();
     std::vector<fs::path> locks;
     for (const auto& e : fs::directory_iterator(corpus / "locks"))
         if (e.path().extension() == ".lock") locks.push_back(e.path());
     std::sort(locks.begin(), locks.end());
-    REQUIRE(locks.size() >= 40);
+    // Exactly the locks the provenance file lists, of every format version the corpus has.
+    std::set<std::string> names;
+    for (const auto& p : locks) names.insert(p.filename().string());
+    REQUIRE(names == test::listed_in(corpus / "locks" / "SOURCES.tsv"));
+    std::set<int> versions;
     for (const auto& path : locks) {
         std::string stem = path.stem().string();
         CAPTURE(stem);
@@ -61,6 +66,7 @@ TEST_CASE("every corpus lock matches its expected package lists") {
         if (!lock.ok()) FAIL_CHECK(lock.error().to_string());
         REQUIRE(lock.ok());
         CHECK(lock->version == expected.at("version").get<int>());
+        versions.insert(lock->version);
 
         const auto& envs = expected.at("environments");
         CHECK(lock->environments.size() == envs.size());
@@ -85,4 +91,5 @@ TEST_CASE("every corpus lock matches its expected package lists") {
             }
         }
     }
+    CHECK(versions == std::set<int>{1, 2, 4, 5, 6, 7});
 }

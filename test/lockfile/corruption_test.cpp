@@ -53,10 +53,10 @@ std::string corrupt(std::string text, std::mt19937_64& rng) {
 }  // namespace
 
 TEST_CASE("random corruptions of corpus locks are read or refused, never crash") {
-    auto dir = test::shared_dir() / "corpus" / "locks";
+    auto dir = test::corpus_dir() / "locks";
     // Small and mid-sized locks of different versions (v2, v4, v5, v6, v7).
-    const char* names[] = {"rerun-io__rerun__pixi@v2-73d570fa.lock", "rerun-io__rerun__pixi@v4-7f5c9b03.lock",
-                           "Heegreis__try-pixi__pixi@v5-df0d931d.lock", "prefix-dev__pixi__examples_pypi-find-links_pixi.lock",
+    const char* names[] = {"rerun-io__rerun__pixi@v2-73d570fa.lock", "prefix-dev__setup-pixi__test_multiple-environments_pixi.lock",
+                           "prefix-dev__setup-pixi__test_default_pixi.lock", "prefix-dev__pixi__examples_pypi-find-links_pixi.lock",
                            "prefix-dev__pixi__tests_data_satisfiability_absolute-paths_pixi.lock",
                            "prefix-dev__pixi__docs_source_files_pixi_workspaces_pixi_build_workspace_variants_pixi.lock"};
     std::mt19937_64 rng(20261126);

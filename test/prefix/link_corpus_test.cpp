@@ -1,4 +1,4 @@
-// Linking the real packages of ../shared/corpus/conda-pkgs into prefixes.
+// Linking the real packages of corpus/conda-pkgs into prefixes.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path corpus() { return test::shared_dir() / "corpus" / "conda-pkgs"; }
+fs::path corpus() { return test::corpus_dir() / "conda-pkgs"; }
 
 std::string stem_of(const std::string& file) {
     if (file.size() > 8 && file.compare(file.size() - 8, 8, ".tar.bz2") == 0) return file.substr(0, file.size() - 8);

@@ -10,14 +10,14 @@
 
 #include "pixi_install/spec/pep440.hpp"
 #include "pixi_install/spec/pep508.hpp"
+#include "support.hpp"
 
 using namespace pixi_install::spec;
 
 namespace {
 
 std::vector<std::vector<std::string>> table(const char* name) {
-    const char* src = std::getenv("PIXI_INSTALL_SOURCE");
-    std::string path = std::string(src ? src : ".") + "/test/spec/" + name;
+    std::string path = (pixi_install::test::source_dir() / "test" / "spec" / name).string();
     std::ifstream in(path);
     REQUIRE_MESSAGE(in.good(), "cannot read " << path);
     std::vector<std::vector<std::string>> out;

@@ -1,5 +1,5 @@
 // Conda version ordering and spec matching against the reference tables in
-// shared/corpus/versions (answers from rattler). Rows listed in
+// corpus/versions (answers from rattler). Rows listed in
 // known-differences.tsv are where that build of rattler departs from conda's
 // documented rules; for those this project follows conda (see kCondaRule).
 #include <doctest/doctest.h>
@@ -99,7 +99,7 @@ std::map<std::tuple<std::string, std::string, std::string, std::string>, Known> 
 }  // namespace
 
 TEST_CASE("version-spec-matches.tsv: every row agrees (conda's rule on known differences)") {
-    auto dir = pixi_install::test::shared_dir() / "corpus" / "versions";
+    auto dir = pixi_install::test::corpus_dir() / "versions";
     auto known = load_known(dir);
     auto rows = read_tsv(dir / "version-spec-matches.tsv");
     REQUIRE(rows.size() > 1000);
@@ -127,7 +127,7 @@ TEST_CASE("version-spec-matches.tsv: every row agrees (conda's rule on known dif
 }
 
 TEST_CASE("version-order.tsv: every row agrees (conda's rule on known differences)") {
-    auto dir = pixi_install::test::shared_dir() / "corpus" / "versions";
+    auto dir = pixi_install::test::corpus_dir() / "versions";
     auto known = load_known(dir);
     auto rows = read_tsv(dir / "version-order.tsv");
     REQUIRE(rows.size() > 200);
