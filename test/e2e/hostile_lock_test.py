@@ -90,6 +90,24 @@ def run_case(cases_dir, case, failures):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def check_list_escapes(failures):
+    """`list` prints a location holding a terminal escape with the escape spelled out."""
+    tmp = tempfile.mkdtemp(prefix="pi-hostile-list-")
+    try:
+        lock = os.path.join(tmp, "pixi.lock")
+        loc = '"./src\\e]0;owned\\a\\e[2J"'
+        with open(lock, "w") as f:
+            f.write("version: 6\nenvironments:\n  default:\n    channels: []\n    packages:\n      linux-64:\n"
+                    "      - pypi: %s\npackages:\n- pypi: %s\n  name: demo\n  version: '1.0'\n" % (loc, loc))
+        r = subprocess.run([BIN, "list", "-l", lock], capture_output=True, timeout=60)
+        out = r.stdout.decode("utf-8", "replace")
+        if r.returncode != 0 or "\x1b" in out or "\x07" in out or "./src\\e]0;owned\\x07\\e[2J" not in out:
+            failures.append("list: exit %d, output %r %r" % (r.returncode, out, r.stderr))
+        print("list-escapes               exit %d" % r.returncode)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     if not BIN or not os.path.exists(BIN):
         print("skipped: PIXI_INSTALL_BIN is not built")
@@ -107,6 +125,7 @@ def main():
                 peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
                 if peak_mib > 512:
                     failures.append("alias-bomb: peak memory %.0f MiB" % peak_mib)
+        check_list_escapes(failures)
         if len(cases) < 9:
             failures.append("only %d cases generated" % len(cases))
     finally:
