@@ -216,7 +216,7 @@ Result<PypiRecord> make_pypi(const Context& cx, const RawRecord& r, const std::s
     PI_TRY_VOID(check_hashes(cx, r, location));
     PI_TRY_VOID(check_segment(cx, r, "pypi", location, "name", *r.name));
     if (r.version) PI_TRY_VOID(check_segment(cx, r, "pypi", location, "version", *r.version));
-    if (is_url(location)) {
+    if (is_url(location) || location.ends_with(".whl")) {
         // A percent-encoded '/' in the last segment must not turn into a path.
         std::string file = spec::location_file_name(location);
         if (!file.empty()) PI_TRY_VOID(check_segment(cx, r, "pypi", location, "file name", file));

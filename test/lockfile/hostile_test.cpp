@@ -65,6 +65,10 @@ TEST_CASE("a percent-encoded '/' in a wheel's location is refused") {
     std::string text = lock_v6("default", "      - pypi: " + wheel + "\n",
                                "- pypi: " + wheel + "\n  name: demo\n  version: '1.0'\n");
     CHECK(has(refuse(text), "unsafe `file name` `a/../../demo-1.0-py3-none-any.whl`"));
+    std::string local = "wheels/a%2F..%2Fdemo-1.0-py3-none-any.whl";
+    CHECK(has(refuse(lock_v6("default", "      - pypi: " + local + "\n",
+                             "- pypi: " + local + "\n  name: demo\n  version: '1.0'\n")),
+              "unsafe `file name` `a/../demo-1.0-py3-none-any.whl`"));
 }
 
 TEST_CASE("names, versions and builds with separators or control characters are refused") {
