@@ -49,6 +49,46 @@ std::string_view path_problem(std::string_view entry) {
     return any ? std::string_view() : std::string_view("names no file");
 }
 
+namespace {
+
+bool is_control(char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+}
+
+bool has_control(std::string_view s) {
+    for (char c : s)
+        if (is_control(c)) return true;
+    return false;
+}
+
+}  // namespace
+
+std::string_view relative_name_problem(std::string_view entry) {
+    if (auto p = path_problem(entry); !p.empty()) return p;
+    if (has_control(entry)) return "contains a control character";
+    return {};
+}
+
+std::string_view segment_problem(std::string_view name) {
+    if (name.empty()) return "empty name";
+    if (name == "." || name == "..") return "names a directory ('.' or '..')";
+    if (name.find('/') != std::string_view::npos) return "contains '/'";
+    if (name.find('\\') != std::string_view::npos) return "contains '\\'";
+    if (name.find('\0') != std::string_view::npos) return "contains a NUL byte";
+    if (has_control(name)) return "contains a control character";
+    return {};
+}
+
+std::string_view env_name_problem(std::string_view name) {
+    if (name.empty()) return "empty name";
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        if (!ok) return "environment names may only contain lower-case letters, digits and '-'";
+    }
+    return {};
+}
+
 bool is_clean_relative(std::string_view entry) {
     if (entry.empty() || entry.front() == '/' || entry.back() == '/') return false;
     std::size_t pos = 0;

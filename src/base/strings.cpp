@@ -35,6 +35,30 @@ int hex_value(char c) {
 }
 }  // namespace
 
+std::string printable(std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u != 0x7f) {
+            out.push_back(c);
+            continue;
+        }
+        switch (c) {
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        case '\x1b': out += "\\e"; break;
+        default:
+            out += "\\x";
+            out.push_back(hex[u >> 4]);
+            out.push_back(hex[u & 15]);
+        }
+    }
+    return out;
+}
+
 std::string percent_decode(std::string_view s) {
     std::string out;
     out.reserve(s.size());

@@ -9,6 +9,8 @@
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/safe_path.hpp"
+#include "pixi_install/base/strings.hpp"
 
 namespace pixi_install::cache {
 
@@ -61,14 +63,12 @@ base::Result<void> tag_cache_dir(const fs::path& root) {
 PackageCache::PackageCache(fs::path root) : root_(std::move(root)) {}
 
 base::Result<void> PackageCache::validate_dir_name(const std::string& dir_name) {
-    auto bad = [&](const char* why) {
-        return base::fail(ErrorKind::integrity, "invalid package cache entry name '" + dir_name + "': " + why +
+    auto bad = [&](std::string_view why) {
+        return base::fail(ErrorKind::integrity, "invalid package cache entry name '" + base::printable(dir_name) +
+                                                    "': " + std::string(why) +
                                                     " (the record's name, version or build is malformed)");
     };
-    if (dir_name.empty()) return bad("empty");
-    if (dir_name.find('/') != std::string::npos) return bad("contains '/'");
-    if (dir_name.find('\0') != std::string::npos) return bad("contains a NUL byte");
-    if (dir_name == "." || dir_name == "..") return bad("is a relative directory");
+    if (auto problem = base::segment_problem(dir_name); !problem.empty()) return bad(problem);
     if (dir_name.find("..") != std::string::npos) return bad("contains '..'");
     if (dir_name.front() == '.') return bad("starts with '.'");
     if (dir_name.size() > 200) return bad("is longer than 200 characters");

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "command.hpp"
+#include "pixi_install/base/strings.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
 
 namespace pixi_install::cli {
@@ -126,22 +127,26 @@ std::string render_table(const lockfile::LockFile& lock,
         out << "\nenvironment " << name << ", platform " << platform;
         if (const auto* p = lock.platform(platform); p && p->subdir != platform) out << " (" << p->subdir << ")";
         out << ": " << pkgs.size() << " package" << (pkgs.size() == 1 ? "" : "s") << "\n";
+        // Names from the lock are printed with control characters escaped.
+        auto show = [](const std::string& s) { return base::printable(s); };
+        auto build_of = [](const Package& p) {
+            return p.kind == PackageKind::conda          ? p.conda->build
+                   : p.kind == PackageKind::conda_source ? p.source->build.value_or("")
+                                                         : std::string();
+        };
         std::size_t wn = 4, wv = 7, wb = 5;
         for (const Package& p : pkgs) {
-            wn = std::max(wn, p.name().size());
-            wv = std::max(wv, p.version().size());
-            if (p.kind == PackageKind::conda) wb = std::max(wb, p.conda->build.size());
-            if (p.kind == PackageKind::conda_source) wb = std::max(wb, p.source->build.value_or("").size());
+            wn = std::max(wn, show(p.name()).size());
+            wv = std::max(wv, show(p.version()).size());
+            wb = std::max(wb, show(build_of(p)).size());
         }
         auto pad = [](const std::string& s, std::size_t w) { return s + std::string(w - std::min(w, s.size()), ' '); };
         out << "  " << pad("Name", wn) << "  " << pad("Version", wv) << "  " << pad("Build", wb) << "  "
             << pad("Kind", 12) << "  Location\n";
         for (const Package& p : pkgs) {
-            std::string build = p.kind == PackageKind::conda          ? p.conda->build
-                                : p.kind == PackageKind::conda_source ? p.source->build.value_or("")
-                                                                      : "";
-            out << "  " << pad(p.name(), wn) << "  " << pad(p.version(), wv) << "  " << pad(build, wb) << "  "
-                << pad(lockfile::kind_name(p.kind), 12) << "  " << p.location() << "\n";
+            out << "  " << pad(show(p.name()), wn) << "  " << pad(show(p.version()), wv) << "  "
+                << pad(show(build_of(p)), wb) << "  " << pad(lockfile::kind_name(p.kind), 12) << "  "
+                << show(p.location()) << "\n";
         }
     }
     return out.str();

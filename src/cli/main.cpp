@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "pixi_install/base/strings.hpp"
 #include "pixi_install/archive/extract.hpp"
 #include "pixi_install/fetch/fetch.hpp"
 #include "signals.hpp"
@@ -27,6 +28,18 @@ bool Globals::use_color() const {
     if (color == "never") return false;
     if (getenv("NO_COLOR") && !getenv("NO_COLOR")->empty()) return false;
     return stderr_tty;
+}
+
+/// `text` with the control characters of each line escaped (messages quote untrusted names).
+std::string printable_lines(std::string_view text) {
+    std::string out;
+    for (std::size_t pos = 0;;) {
+        std::size_t nl = text.find('\n', pos);
+        out += base::printable(text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+        if (nl == std::string_view::npos) return out;
+        out.push_back('\n');
+        pos = nl + 1;
+    }
 }
 
 void print_json_error(std::ostream& out, const base::Error& e) {
@@ -129,7 +142,7 @@ int run_main(int argc, char** argv) {
         if (r.ok()) return *r;
         const base::Error& e = r.error();
         if (cmd->wants_json && cmd->wants_json()) print_json_error(std::cout, e);
-        std::cerr << "error: " << e.to_string() << "\n";
+        std::cerr << "error: " << printable_lines(e.to_string()) << "\n";
         return base::exit_code(e.kind);
     }
     return 2;

@@ -46,8 +46,9 @@ std::optional<fs::path> ArtifactStore::find(const Digest& digest, std::string_vi
 }
 
 fs::path ArtifactStore::temp_path(std::string_view file_name) const {
-    std::string base = file_name.empty() ? std::string("download") : std::string(file_name);
-    return base::unique_sibling(root_ / "tmp" / base, "part");
+    // The name is the tool's own: only the archive suffix (one of a fixed set) comes from
+    // the untrusted file name, so a download never lands outside tmp/.
+    return base::unique_sibling(root_ / "tmp" / ("download" + archive_suffix(file_name)), "part");
 }
 
 base::Result<fs::path> ArtifactStore::commit(const fs::path& temp, const Digest& digest,

@@ -1,8 +1,12 @@
 // The environment section shared by format versions 4-7 (channels, indexes,
 // find-links, per-platform selector lists).
 #include <set>
+#include <unordered_map>
 
+#include "pixi_install/base/safe_path.hpp"
+#include "pixi_install/base/strings.hpp"
 #include "pixi_install/spec/platform.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
 #include "records.hpp"
 
 namespace pixi_install::lockfile::detail {
@@ -139,6 +143,34 @@ Result<void> read_environments(const Context& cx, const Document& doc, LockFile&
             }
         }
         lock.environments.emplace(env.name, std::move(env));
+    }
+    return {};
+}
+
+Result<void> check_environments(const Context& cx, const Document& doc, const LockFile& lock) {
+    const YNode* envs = doc.top.find("environments");
+    for (const auto& [name, env] : lock.environments) {
+        const YNode* at = envs ? envs->find(name) : nullptr;
+        int line = at ? at->line : 0, col = at ? at->col : 0;
+        if (auto problem = base::env_name_problem(name); !problem.empty())
+            return yaml_error(cx.origin, line, col,
+                              "environment name `" + base::printable(name) + "` is not allowed: " +
+                                  std::string(problem));
+        for (const auto& [platform, pkgs] : env.packages) {
+            // conda and conda source records share one name space, PyPI names another.
+            std::unordered_map<std::string, const Package*> conda, pypi;
+            for (const Package& p : pkgs) {
+                bool is_pypi = p.kind == PackageKind::pypi;
+                std::string key = is_pypi ? spec::normalize_pypi_name(p.name()) : p.name();
+                auto [it, fresh] = (is_pypi ? pypi : conda).emplace(std::move(key), &p);
+                if (fresh) continue;
+                return yaml_error(cx.origin, line, col,
+                                  "environment `" + name + "` platform `" + platform + "` lists package `" +
+                                      base::printable(p.name()) + "` twice: " +
+                                      base::printable(it->second->location()) + " and " +
+                                      base::printable(p.location()) + "; regenerate the lock with pixi");
+            }
+        }
     }
     return {};
 }

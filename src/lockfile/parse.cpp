@@ -202,6 +202,7 @@ Result<LockFile> parse_lockfile(std::string_view text, std::string_view origin,
     else if (version <= 5) PI_TRY_VOID(detail::read_v4(cx, doc, lock));
     else if (version == 6) PI_TRY_VOID(detail::read_v6(cx, doc, lock));
     else PI_TRY_VOID(detail::read_v7(cx, doc, lock));
+    PI_TRY_VOID(detail::check_environments(cx, doc, lock));
     return lock;
 }
 

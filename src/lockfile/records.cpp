@@ -1,12 +1,14 @@
 // Raw record -> model record, with the field derivation of the lock format
 // (docs: lockfile-format.md §5.2); shared environment-section readers.
 #include "records.hpp"
+#include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/strings.hpp"
 
 #include <set>
 
 #include "pixi_install/spec/archive_name.hpp"
 #include "pixi_install/spec/platform.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
 
 namespace pixi_install::lockfile::detail {
 
@@ -125,6 +127,17 @@ Result<void> check_hashes(const Context& cx, const RawRecord& r, const std::stri
     return {};
 }
 
+/// `field` of the package at `location` must be usable as one file name.
+Result<void> check_segment(const Context& cx, const RawRecord& r, std::string_view kind, const std::string& location,
+                           std::string_view field, const std::string& value) {
+    std::string_view problem = base::segment_problem(value);
+    if (problem.empty()) return {};
+    return yaml_error(cx.origin, r.line, r.col,
+                      std::string(kind) + " package `" + base::printable(location) + "` has an unsafe `" +
+                          std::string(field) + "` `" + base::printable(value) + "` (" + std::string(problem) +
+                          "); a lock names files with single, printable path segments");
+}
+
 }  // namespace
 
 Result<CondaRecord> make_conda(const Context& cx, const RawRecord& r, const std::string& location,
@@ -134,6 +147,7 @@ Result<CondaRecord> make_conda(const Context& cx, const RawRecord& r, const std:
     c.location = location;
     resolve_location(cx, location, c.url, c.path);
     c.file_name = r.file_name ? *r.file_name : file_name_of(location);
+    if (!c.file_name.empty() || r.file_name) PI_TRY_VOID(check_segment(cx, r, "conda", location, "file_name", c.file_name));
     std::optional<spec::ArchiveName> an = spec::ArchiveName::parse(c.file_name);
     auto pick = [&](const std::optional<std::string>& given, std::string spec::ArchiveName::*field) {
         if (given) return *given;
@@ -148,6 +162,17 @@ Result<CondaRecord> make_conda(const Context& cx, const RawRecord& r, const std:
                           "conda package `" + location +
                               "` has no name, version or build, and they cannot be derived from its file name "
                               "(expected <name>-<version>-<build>.conda or .tar.bz2)");
+    }
+    PI_TRY_VOID(check_segment(cx, r, "conda", location, "name", c.name));
+    PI_TRY_VOID(check_segment(cx, r, "conda", location, "version", c.version));
+    PI_TRY_VOID(check_segment(cx, r, "conda", location, "build", c.build));
+    if (r.python_site_packages_path && !r.python_site_packages_path->empty()) {
+        const std::string& sp = *r.python_site_packages_path;
+        if (auto problem = base::relative_name_problem(sp); !problem.empty())
+            return yaml_error(cx.origin, r.line, r.col,
+                              "conda package `" + base::printable(location) + "` has an unsafe `python_site_packages_path` `" +
+                                  base::printable(sp) + "` (" + std::string(problem) +
+                                  "); it must be a relative path inside the environment, such as lib/python3.13t/site-packages");
     }
     if (r.subdir) c.subdir = *r.subdir;
     else if (derive == Derive::from_location || cx.version >= 4) c.subdir = subdir_from_url(location);
@@ -189,6 +214,13 @@ Result<PypiRecord> make_pypi(const Context& cx, const RawRecord& r, const std::s
     if (!r.name || r.name->empty())
         return yaml_error(cx.origin, r.line, r.col, "pypi package `" + location + "` has no `name`");
     PI_TRY_VOID(check_hashes(cx, r, location));
+    PI_TRY_VOID(check_segment(cx, r, "pypi", location, "name", *r.name));
+    if (r.version) PI_TRY_VOID(check_segment(cx, r, "pypi", location, "version", *r.version));
+    if (is_url(location) || location.ends_with(".whl")) {
+        // A percent-encoded '/' in the last segment must not turn into a path.
+        std::string file = spec::location_file_name(location);
+        if (!file.empty()) PI_TRY_VOID(check_segment(cx, r, "pypi", location, "file name", file));
+    }
     PypiRecord p;
     p.name = *r.name;
     p.version = r.version;
@@ -209,6 +241,9 @@ Result<SourceRecord> make_source(const Context& cx, const RawRecord& r, const st
         return yaml_error(cx.origin, r.line, r.col,
                           "conda source package `" + location +
                               "` has no `name`, and none can be derived from its location");
+    PI_TRY_VOID(check_segment(cx, r, "conda source", location, "name", name));
+    if (r.version) PI_TRY_VOID(check_segment(cx, r, "conda source", location, "version", *r.version));
+    if (r.build) PI_TRY_VOID(check_segment(cx, r, "conda source", location, "build", *r.build));
     SourceRecord s;
     s.name = std::move(name);
     s.version = r.version;

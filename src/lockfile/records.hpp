@@ -83,6 +83,10 @@ using PlatformListFn = std::function<base::Result<void>(const std::string& platf
 base::Result<void> read_environments(const Context& cx, const Document& doc, LockFile& lock,
                                      const PlatformListFn& read_list);
 
+/// Every environment name is pixi's `[a-z0-9-]+`, and no platform of an environment lists
+/// two records of one name (conda and conda source names together, PyPI names normalized).
+base::Result<void> check_environments(const Context& cx, const Document& doc, const LockFile& lock);
+
 /// "environment `e` platform `p` refers to a package that is not in the lock: loc".
 base::Error missing_package(const Context& cx, const YNode& at, const std::string& env,
                             const std::string& platform, const std::string& location);

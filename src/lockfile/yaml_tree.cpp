@@ -41,6 +41,11 @@ namespace {
 
 constexpr std::size_t kMaxDepth = 64;
 constexpr std::size_t kMaxAliasNodes = 1'000'000;
+// The text that aliases may add, in bytes of scalars and keys: a fixed allowance plus a
+// multiple of the input's size. pixi writes no aliases, and the largest real locks are a
+// few MB, so this only stops documents built to expand (billion laughs).
+constexpr std::size_t kAliasBytesBase = 64u << 20;
+constexpr std::size_t kAliasBytesPerInputByte = 16;
 
 /// A read-only streambuf over a string_view (no copy of the text).
 class ViewBuf : public std::streambuf {
@@ -53,15 +58,29 @@ public:
 
 struct Abort {};
 
-std::size_t count_nodes(const YNode& n) {
-    std::size_t c = 1;
-    for (const auto& i : n.items) c += count_nodes(i);
-    return c;
+/// Nodes and bytes (scalar values and keys) of a tree.
+struct Size {
+    std::size_t nodes = 0;
+    std::size_t bytes = 0;
+};
+
+Size size_of(const YNode& n) {
+    Size s{1, n.value.size()};
+    for (const auto& k : n.keys) s.bytes += k.size();
+    for (const auto& i : n.items) {
+        Size c = size_of(i);
+        s.nodes += c.nodes;
+        s.bytes += c.bytes;
+    }
+    return s;
 }
+
+std::string mib(std::size_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB"; }
 
 class Builder : public YAML::EventHandler {
 public:
-    Builder(const YamlOptions& o, const ItemSink& sink) : opts_(o), sink_(sink) {}
+    Builder(const YamlOptions& o, const ItemSink& sink, std::size_t text_size)
+        : opts_(o), sink_(sink), max_alias_bytes_(kAliasBytesBase + kAliasBytesPerInputByte * text_size) {}
 
     std::optional<base::Error> error;
     std::optional<YNode> root;
@@ -75,8 +94,13 @@ public:
     }
     void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
         if (anchor >= anchors_.size() || !anchors_[anchor]) stop(mark, "alias to an unknown anchor");
-        alias_nodes_ += count_nodes(*anchors_[anchor]);
+        const Size& size = anchor_sizes_[anchor];
+        alias_nodes_ += size.nodes;
+        alias_bytes_ += size.bytes;
         if (alias_nodes_ > kMaxAliasNodes) stop(mark, "YAML aliases expand to too many nodes");
+        if (alias_bytes_ > max_alias_bytes_)
+            stop(mark, "YAML aliases expand to more than " + mib(max_alias_bytes_) +
+                           " (the limit is 64 MiB plus 16 times the size of the text); a pixi.lock needs no aliases");
         YNode copy = *anchors_[anchor];
         copy.line = line_of(mark);
         copy.col = static_cast<int>(mark.column) + 1;
@@ -162,8 +186,12 @@ private:
 
     void add(YNode&& n, YAML::anchor_t anchor) {
         if (anchor != 0) {
-            if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
+            if (anchors_.size() <= anchor) {
+                anchors_.resize(anchor + 1);
+                anchor_sizes_.resize(anchor + 1);
+            }
             anchors_[anchor] = n;
+            anchor_sizes_[anchor] = size_of(n);
         }
         if (stack_.empty()) {
             root = std::move(n);
@@ -202,7 +230,10 @@ private:
     const ItemSink& sink_;
     std::vector<Frame> stack_;
     std::vector<std::optional<YNode>> anchors_;
+    std::vector<Size> anchor_sizes_;
     std::size_t alias_nodes_ = 0;
+    std::size_t alias_bytes_ = 0;
+    std::size_t max_alias_bytes_;
 };
 
 }  // namespace
@@ -210,7 +241,7 @@ private:
 base::Result<YNode> parse_yaml(std::string_view text, const YamlOptions& opts, const ItemSink& sink) {
     ViewBuf buf(text);
     std::istream in(&buf);
-    Builder b(opts, sink);
+    Builder b(opts, sink, text.size());
     try {
         YAML::Parser parser(in);
         if (!parser.HandleNextDocument(b)) return yaml_error(opts.origin, 0, 0, "the file is empty");

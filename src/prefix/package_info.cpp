@@ -152,6 +152,14 @@ Result<IndexJson> parse_index_json(std::string_view text) {
     ix.build = str_or(j, "build");
     if (ix.name.empty() || ix.version.empty())
         return fail(ErrorKind::integrity, "info/index.json has no name or version");
+    // They name files (conda-meta/<name>-<version>-<build>.json, cache directories).
+    for (const auto& [field, value] : {std::pair<const char*, const std::string*>{"name", &ix.name},
+                                       {"version", &ix.version}, {"build", &ix.build}}) {
+        if (field == std::string_view("build") && value->empty()) continue;
+        if (auto problem = base::segment_problem(*value); !problem.empty())
+            return fail(ErrorKind::integrity, "info/index.json has an unsafe " + std::string(field) + " '" +
+                                                  base::printable(*value) + "' (" + std::string(problem) + ")");
+    }
     if (auto it = j.find("build_number"); it != j.end() && it->is_number_integer())
         ix.build_number = it->get<std::uint64_t>();
     ix.depends = str_list(j, "depends");
@@ -168,8 +176,14 @@ Result<IndexJson> parse_index_json(std::string_view text) {
         if (ts > 0 && ts < 253402300799LL) ts *= 1000;  // seconds in old packages
         ix.timestamp = ts;
     }
-    if (auto it = j.find("python_site_packages_path"); it != j.end() && it->is_string())
-        ix.python_site_packages_path = it->get<std::string>();
+    if (auto it = j.find("python_site_packages_path"); it != j.end() && it->is_string()) {
+        std::string sp = it->get<std::string>();
+        if (auto problem = base::relative_name_problem(sp); !sp.empty() && !problem.empty())
+            return fail(ErrorKind::integrity, "info/index.json has an unsafe python_site_packages_path '" +
+                                                  base::printable(sp) + "' (" + std::string(problem) +
+                                                  "): it must be a relative path inside the environment");
+        ix.python_site_packages_path = std::move(sp);
+    }
     if (auto it = j.find("noarch"); it != j.end()) {
         if (it->is_string()) {
             std::string n = it->get<std::string>();

@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "pixi_install/base/safe_path.hpp"
+#include "pixi_install/base/strings.hpp"
+
 namespace pixi_install::spec {
 
 base::Result<PythonInfo> PythonInfo::from_record(std::string_view version,
@@ -23,6 +26,12 @@ base::Result<PythonInfo> PythonInfo::from_record(std::string_view version,
                           ? *site_packages_path
                           : "lib/python" + p.short_version + "/site-packages";
     while (!p.site_packages.empty() && p.site_packages.back() == '/') p.site_packages.pop_back();
+    // Checked when the lock is read; checked again here because every noarch: python file
+    // and every wheel file is placed below it.
+    if (auto problem = base::relative_name_problem(p.site_packages); !problem.empty())
+        return base::fail(base::ErrorKind::lockfile, "unsafe python site-packages path '" +
+                                                         base::printable(p.site_packages) + "' (" +
+                                                         std::string(problem) + ")");
     p.interpreter = "bin/python" + p.short_version;
     p.include_dir = "include/python" + p.short_version;
     return p;

@@ -184,3 +184,11 @@ TEST_CASE("closest names for a did-you-mean hint") {
     CHECK(near.front() == "python");
     CHECK(closest_names(pkgs, "pyth", 1) == std::vector<std::string>{"python"});
 }
+
+TEST_CASE("printable escapes control bytes and leaves the rest") {
+    CHECK(pixi_install::base::printable("numpy-2.2.1") == "numpy-2.2.1");
+    CHECK(pixi_install::base::printable("a\nb\tc\rd") == "a\\nb\\tc\\rd");
+    CHECK(pixi_install::base::printable("\x1b[31mred") == "\\e[31mred");
+    CHECK(pixi_install::base::printable(std::string_view("\x00\x7f", 2)) == "\\x00\\x7f");
+    CHECK(pixi_install::base::printable("caf\xc3\xa9") == "caf\xc3\xa9");
+}

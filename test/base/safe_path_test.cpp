@@ -46,3 +46,33 @@ TEST_CASE("safe_join follows symlinks that stay inside the root and refuses thos
         CHECK(r.error().kind == base::ErrorKind::integrity);
     }
 }
+
+TEST_CASE("segment_problem accepts single printable names and says why others are refused") {
+    for (const char* good : {"zlib-1.3.1-hb9d3cd8_2.conda", "numpy-2.2.1-cp312-cp312-manylinux_2_17_x86_64.whl",
+                             "1.0+local", "..foo", "a.b"})
+        CHECK(base::segment_problem(good).empty());
+    CHECK(base::segment_problem("") == "empty name");
+    CHECK(base::segment_problem(".") != "");
+    CHECK(base::segment_problem("..") != "");
+    CHECK(base::segment_problem("../../x.conda") == "contains '/'");
+    CHECK(base::segment_problem("/abs.conda") == "contains '/'");
+    CHECK(base::segment_problem("a\\b") == "contains '\\'");
+    CHECK(base::segment_problem(std::string_view("a\0b", 3)) == "contains a NUL byte");
+    CHECK(base::segment_problem("py\nrm -rf") == "contains a control character");
+    CHECK(base::segment_problem("x\x1b[31m") == "contains a control character");
+    CHECK(base::segment_problem("x\x7f") == "contains a control character");
+}
+
+TEST_CASE("env_name_problem allows pixi's [a-z0-9-]+ only") {
+    for (const char* good : {"default", "py311", "cuda-12", "-", "0"}) CHECK(base::env_name_problem(good).empty());
+    for (const char* bad : {"", "../../x", "a/b", "Default", "a b", "a\nb", "a_b", "a.b", "\xc3\xa9"})
+        CHECK_FALSE(base::env_name_problem(bad).empty());
+}
+
+TEST_CASE("relative_name_problem adds control characters to path_problem") {
+    CHECK(base::relative_name_problem("lib/python3.13t/site-packages").empty());
+    CHECK(base::relative_name_problem("../../../canary") == "'..' component");
+    CHECK(base::relative_name_problem("lib/../../x") == "'..' component");
+    CHECK(base::relative_name_problem("/usr/lib/python3/site-packages") == "absolute path");
+    CHECK(base::relative_name_problem("lib/site\npackages") == "contains a control character");
+}

@@ -124,7 +124,8 @@ TEST_CASE("entry names and hashes are validated") {
     REQUIRE(tmp.ok());
     cache::PackageCache c(tmp->path());
     const std::string sha(64, 'b');
-    for (const char* bad : {"", "a/b", "..", ".", "../x", "x/../../y", ".hidden", "a..b"}) {
+    for (const char* bad : {"", "a/b", "..", ".", "../x", "x/../../y", ".hidden", "a..b", "zlib-1.0-h\n0", "x\x1b[2J-1-0",
+                            "a\\b-1-0"}) {
         CAPTURE(bad);
         auto r = c.ensure(tmp->path() / "x.conda", sha, bad);
         REQUIRE_FALSE(r.ok());

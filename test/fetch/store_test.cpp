@@ -64,3 +64,20 @@ TEST_CASE("temporary names are unique and stale temporaries are cleaned") {
     CHECK_FALSE(fs::exists(old));
     CHECK(fs::exists(fresh));
 }
+
+TEST_CASE("temporary names are the store's own: a hostile file name cannot place one outside tmp/") {
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    auto store = ArtifactStore::open(tmp->path() / "cache");
+    REQUIRE(store.ok());
+    const fs::path dir = store->root() / "tmp";
+    for (const char* hostile : {"../../../../outside/x.conda", "/tmp/abs.tar.bz2", "a/../../b.whl", "..",
+                                "x\n.conda", ""}) {
+        fs::path t = store->temp_path(hostile);
+        CHECK(t.parent_path() == dir);
+        CHECK(t.filename().string().find("download") != std::string::npos);
+        CHECK(t.filename().string().find("outside") == std::string::npos);
+        CHECK(t.filename().string().find('\n') == std::string::npos);
+    }
+    CHECK(store->temp_path("../x.tar.bz2").filename().string().find(".tar.bz2") != std::string::npos);
+}

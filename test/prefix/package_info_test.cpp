@@ -57,6 +57,25 @@ TEST_CASE("index.json: noarch kinds, legacy noarch true, timestamps in seconds")
     CHECK(!parse_index_json(R"({"version": "1"})").ok());
 }
 
+TEST_CASE("index.json names and the site-packages path are checked where they enter") {
+    auto sp = parse_index_json(R"({"name": "python", "version": "3.13.1", "build": "h0_0",
+                                  "python_site_packages_path": "lib/python3.13t/site-packages"})");
+    REQUIRE(sp.ok());
+    CHECK(sp->python_site_packages_path == "lib/python3.13t/site-packages");
+    for (const char* bad : {R"({"name": "python", "version": "3.11", "build": "0", "python_site_packages_path": "../../../canary"})",
+                            R"({"name": "python", "version": "3.11", "build": "0", "python_site_packages_path": "/usr/lib/x"})",
+                            R"({"name": "../x", "version": "1", "build": "0"})",
+                            R"({"name": "x", "version": "1/2", "build": "0"})",
+                            "{\"name\": \"x\", \"version\": \"1\", \"build\": \"h\\u001b[2J\\n\"}",
+                            R"({"name": "..", "version": "1", "build": "0"})"}) {
+        auto r = parse_index_json(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == base::ErrorKind::integrity);
+        CHECK_MESSAGE(r.error().message.find("unsafe") != std::string::npos, r.error().message);
+        CHECK(r.error().message.find('\x1b') == std::string::npos);
+    }
+}
+
 TEST_CASE("link.json entry points are parsed and validated") {
     auto r = parse_link_json(R"({"noarch": {"type": "python", "entry_points": [
         "conda-index-pkg-a = conda_index_pkg_a:main", " tool=pkg.sub : cli.run "]}, "package_metadata_version": 1})");

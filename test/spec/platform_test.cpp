@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "pixi_install/spec/platform.hpp"
+#include "pixi_install/spec/python_info.hpp"
 
 using namespace pixi_install::spec;
 
@@ -33,4 +34,17 @@ TEST_CASE("the host subdir is a known platform of this build") {
 #elif defined(__APPLE__) && defined(__aarch64__)
     CHECK(host == "osx-arm64");
 #endif
+}
+
+TEST_CASE("python's layout refuses a site-packages path that leaves the prefix") {
+    auto ok = PythonInfo::from_record("3.13.1", std::string("lib/python3.13t/site-packages/"));
+    REQUIRE(ok.ok());
+    CHECK(ok->site_packages == "lib/python3.13t/site-packages");
+    CHECK(PythonInfo::from_record("3.12.0", std::nullopt)->site_packages == "lib/python3.12/site-packages");
+    for (const char* bad : {"../../../canary", "/usr/lib/python3/site-packages", "lib/../../x", "lib/a\nb"}) {
+        auto r = PythonInfo::from_record("3.11.4", std::string(bad));
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message.find("unsafe python site-packages path") != std::string::npos);
+        CHECK(r.error().message.find('\n') == std::string::npos);
+    }
 }

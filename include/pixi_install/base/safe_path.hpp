@@ -33,4 +33,17 @@ bool is_clean_relative(std::string_view entry);
 /// word their own error.
 std::string_view path_problem(std::string_view entry);
 
+/// Why `entry` is not a clean relative path of printable names: path_problem(), or
+/// "contains a control character" for a byte below 0x20 or 0x7f in any component.
+/// For paths a lock or a package's metadata names (`python_site_packages_path`).
+std::string_view relative_name_problem(std::string_view entry);
+
+/// Why `name` cannot be one path segment (a file or directory name made from a lock field
+/// or package metadata: archive file names, package name/version/build), or an empty view
+/// when it can: not empty, not `.` or `..`, no '/', '\\', NUL or other control character.
+std::string_view segment_problem(std::string_view name);
+
+/// Why `name` is not an environment name, or an empty view: pixi allows only `[a-z0-9-]+`.
+std::string_view env_name_problem(std::string_view name);
+
 }  // namespace pixi_install::base

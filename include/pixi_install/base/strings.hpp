@@ -16,6 +16,11 @@ std::string ascii_lower(std::string_view s);
 /// followed by two hex digits and '+' unchanged (URL paths, not forms).
 std::string percent_decode(std::string_view s);
 
+/// `s` safe to print on a terminal: every control byte (below 0x20, and 0x7f) is written
+/// as `\n`, `\t`, `\r`, `\e` or `\xNN`; other bytes unchanged.
+/// For untrusted names (from a lock, a package or a prefix) that end up in messages.
+std::string printable(std::string_view s);
+
 /// Edit distance (insertions, deletions, substitutions, adjacent transpositions; ASCII
 /// case ignored) between `a` and `b`.
 std::size_t edit_distance(std::string_view a, std::string_view b);

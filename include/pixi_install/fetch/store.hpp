@@ -46,7 +46,8 @@ public:
     /// The stored file when present (and of `size` bytes when a size is given).
     std::optional<std::filesystem::path> find(const Digest& digest, std::string_view file_name,
                                               std::optional<std::uint64_t> size = {}) const;
-    /// A fresh, unique path in tmp/ for a download of `file_name`.
+    /// A fresh, unique path in tmp/ for a download of `file_name`, named by the store
+    /// (`.download<suffix>.part-…`); only archive_suffix(file_name) is taken from the name.
     std::filesystem::path temp_path(std::string_view file_name) const;
     /// Renames a verified temporary file into place (atomic), replacing any file already
     /// at that digest (another process's identical copy, or a damaged one).
