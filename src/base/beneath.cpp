@@ -107,17 +107,12 @@ void set_beneath_method(BeneathMethod m) noexcept { g_openat2.store(m == Beneath
 
 bool beneath_uses_openat2() noexcept { return g_openat2.load(std::memory_order_relaxed) == 1; }
 
-int openat_beneath(int root, std::string_view rel, int flags, mode_t mode) noexcept {
-    flags |= O_CLOEXEC | O_NOFOLLOW;
-    if (!(flags & (O_CREAT | O_TMPFILE))) mode = 0;
+namespace {
+
+int open_beneath_impl(int root, std::string_view rel, int flags, mode_t mode) {
     std::vector<std::string> comps;
-    try {
-        if (!for_each_component(rel, [&](std::string_view c) { comps.emplace_back(c); })) {
-            errno = EXDEV;
-            return -1;
-        }
-    } catch (...) {
-        errno = ENOMEM;
+    if (!for_each_component(rel, [&](std::string_view c) { comps.emplace_back(c); })) {
+        errno = EXDEV;
         return -1;
     }
     if (beneath_uses_openat2()) {
@@ -142,6 +137,19 @@ int openat_beneath(int root, std::string_view rel, int flags, mode_t mode) noexc
         g_openat2.store(0);  // no openat2 here (old kernel, or a seccomp filter): the walk from now on
     }
     return walk_open(root, comps, flags, mode);
+}
+
+}  // namespace
+
+int openat_beneath(int root, std::string_view rel, int flags, mode_t mode) noexcept {
+    flags |= O_CLOEXEC | O_NOFOLLOW;
+    if (!(flags & (O_CREAT | O_TMPFILE))) mode = 0;
+    try {
+        return open_beneath_impl(root, rel, flags, mode);
+    } catch (...) {  // only allocation can throw
+        errno = ENOMEM;
+        return -1;
+    }
 }
 
 Result<void> make_dirs_beneath(int root, std::string_view rel, std::string_view root_name) {
