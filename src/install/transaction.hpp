@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "pixi_install/base/fs.hpp"
@@ -40,6 +41,8 @@ private:
     base::Result<void> apply();
     base::Result<void> unlink_old(std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> link_new(std::map<std::string, prefix::PrefixRecord>& records);
+    /// Adds the files of the installed wheels (their RECORDs) to `files`.
+    base::Result<void> add_wheel_files(std::unordered_set<std::string>& files) const;
     base::Result<void> install_wheels(const std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> finish();
     base::Result<void> compile_bytecode();

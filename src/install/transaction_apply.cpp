@@ -98,29 +98,46 @@ Result<void> Transaction::unlink_old(std::map<std::string, prefix::PrefixRecord>
     // Directories that staying packages list must survive pruning.
     std::set<std::string> leaving;
     for (auto* g : gone) leaving.insert(g->package.name);
-    std::unordered_set<std::string> keep_dirs;
+    // Nor may a file that a staying package (conda or wheel) also owns go with the leaving one.
+    std::unordered_set<std::string> keep_dirs, keep_files;
     for (const auto& [name, rec] : records) {
         if (leaving.count(name)) continue;
-        for (const auto& p : rec.paths)
+        for (const auto& p : rec.paths) {
             if (p.type == prefix::PathType::directory) keep_dirs.insert(p.path);
+            else keep_files.insert(p.path);
+        }
     }
 
     rep_.phase(base::Phase::link, gone.size() + staged_.size() + plan.wheel_install.size());
     // Wheels go first: a wheel may sit on top of files of a conda package being removed.
     for (const auto& w : plan.wheel_remove) {
-        auto r = prefix::uninstall_wheel(opt_.prefix, w.dist_info);
+        auto r = prefix::uninstall_wheel(opt_.prefix, w.dist_info, &keep_files);
         if (!r.ok()) return std::move(r).error().with_context("while removing the wheel " + w.name);
         rep_.removed(w.name);
     }
+    if (!gone.empty() && old_python_) PI_TRY_VOID(add_wheel_files(keep_files));
     PI_TRY_VOID(for_all(gone.size(), [&](std::size_t i) -> Result<void> {
         prefix::UnlinkOptions uo;
         uo.keep_dirs = &keep_dirs;
+        uo.keep_files = &keep_files;
         auto r = prefix::unlink_package(opt_.prefix, *gone[i], uo);
         if (!r.ok()) return std::move(r).error().with_context("while removing " + gone[i]->package.name);
         rep_.removed(gone[i]->package.name);
         return {};
     }, "removing packages"));
     for (const auto& name : leaving) records.erase(name);
+    return {};
+}
+
+Result<void> Transaction::add_wheel_files(std::unordered_set<std::string>& files) const {
+    // The wheels still installed (after this run's removals), whoever installed them.
+    auto dists = prefix::list_installed_dists(opt_.prefix, *old_python_);
+    if (!dists.ok()) return std::move(dists).error().with_context("while listing the installed wheels");
+    for (const auto& d : *dists) {
+        auto owned = prefix::installed_dist_files(opt_.prefix, d.dist_info);
+        if (!owned.ok()) continue;  // an unreadable RECORD owns nothing we can tell
+        for (auto& f : *owned) files.insert(std::move(f));
+    }
     return {};
 }
 
@@ -139,6 +156,9 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
             auto t = s.info.paths[i].type;
             if (t == prefix::PathType::hardlink || t == prefix::PathType::softlink) p.paths.push_back(targets[i]);
         }
+        // Entry points are files like any other: one landing on another package's file is a clobber.
+        if (py)
+            for (const auto& ep : s.info.entry_points) p.paths.push_back(py->bin_dir + "/" + ep.command);
         claims.push_back(std::move(p));
     }
     prefix::ClobberPlan clobbers = prefix::resolve_clobbers(claims);

@@ -21,8 +21,7 @@ PackagePaths from_record(PrefixRecord& record) {
     p.depends = record.package.depends;
     p.installed = &record;
     for (const auto& e : record.paths) {
-        if (e.type == PathType::directory || e.type == PathType::unix_python_entry_point || e.type == PathType::pyc_file)
-            continue;
+        if (e.type == PathType::directory || e.type == PathType::pyc_file) continue;
         p.paths.push_back(e.owned_path());
     }
     return p;
@@ -162,8 +161,7 @@ ClobberPlan resolve_clobbers(const std::vector<PackagePaths>& packages) {
         const PrefixRecord* rec = packages[i].installed;
         if (!rec) continue;
         for (const auto& e : rec->paths) {
-            if (e.type == PathType::directory || e.type == PathType::unix_python_entry_point || e.type == PathType::pyc_file)
-            continue;
+            if (e.type == PathType::directory || e.type == PathType::pyc_file) continue;
             const std::string& owned = e.owned_path();
             auto f = files.find(owned);
             bool wins = f != files.end() && f->second == i;

@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/hash.hpp"
 
 namespace pixi_install::prefix::detail {
 
@@ -31,33 +32,41 @@ FdGuard::~FdGuard() {
     if (fd >= 0) ::close(fd);
 }
 
-Result<void> remove_existing(const std::string& dst) {
-    if (::unlink(dst.c_str()) == 0 || errno == ENOENT) return {};
+Result<void> remove_existing(int dir, const std::string& leaf, const std::string& shown) {
+    if (::unlinkat(dir, leaf.c_str(), 0) == 0 || errno == ENOENT) return {};
     int err = errno;
     if (err == EISDIR || err == EPERM) {
-        if (::rmdir(dst.c_str()) == 0) return {};
-        return fail(ErrorKind::failure, "cannot replace directory " + dst + " with a file: it is not empty");
+        if (::unlinkat(dir, leaf.c_str(), AT_REMOVEDIR) == 0) return {};
+        return fail(ErrorKind::failure, "cannot replace directory " + shown + " with a file: it is not empty");
     }
-    return base::fail_errno("cannot remove", dst, err);
+    return base::fail_errno("cannot remove", shown, err);
 }
 
+namespace {
 
-Result<bool> try_reflink(const std::string& src, const std::string& dst) {
-    FdGuard s{::open(src.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (s.fd < 0) return base::fail_errno("cannot open", src, errno);
-    struct stat st {};
-    if (::fstat(s.fd, &st) != 0) return base::fail_errno("cannot inspect", src, errno);
-    FdGuard d{::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
-    if (d.fd < 0 && errno == EEXIST) {
-        PI_TRY_VOID(remove_existing(dst));
-        d.fd = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+/// A fresh file `leaf` in `dir` (whatever was there removed first); never opened through a link.
+Result<int> create_fresh(int dir, const std::string& leaf, const std::string& shown) {
+    int fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) {
+        PI_TRY_VOID(remove_existing(dir, leaf, shown));
+        fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     }
-    if (d.fd < 0) return base::fail_errno("cannot create", dst, errno);
-    if (::ioctl(d.fd, FICLONE, s.fd) != 0) {
+    if (fd < 0) return base::fail_errno("cannot create", shown, errno);
+    return fd;
+}
+
+}  // namespace
+
+Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::string& shown) {
+    struct stat st {};
+    if (::fstat(src, &st) != 0) return base::fail_errno("cannot inspect the source of", shown, errno);
+    PI_TRY(int fd, create_fresh(dir, leaf, shown));
+    FdGuard d{fd};
+    if (::ioctl(d.fd, FICLONE, src) != 0) {
         int err = errno;
-        ::unlink(dst.c_str());
+        ::unlinkat(dir, leaf.c_str(), 0);
         if (is_unsupported(err)) return false;
-        return base::fail_errno("cannot clone", dst, err);
+        return base::fail_errno("cannot clone", shown, err);
     }
     ::fchmod(d.fd, st.st_mode & 07777);
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
@@ -65,20 +74,18 @@ Result<bool> try_reflink(const std::string& src, const std::string& dst) {
     return true;
 }
 
-Result<void> copy_file(const std::string& src, const std::string& dst) {
-    FdGuard s{::open(src.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (s.fd < 0) return base::fail_errno("cannot open", src, errno);
+Result<void> copy_file(int src, int dir, const std::string& leaf, const std::string& shown) {
     struct stat st {};
-    if (::fstat(s.fd, &st) != 0) return base::fail_errno("cannot inspect", src, errno);
-    PI_TRY_VOID(remove_existing(dst));
-    FdGuard d{::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
-    if (d.fd < 0) return base::fail_errno("cannot create", dst, errno);
+    if (::fstat(src, &st) != 0) return base::fail_errno("cannot inspect the source of", shown, errno);
+    PI_TRY(int fd, create_fresh(dir, leaf, shown));
+    FdGuard d{fd};
     off_t left = st.st_size;
+    off_t in_off = 0;
     bool use_cfr = true;
     char buf[1 << 16];
     while (left > 0) {
         if (use_cfr) {
-            ssize_t n = ::copy_file_range(s.fd, nullptr, d.fd, nullptr, static_cast<std::size_t>(left), 0);
+            ssize_t n = ::copy_file_range(src, &in_off, d.fd, nullptr, static_cast<std::size_t>(left), 0);
             if (n > 0) {
                 left -= n;
                 continue;
@@ -86,29 +93,54 @@ Result<void> copy_file(const std::string& src, const std::string& dst) {
             if (n == 0) break;
             if (errno == EINTR) continue;
             if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-                return base::fail_errno("cannot copy to", dst, errno);
+                return base::fail_errno("cannot copy to", shown, errno);
             use_cfr = false;
         }
-        ssize_t n = ::read(s.fd, buf, sizeof buf);
+        ssize_t n = ::pread(src, buf, sizeof buf, in_off);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return base::fail_errno("cannot read", src, errno);
+            return base::fail_errno("cannot read the source of", shown, errno);
         }
         if (n == 0) break;
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = ::write(d.fd, buf + off, static_cast<std::size_t>(n - off));
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                return base::fail_errno("cannot write", dst, errno);
-            }
-            off += w;
-        }
+        PI_TRY_VOID(base::write_all(d.fd, std::string_view(buf, static_cast<std::size_t>(n)), shown));
+        in_off += n;
         left -= n;
     }
     ::fchmod(d.fd, st.st_mode & 07777);
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
     ::futimens(d.fd, ts);
     return {};
+}
+
+Result<void> write_new_file(int dir, const std::string& leaf, const std::string& shown, std::string_view content,
+                            unsigned mode, long long mtime) {
+    PI_TRY(int fd, create_fresh(dir, leaf, shown));
+    FdGuard d{fd};
+    PI_TRY_VOID(base::write_all(d.fd, content, shown));
+    ::fchmod(d.fd, static_cast<mode_t>(mode));
+    if (mtime < 0) return {};
+    struct timespec ts[2];
+    ts[0].tv_sec = ts[1].tv_sec = static_cast<time_t>(mtime);
+    ts[0].tv_nsec = ts[1].tv_nsec = 0;
+    ::futimens(d.fd, ts);
+    return {};
+}
+
+Result<std::string> sha256_of(int fd, const std::string& shown) {
+    base::Hasher h(base::HashAlgo::sha256);
+    char buf[1 << 16];
+    off_t off = 0;
+    for (;;) {
+        ssize_t n = ::pread(fd, buf, sizeof buf, off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return base::fail_errno("cannot read", shown, errno);
+        }
+        if (n == 0) break;
+        h.update(buf, static_cast<std::size_t>(n));
+        off += n;
+    }
+    return h.finish_hex();
 }
 
 base::Result<ProcessOutcome> run_captured(const std::vector<std::string>& argv, const std::vector<std::string>& env,

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pixi_install/base/result.hpp"
@@ -15,13 +16,21 @@ struct FdGuard {
     ~FdGuard();
 };
 
-/// Removes whatever is at `dst` (a file, a symlink or an empty directory); ENOENT is fine.
-base::Result<void> remove_existing(const std::string& dst);
-/// Clones `src` to `dst` (replacing it) with permissions and times; false when the
-/// file system cannot clone (nothing is left at `dst` then).
-base::Result<bool> try_reflink(const std::string& src, const std::string& dst);
-/// Copies `src` to `dst` (replacing it) with copy_file_range, permissions and times.
-base::Result<void> copy_file(const std::string& src, const std::string& dst);
+/// Removes whatever is at `leaf` in the directory `dir` (a file, a symlink or an empty
+/// directory); ENOENT is fine. `shown` names it in errors.
+base::Result<void> remove_existing(int dir, const std::string& leaf, const std::string& shown);
+/// Clones the open regular file `src` to `leaf` in `dir` (replacing it) with permissions
+/// and times; false when the file system cannot clone (nothing is left there then).
+base::Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::string& shown);
+/// Copies the open regular file `src` to `leaf` in `dir` (replacing it) with
+/// copy_file_range, permissions and times.
+base::Result<void> copy_file(int src, int dir, const std::string& leaf, const std::string& shown);
+/// Creates `leaf` in `dir` afresh (replacing what is there, never through a link) with
+/// `content`, permissions `mode` and both times `mtime` (when not negative).
+base::Result<void> write_new_file(int dir, const std::string& leaf, const std::string& shown, std::string_view content,
+                                  unsigned mode, long long mtime);
+/// The sha256 (hex) of the open file `fd`, read from its start.
+base::Result<std::string> sha256_of(int fd, const std::string& shown);
 
 /// What a child process said and how it ended (128 + N for signal N).
 struct ProcessOutcome {

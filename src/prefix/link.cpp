@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <unordered_map>
 
+#include "pixi_install/base/beneath.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "file_ops.hpp"
@@ -62,7 +63,6 @@ Result<std::vector<std::string>> target_paths(const PackageInfo& info, const std
 namespace {
 
 using detail::copy_file;
-using detail::FdGuard;
 using detail::remove_existing;
 using detail::try_reflink;
 
@@ -78,76 +78,97 @@ public:
     Result<void> run();
 
 private:
+    Result<void> open_roots();
     Result<void> ensure_dir(const std::string& rel);
+    Result<base::BeneathParent> open_source(const PathEntry& e);
     Result<void> link_entry(const PathEntry& e, const std::string& target);
-    Result<void> write_patched(const PathEntry& e, const std::string& src, const std::string& dst, PrefixPath& rec);
-    Result<void> link_regular(const std::string& src, const std::string& dst, bool force_copy);
+    Result<void> link_symlink(const PathEntry& e, const base::BeneathParent& src, PrefixPath& rec);
+    Result<void> write_patched(const PathEntry& e, int src, const struct stat& st, const base::BeneathParent& dst,
+                               const std::string& shown, PrefixPath& rec);
+    Result<void> link_regular(const base::BeneathParent& src, base::Fd& src_fd, const base::BeneathParent& dst,
+                              const std::string& shown, bool force_copy);
     Result<void> write_entry_points();
+    Result<void> open_file(const base::BeneathParent& src, base::Fd& fd, const std::string& shown);
 
     std::string pkg_;
     const PackageInfo& info_;
     std::string prefix_;
-    std::string prefix_real_;
     std::string new_prefix_;
     const LinkOptions& opts_;
     LinkResult& res_;
     LinkProbe own_probe_;
     LinkProbe* probe_;
+    base::Fd pkg_fd_;
+    base::Fd prefix_fd_;
     std::unordered_map<std::string, bool> dirs_;
 };
 
+Result<void> Linker::open_roots() {
+    pkg_fd_.reset(::open(pkg_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!pkg_fd_) return base::fail_errno("cannot open the cache entry", pkg_, errno);
+    prefix_fd_.reset(::open(prefix_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!prefix_fd_) return base::fail_errno("cannot open the prefix", prefix_, errno);
+    return {};
+}
+
+// Directories are made below the prefix one component at a time, never through a
+// symlink: a link planted in the prefix (or shipped by a package) cannot send
+// another package's files elsewhere.
 Result<void> Linker::ensure_dir(const std::string& rel) {
     if (rel.empty() || dirs_.count(rel)) return {};
-    auto slash = rel.rfind('/');
-    if (slash != std::string::npos) PI_TRY_VOID(ensure_dir(rel.substr(0, slash)));
-    std::string full = prefix_ + "/" + rel;
-    if (::mkdir(full.c_str(), 0755) != 0) {
-        int err = errno;
-        if (err != EEXIST) return base::fail_errno("cannot create directory", full, err);
-        struct stat st {};
-        if (::lstat(full.c_str(), &st) != 0) return base::fail_errno("cannot inspect", full, errno);
-        if (S_ISLNK(st.st_mode)) {
-            // A symlinked directory is fine only when it stays inside the prefix.
-            char buf[PATH_MAX];
-            if (prefix_real_.empty()) {
-                if (!::realpath(prefix_.c_str(), buf)) return base::fail_errno("cannot resolve", prefix_, errno);
-                prefix_real_ = buf;
-            }
-            if (!::realpath(full.c_str(), buf))
-                return fail(ErrorKind::integrity, "directory " + full + " is a dangling symlink");
-            std::string real = buf;
-            if (real != prefix_real_ && real.rfind(prefix_real_ + "/", 0) != 0)
-                return fail(ErrorKind::integrity, "directory " + rel + " is a symlink leading outside the prefix");
-            struct stat st2 {};
-            if (::stat(full.c_str(), &st2) != 0 || !S_ISDIR(st2.st_mode))
-                return fail(ErrorKind::failure, "cannot create directory " + full + ": a file is in the way");
-        } else if (!S_ISDIR(st.st_mode)) {
-            return fail(ErrorKind::failure, "cannot create directory " + full + ": a file is in the way");
-        }
-    }
+    PI_TRY_VOID(base::make_dirs_beneath(prefix_fd_.get(), rel, prefix_));
     dirs_.emplace(rel, true);
     return {};
 }
 
-Result<void> Linker::link_regular(const std::string& src, const std::string& dst, bool force_copy) {
+Result<base::BeneathParent> Linker::open_source(const PathEntry& e) {
+    base::BeneathParent p;
+    auto slash = e.path.rfind('/');
+    std::string dir = slash == std::string::npos ? std::string() : e.path.substr(0, slash);
+    p.leaf = slash == std::string::npos ? e.path : e.path.substr(slash + 1);
+    p.dir.reset(base::openat_beneath(pkg_fd_.get(), dir, O_PATH | O_DIRECTORY));
+    if (p.dir) return p;
+    int err = errno;
+    if (err == ELOOP || err == EXDEV)
+        return fail(ErrorKind::integrity, "package " + info_.index.name + " lists '" + e.path +
+                                              "', which goes through a symbolic link in the package (refused: a "
+                                              "package's files are never read through links)");
+    if (err == ENOENT || err == ENOTDIR)
+        return fail(ErrorKind::integrity, "package " + info_.index.name + " has no file '" + e.path +
+                                              "' in its cache entry " + pkg_ + " (delete the entry to extract it again)");
+    return base::fail_errno("cannot open", pkg_ + "/" + e.path, err);
+}
+
+Result<void> Linker::open_file(const base::BeneathParent& src, base::Fd& fd, const std::string& shown) {
+    if (fd) return {};
+    fd.reset(::openat(src.dir.get(), src.leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) return base::fail_errno("cannot open", shown, errno);
+    return {};
+}
+
+Result<void> Linker::link_regular(const base::BeneathParent& src, base::Fd& src_fd, const base::BeneathParent& dst,
+                                  const std::string& shown, bool force_copy) {
     const LinkMode mode = opts_.mode;
+    const std::string src_shown = pkg_ + "/" + src.leaf;
     if (!force_copy && (mode == LinkMode::reflink || (mode == LinkMode::automatic && probe_->reflink != LinkProbe::no))) {
-        PI_TRY(bool ok, try_reflink(src, dst));
+        PI_TRY_VOID(open_file(src, src_fd, src_shown));
+        PI_TRY(bool ok, try_reflink(src_fd.get(), dst.dir.get(), dst.leaf, shown));
         if (ok) {
             probe_->reflink = LinkProbe::yes;
             ++res_.stats.reflinked;
             return {};
         }
         if (mode == LinkMode::reflink)
-            return fail(ErrorKind::failure, "cannot reflink " + src + " into the prefix: the file system does not "
+            return fail(ErrorKind::failure, "cannot reflink " + shown + " into the prefix: the file system does not "
                                             "support copy-on-write clones (use --link-mode auto or copy)");
         probe_->reflink = LinkProbe::no;
     }
     if (!force_copy && (mode == LinkMode::hardlink || (mode == LinkMode::automatic && probe_->hardlink != LinkProbe::no))) {
-        int rc = ::link(src.c_str(), dst.c_str());
+        // linkat without AT_SYMLINK_FOLLOW: the entry itself (a regular file of the cache), never a link's target.
+        int rc = ::linkat(src.dir.get(), src.leaf.c_str(), dst.dir.get(), dst.leaf.c_str(), 0);
         if (rc != 0 && errno == EEXIST) {
-            PI_TRY_VOID(remove_existing(dst));
-            rc = ::link(src.c_str(), dst.c_str());
+            PI_TRY_VOID(remove_existing(dst.dir.get(), dst.leaf, shown));
+            rc = ::linkat(src.dir.get(), src.leaf.c_str(), dst.dir.get(), dst.leaf.c_str(), 0);
         }
         if (rc == 0) {
             probe_->hardlink = LinkProbe::yes;
@@ -155,19 +176,31 @@ Result<void> Linker::link_regular(const std::string& src, const std::string& dst
             return {};
         }
         int err = errno;
-        if (err == ENOENT) return base::fail_errno("cannot link", src, err);
+        if (err == ENOENT) return base::fail_errno("cannot link", shown, err);
         if (mode == LinkMode::hardlink)
-            return base::fail_errno("cannot hardlink (is the cache on another file system? use --link-mode copy)", src,
+            return base::fail_errno("cannot hardlink (is the cache on another file system? use --link-mode copy)", shown,
                                     err);
         if (err != EMLINK) probe_->hardlink = LinkProbe::no;
     }
-    PI_TRY_VOID(copy_file(src, dst));
+    PI_TRY_VOID(open_file(src, src_fd, src_shown));
+    PI_TRY_VOID(copy_file(src_fd.get(), dst.dir.get(), dst.leaf, shown));
     ++res_.stats.copied;
     return {};
 }
 
-Result<void> Linker::write_patched(const PathEntry& e, const std::string& src, const std::string& dst, PrefixPath& rec) {
-    PI_TRY(std::string content, base::read_file(src));
+Result<void> Linker::write_patched(const PathEntry& e, int src, const struct stat& st, const base::BeneathParent& dst,
+                                   const std::string& shown, PrefixPath& rec) {
+    std::string content(static_cast<std::size_t>(st.st_size), '\0');
+    for (std::size_t off = 0; off < content.size();) {
+        ssize_t n = ::pread(src, content.data() + off, content.size() - off, static_cast<off_t>(off));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return base::fail_errno("cannot read", pkg_ + "/" + e.path, errno);
+        if (n == 0) {
+            content.resize(off);
+            break;
+        }
+        off += static_cast<std::size_t>(n);
+    }
     std::string out;
     if (e.file_mode == FileMode::binary) {
         auto r = replace_binary_placeholder(content, e.prefix_placeholder, new_prefix_);
@@ -176,30 +209,39 @@ Result<void> Linker::write_patched(const PathEntry& e, const std::string& src, c
     } else {
         out = replace_text_placeholder(content, e.prefix_placeholder, new_prefix_);
     }
-    struct stat st {};
-    mode_t mode = 0644;
-    if (::stat(src.c_str(), &st) == 0) mode = st.st_mode & 07777;
-    PI_TRY_VOID(remove_existing(dst));
-    FdGuard d{::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
-    if (d.fd < 0) return base::fail_errno("cannot create", dst, errno);
-    for (std::size_t off = 0; off < out.size();) {
-        ssize_t w = ::write(d.fd, out.data() + off, out.size() - off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return base::fail_errno("cannot write", dst, errno);
-        }
-        off += static_cast<std::size_t>(w);
-    }
-    ::fchmod(d.fd, mode);
-    struct timespec ts[2];
-    ts[0].tv_sec = ts[1].tv_sec = info_.reference_mtime + 1;
-    ts[0].tv_nsec = ts[1].tv_nsec = 0;
-    ::futimens(d.fd, ts);
+    PI_TRY_VOID(detail::write_new_file(dst.dir.get(), dst.leaf, shown, out, st.st_mode & 07777,
+                                       info_.reference_mtime + 1));
     rec.size = out.size();
     std::string h = base::sha256_hex(out);
     if (h != e.sha256) rec.sha256_in_prefix = std::move(h);
-    rec.type = PathType::hardlink;  // a patched symlink target becomes a regular file
+    rec.type = PathType::hardlink;
     ++res_.stats.patched;
+    return {};
+}
+
+// A package's symlink is installed as a symlink with the same text, whatever its
+// paths.json entry says (placeholder, no_link): its target is never read.
+Result<void> Linker::link_symlink(const PathEntry& e, const base::BeneathParent& src, PrefixPath& rec) {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlinkat(src.dir.get(), src.leaf.c_str(), buf, sizeof buf);
+    if (n < 0) return base::fail_errno("cannot read link", pkg_ + "/" + e.path, errno);
+    const std::string link_text(buf, static_cast<std::size_t>(n));
+    if (!link_text.empty() && link_text.front() == '/')
+        res_.warnings.push_back("symlink " + rec.path + " of " + info_.index.name + " points outside the prefix");
+    const std::string shown = prefix_ + "/" + rec.path;
+    PI_TRY(base::BeneathParent dst, base::open_parent_beneath(prefix_fd_.get(), rec.path, true, prefix_));
+    if (::symlinkat(link_text.c_str(), dst.dir.get(), dst.leaf.c_str()) != 0) {
+        if (errno != EEXIST) return base::fail_errno("cannot create symlink", shown, errno);
+        PI_TRY_VOID(remove_existing(dst.dir.get(), dst.leaf, shown));
+        if (::symlinkat(link_text.c_str(), dst.dir.get(), dst.leaf.c_str()) != 0)
+            return base::fail_errno("cannot create symlink", shown, errno);
+    }
+    rec.type = PathType::softlink;
+    rec.no_link = false;
+    rec.prefix_placeholder.clear();
+    rec.sha256_in_prefix = base::sha256_hex(link_text);
+    ++res_.stats.symlinks;
+    res_.paths.push_back(std::move(rec));
     return {};
 }
 
@@ -217,57 +259,21 @@ Result<void> Linker::link_entry(const PathEntry& e, const std::string& target) {
     } else {
         rec.path = target;
     }
-    const std::string src = pkg_ + "/" + e.path;
-    const std::string dst = prefix_ + "/" + rec.path;
-
     if (e.type == PathType::directory) {
         PI_TRY_VOID(ensure_dir(rec.path));
         ++res_.stats.directories;
         res_.paths.push_back(std::move(rec));
         return {};
     }
-    if (e.has_placeholder()) {
-        PI_TRY_VOID(write_patched(e, src, dst, rec));
-        res_.paths.push_back(std::move(rec));
-        return {};
-    }
+    PI_TRY(base::BeneathParent src, open_source(e));
     struct stat st {};
-    if (::lstat(src.c_str(), &st) != 0) {
-        return fail(ErrorKind::integrity, "package " + info_.index.name + " has no file '" + e.path +
-                                              "' in its cache entry " + pkg_ + " (delete the entry to extract it again)");
+    if (::fstatat(src.dir.get(), src.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT)
+            return fail(ErrorKind::integrity, "package " + info_.index.name + " has no file '" + e.path +
+                                                  "' in its cache entry " + pkg_ + " (delete the entry to extract it again)");
+        return base::fail_errno("cannot inspect", pkg_ + "/" + e.path, errno);
     }
-    if (S_ISLNK(st.st_mode)) {
-        char buf[PATH_MAX];
-        ssize_t n = ::readlink(src.c_str(), buf, sizeof buf);
-        if (n < 0) return base::fail_errno("cannot read link", src, errno);
-        std::string_view link_text(buf, static_cast<std::size_t>(n));
-        if (e.no_link) {
-            struct stat tst {};
-            if (::stat(src.c_str(), &tst) != 0 || !S_ISREG(tst.st_mode)) {
-                res_.warnings.push_back("skipped " + e.path + " of " + info_.index.name +
-                                        ": a no_link symlink whose target is missing");
-                return {};
-            }
-            PI_TRY_VOID(copy_file(src, dst));
-            ++res_.stats.copied;
-            rec.type = PathType::hardlink;
-            res_.paths.push_back(std::move(rec));
-            return {};
-        }
-        if (!link_text.empty() && link_text.front() == '/')
-            res_.warnings.push_back("symlink " + rec.path + " of " + info_.index.name + " points outside the prefix");
-        std::string lt(link_text);
-        if (::symlink(lt.c_str(), dst.c_str()) != 0) {
-            if (errno != EEXIST) return base::fail_errno("cannot create symlink", dst, errno);
-            PI_TRY_VOID(remove_existing(dst));
-            if (::symlink(lt.c_str(), dst.c_str()) != 0) return base::fail_errno("cannot create symlink", dst, errno);
-        }
-        rec.type = PathType::softlink;
-        rec.sha256_in_prefix = base::sha256_hex(link_text);
-        ++res_.stats.symlinks;
-        res_.paths.push_back(std::move(rec));
-        return {};
-    }
+    if (S_ISLNK(st.st_mode)) return link_symlink(e, src, rec);
     if (S_ISDIR(st.st_mode)) {  // legacy packages list directories in info/files
         PI_TRY_VOID(ensure_dir(rec.path));
         rec.type = PathType::directory;
@@ -276,14 +282,26 @@ Result<void> Linker::link_entry(const PathEntry& e, const std::string& target) {
         return {};
     }
     if (!S_ISREG(st.st_mode))
-        return fail(ErrorKind::integrity, "'" + e.path + "' in package " + info_.index.name + " is not a regular file");
-    PI_TRY_VOID(link_regular(src, dst, e.no_link));
+        return fail(ErrorKind::integrity, "'" + e.path + "' in package " + info_.index.name +
+                                              " is a special file (a device, fifo or socket), which is never package "
+                                              "content (refused)");
+    const std::string shown = prefix_ + "/" + rec.path;
+    PI_TRY(base::BeneathParent dst, base::open_parent_beneath(prefix_fd_.get(), rec.path, true, prefix_));
+    base::Fd src_fd;
+    if (e.has_placeholder()) {
+        PI_TRY_VOID(open_file(src, src_fd, pkg_ + "/" + e.path));
+        PI_TRY_VOID(write_patched(e, src_fd.get(), st, dst, shown, rec));
+        res_.paths.push_back(std::move(rec));
+        return {};
+    }
+    PI_TRY_VOID(link_regular(src, src_fd, dst, shown, e.no_link));
     const bool was_softlink = e.type == PathType::softlink;  // archived as a plain file (old fixtures)
     rec.type = PathType::hardlink;
     if (!rec.size || was_softlink) rec.size = static_cast<std::uint64_t>(st.st_size);
     if (rec.sha256.empty() || was_softlink) {
         // No recorded hash, or the recorded one describes a link target we do not have.
-        PI_TRY(std::string h, base::hash_file(dst, base::HashAlgo::sha256));
+        PI_TRY_VOID(open_file(src, src_fd, pkg_ + "/" + e.path));
+        PI_TRY(std::string h, detail::sha256_of(src_fd.get(), pkg_ + "/" + e.path));
         if (h != rec.sha256) rec.sha256_in_prefix = std::move(h);
     }
     res_.paths.push_back(std::move(rec));
@@ -293,17 +311,20 @@ Result<void> Linker::link_entry(const PathEntry& e, const std::string& target) {
 Result<void> Linker::write_entry_points() {
     if (info_.entry_points.empty()) return {};
     const spec::PythonInfo& py = *opts_.python;
-    PI_TRY_VOID(ensure_dir(py.bin_dir));
     const std::string interpreter = new_prefix_ + "/" + py.interpreter;
     for (const auto& ep : info_.entry_points) {
-        std::string rel = py.bin_dir + "/" + ep.command;
-        std::string script = entry_point_script(ep, interpreter);
-        std::string dst = prefix_ + "/" + rel;
-        PI_TRY_VOID(remove_existing(dst));
-        PI_TRY_VOID(base::write_file_atomic(dst, script, false, 0775));
-        ::chmod(dst.c_str(), 0775);
         PrefixPath rec;
-        rec.path = rel;
+        const std::string rel = py.bin_dir + "/" + ep.command;
+        if (opts_.clobbered && opts_.clobbered->count(rel)) {  // another package owns that name
+            rec.original_path = rel;
+            rec.path = std::string(clobbers_dir) + "/" + info_.index.name + "/" + rel;
+        } else {
+            rec.path = rel;
+        }
+        std::string script = entry_point_script(ep, interpreter);
+        const std::string shown = prefix_ + "/" + rec.path;
+        PI_TRY(base::BeneathParent dst, base::open_parent_beneath(prefix_fd_.get(), rec.path, true, prefix_));
+        PI_TRY_VOID(detail::write_new_file(dst.dir.get(), dst.leaf, shown, script, 0775, -1));
         rec.type = PathType::unix_python_entry_point;
         rec.sha256 = base::sha256_hex(script);
         rec.size = script.size();
@@ -318,6 +339,7 @@ Result<void> Linker::run() {
     std::string ctx = "while linking " + info_.index.name + "-" + info_.index.version + "-" + info_.index.build;
     auto r = [&]() -> Result<void> {
         PI_TRY_VOID(base::make_dirs(prefix_));
+        PI_TRY_VOID(open_roots());
         // A package may not place files below one of its own symlinks: that is
         // how an archive would write through a link to outside the prefix.
         std::unordered_map<std::string, bool> links;

@@ -1,4 +1,5 @@
 #include "pixi_install/prefix/package_info.hpp"
+#include "pixi_install/prefix/wheel_files.hpp"
 #include "pixi_install/base/strings.hpp"
 
 #include <sys/stat.h>
@@ -241,6 +242,7 @@ Result<NoarchEntryPoint> parse_entry_point(std::string_view spec) {
     if (c.empty() || c == "." || c == ".." || c.front() == '.' ||
         c.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos)
         return bad("the command must be a plain file name");
+    if (is_reserved_script_name(c)) return bad("the command would replace the environment's interpreter");
     if (!is_dotted_identifier(ep.module)) return bad("the module is not a dotted python identifier");
     if (!is_dotted_identifier(ep.function)) return bad("the function is not a dotted python identifier");
     return ep;

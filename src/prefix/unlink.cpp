@@ -87,6 +87,7 @@ Result<UnlinkStats> unlink_package(const fs::path& prefix, const PrefixRecord& r
             continue;
         }
         if (slash != std::string::npos) parents.push_back(e.path.substr(0, slash));
+        if (options.keep_files && options.keep_files->count(e.path)) continue;  // another package's too
         std::string full = root + "/" + e.path;
         if (::unlink(full.c_str()) == 0) {
             ++stats.removed;

@@ -275,8 +275,13 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
         } else {
             p.dest = site + "/" + m.rel;
         }
-        if (!base::is_clean_relative(p.dest))
-            if (auto r = base::safe_relative(p.dest); !r) return ctx(std::move(r).error());
+        if (!base::is_clean_relative(p.dest)) {
+            auto r = base::safe_relative(p.dest);
+            if (!r) return ctx(std::move(r).error());
+            p.dest = r->generic_string();
+        }
+        if (auto why = reserved_prefix_path(p.dest, python.bin_dir); !why.empty())
+            return ctx(invalid(wheel, "'" + m.rel + "' would write " + p.dest + ", " + std::string(why) + " (refused)"));
         plan.push_back(std::move(p));
     }
     for (const auto& ep : entry_points) {

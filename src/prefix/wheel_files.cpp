@@ -233,4 +233,15 @@ bool is_reserved_script_name(std::string_view name) {
     return false;
 }
 
+std::string_view reserved_prefix_path(std::string_view dest, std::string_view bin_dir) {
+    const std::string_view first = dest.substr(0, dest.find('/'));
+    if (first == "conda-meta") return "the environment's package records";
+    if (first == "__clobbers__") return "where the installer keeps clobbered files";
+    if (dest == "activate.sh" || dest == "activate.fish" || dest == "CACHEDIR.TAG") return "a file of the installer";
+    if (dest.size() > bin_dir.size() && dest.compare(0, bin_dir.size(), bin_dir) == 0 && dest[bin_dir.size()] == '/' &&
+        is_reserved_script_name(dest.substr(bin_dir.size() + 1)))
+        return "the environment's interpreter";
+    return {};
+}
+
 }  // namespace pixi_install::prefix

@@ -104,40 +104,68 @@ base::Result<std::vector<InstalledDist>> list_installed_dists(const fs::path& pr
     return out;
 }
 
-base::Result<UninstallResult> uninstall_wheel(const fs::path& prefix_in, const fs::path& dist_info_in) {
+namespace {
+
+/// The RECORD rows of `dist_info` as (prefix-relative, absolute) paths, each checked to
+/// stay inside the prefix; `label` names the distribution in errors.
+base::Result<std::vector<std::pair<std::string, fs::path>>> record_targets(const fs::path& prefix,
+                                                                           const fs::path& dist_info,
+                                                                           const std::string& label) {
+    const fs::path site = dist_info.parent_path();
+    if (!within(prefix, site) || site == prefix)
+        return base::fail(ErrorKind::usage, dist_info.string() + " is not inside the environment " + prefix.string());
+    auto record = base::read_file(dist_info / "RECORD");
+    if (!record)
+        return base::fail(ErrorKind::failure, "cannot uninstall " + label + ": it has no readable RECORD (" +
+                                                  record.error().message + "); remove the directory by hand");
+    auto rows = parse_record(*record);
+    if (!rows) return std::move(rows).error();
+    std::vector<std::pair<std::string, fs::path>> targets;
+    std::set<std::string> seen;
+    for (const auto& row : *rows) {
+        fs::path p(row.path);
+        fs::path target = (p.is_absolute() ? p : site / p).lexically_normal();
+        if (!within(prefix, target) || target == prefix)
+            return base::fail(ErrorKind::integrity, "RECORD of " + label + " lists '" + row.path +
+                                                        "', which is outside the environment; nothing was removed");
+        const std::string rel = target.lexically_relative(prefix).generic_string();
+        auto safe = base::safe_join(prefix, rel);
+        if (!safe) return std::move(safe).error().with_context("in the RECORD of " + label + "; nothing was removed");
+        if (seen.insert(rel).second) targets.emplace_back(rel, *safe);
+    }
+    return targets;
+}
+
+}  // namespace
+
+base::Result<std::vector<std::string>> installed_dist_files(const fs::path& prefix_in, const fs::path& dist_info_in) {
+    const fs::path prefix = base::absolute_normal(prefix_in);
+    fs::path dist_info = base::absolute_normal(dist_info_in);
+    if (dist_info.filename().empty()) dist_info = dist_info.parent_path();
+    PI_TRY(auto targets, record_targets(prefix, dist_info, dist_info.filename().string()));
+    std::vector<std::string> out;
+    out.reserve(targets.size());
+    for (auto& t : targets) out.push_back(std::move(t.first));
+    return out;
+}
+
+base::Result<UninstallResult> uninstall_wheel(const fs::path& prefix_in, const fs::path& dist_info_in,
+                                              const std::unordered_set<std::string>* keep_files) {
     const fs::path prefix = base::absolute_normal(prefix_in);
     fs::path dist_info = base::absolute_normal(dist_info_in);
     if (dist_info.filename().empty()) dist_info = dist_info.parent_path();
     const std::string label = dist_info.filename().string();
     auto ctx = [&](base::Error e) { return std::move(e).with_context("while uninstalling " + label); };
     const fs::path site = dist_info.parent_path();
-    if (!within(prefix, site) || site == prefix)
-        return ctx(base::fail(ErrorKind::usage, dist_info.string() + " is not inside the environment " + prefix.string()));
-    auto record = base::read_file(dist_info / "RECORD");
-    if (!record)
-        return ctx(base::fail(ErrorKind::failure, "cannot uninstall " + label + ": it has no readable RECORD (" +
-                                                      record.error().message + "); remove the directory by hand"));
-    auto rows = parse_record(*record);
-    if (!rows) return ctx(std::move(rows).error());
-
     // Check every row before removing anything.
-    std::vector<std::pair<std::string, fs::path>> targets;  // prefix-relative, absolute
-    std::set<std::string> seen;
-    for (const auto& row : *rows) {
-        fs::path p(row.path);
-        fs::path target = (p.is_absolute() ? p : site / p).lexically_normal();
-        if (!within(prefix, target) || target == prefix)
-            return ctx(base::fail(ErrorKind::integrity, "RECORD of " + label + " lists '" + row.path +
-                                                            "', which is outside the environment; nothing was removed"));
-        const std::string rel = target.lexically_relative(prefix).generic_string();
-        auto safe = base::safe_join(prefix, rel);
-        if (!safe) return ctx(std::move(safe).error().with_context("in the RECORD of " + label + "; nothing was removed"));
-        if (seen.insert(rel).second) targets.emplace_back(rel, *safe);
-    }
+    auto targets_r = record_targets(prefix, dist_info, label);
+    if (!targets_r) return ctx(std::move(targets_r).error());
+    const auto& targets = *targets_r;
 
     UninstallResult result;
     std::set<std::string> parents;
     for (const auto& [rel, abs] : targets) {
+        if (keep_files && keep_files->count(rel)) continue;  // another package owns it too
         struct stat st {};
         if (::lstat(abs.c_str(), &st) != 0) {
             if (errno == ENOENT || errno == ENOTDIR) {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <unordered_set>
 
 #include "fake_package.hpp"
 #include "link_helpers.hpp"
@@ -10,6 +11,8 @@
 #include "pixi_install/prefix/clobber.hpp"
 #include "pixi_install/prefix/conda_meta.hpp"
 #include "pixi_install/prefix/link.hpp"
+#include "pixi_install/prefix/package_info.hpp"
+#include "pixi_install/spec/python_info.hpp"
 #include "pixi_install/prefix/unlink.hpp"
 #include "pixi_install/prefix/verify.hpp"
 
@@ -112,3 +115,73 @@ TEST_CASE("a file below another package's file is a clobber too") {
     CHECK(plan.redirects_for("b")->count("xbin/content.txt") == 1);
 }
 
+
+TEST_CASE("an installed package's entry point is a claim: another package's file there is a clobber") {
+    PrefixRecord installed;
+    installed.package.name = "tool-entry";
+    PrefixPath ep;
+    ep.path = "bin/tool";
+    ep.type = PathType::unix_python_entry_point;
+    installed.paths = {ep};
+    std::vector<PackagePaths> claims{from_record(installed)};
+    REQUIRE(claims[0].paths == std::vector<std::string>{"bin/tool"});
+    PackagePaths owner;
+    owner.name = "tool-owner";
+    owner.paths = {"bin/tool"};
+    claims.push_back(owner);
+    auto plan = resolve_clobbers(claims);
+    REQUIRE(plan.clobbers.size() == 1);
+    CHECK(plan.clobbers[0].path == "bin/tool");
+    CHECK(plan.clobbers[0].winner == "tool-entry");
+    REQUIRE(plan.redirects_for("tool-owner"));
+    CHECK(plan.redirects_for("tool-owner")->count("bin/tool") == 1);
+}
+
+TEST_CASE("a noarch entry point that lost a clobber is written under __clobbers__") {
+    auto tmp = *base::TempDir::create();
+    fs::path pkg = make_package(tmp.path() / "pkgs", "ep", "1", "py_0", {{"site-packages/ep.py", "x = 1\n"}}, "python",
+                                R"({"noarch": {"type": "python", "entry_points": ["tool = ep:main"]}})");
+    fs::path prefix = tmp.path() / "env";
+    auto info = *read_package_info(pkg);
+    std::unordered_set<std::string> lost{"bin/tool"};
+    LinkOptions o;
+    o.python = *spec::PythonInfo::from_record("3.11.4", "");
+    o.clobbered = &lost;
+    auto r = link_package(pkg, info, prefix, o);
+    REQUIRE(r.ok());
+    CHECK(!fs::exists(prefix / "bin/tool"));
+    CHECK(fs::exists(prefix / "__clobbers__/ep/bin/tool"));
+    bool found = false;
+    for (const auto& p : r->paths)
+        if (p.type == PathType::unix_python_entry_point) {
+            found = true;
+            CHECK(p.path == "__clobbers__/ep/bin/tool");
+            CHECK(p.original_path == "bin/tool");
+        }
+    CHECK(found);
+}
+
+TEST_CASE("unlink leaves the files another installed package owns") {
+    auto tmp = *base::TempDir::create();
+    fs::path prefix = tmp.path() / "env";
+    fs::create_directories(prefix / "share");
+    (void)base::write_file_atomic(prefix / "share/mine.txt", "mine");
+    (void)base::write_file_atomic(prefix / "share/shared.txt", "shared");
+    PrefixRecord rec;
+    rec.package.name = "leaving";
+    rec.package.version = "1";
+    rec.package.build = "0";
+    for (const char* p : {"share/mine.txt", "share/shared.txt"}) {
+        PrefixPath e;
+        e.path = p;
+        rec.paths.push_back(e);
+    }
+    std::unordered_set<std::string> keep{"share/shared.txt"};
+    UnlinkOptions uo;
+    uo.keep_files = &keep;
+    uo.remove_record = false;
+    auto r = unlink_package(prefix, rec, uo);
+    REQUIRE(r.ok());
+    CHECK(!fs::exists(prefix / "share/mine.txt"));
+    CHECK(*base::read_file(prefix / "share/shared.txt") == "shared");
+}

@@ -128,6 +128,16 @@ TEST_CASE("reserved script names") {
         CHECK_MESSAGE(!prefix::is_reserved_script_name(n), n);
 }
 
+TEST_CASE("paths no wheel scheme may write") {
+    for (const char* p : {"conda-meta/python-3.11.4-h0_0.json", "conda-meta/pixi-install-state", "conda-meta",
+                          "bin/python3.11", "bin/python", "bin/python3", "activate.sh", "activate.fish",
+                          "CACHEDIR.TAG", "__clobbers__/x/bin/tool"})
+        CHECK_MESSAGE(!prefix::reserved_prefix_path(p, "bin").empty(), p);
+    for (const char* p : {"share/conda-meta/x", "bin/pip", "bin/python-config", "lib/python3.11/site-packages/x.py",
+                          "etc/activate.sh", "bin2/python3"})
+        CHECK_MESSAGE(prefix::reserved_prefix_path(p, "bin").empty(), p);
+}
+
 TEST_CASE("direct_url.json shapes") {
     prefix::DirectUrl a;
     a.url = "file:///w/x-1.0-py3-none-any.whl";
@@ -280,7 +290,7 @@ TEST_CASE("unsafe or invalid wheels are refused before the prefix changes") {
     const fs::path env = tmp->path() / "env";
     REQUIRE(base::make_dirs(env).ok());
     for (const char* w : {"evil_record-1.0-py3-none-any.whl", "unlisted-1.0-py3-none-any.whl",
-                          "reserved-1.0-py3-none-any.whl"}) {
+                          "reserved-1.0-py3-none-any.whl", "reserved_data-1.0-py3-none-any.whl"}) {
         auto r = prefix::install_wheel(fixture(w), env, py311());
         REQUIRE_MESSAGE(!r.ok(), w);
         CHECK(r.error().kind == base::ErrorKind::integrity);
@@ -291,6 +301,8 @@ TEST_CASE("unsafe or invalid wheels are refused before the prefix changes") {
     CHECK(evil.error().message.find("outside the environment") != std::string::npos);
     auto unl = prefix::install_wheel(fixture("unlisted-1.0-py3-none-any.whl"), env, py311());
     CHECK(unl.error().message.find("unlisted/hidden.py") != std::string::npos);
+    auto data = prefix::install_wheel(fixture("reserved_data-1.0-py3-none-any.whl"), env, py311());
+    CHECK(data.error().message.find("conda-meta/python-3.11.4-h0_0.json") != std::string::npos);
     // a file name that is not a wheel name
     auto bad = prefix::install_wheel(fixture("make_wheels.py"), env, py311());
     CHECK(bad.error().kind == base::ErrorKind::integrity);

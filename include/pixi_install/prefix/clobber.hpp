@@ -43,7 +43,7 @@ namespace pixi_install::prefix {
 struct PackagePaths {
     std::string name;
     std::vector<std::string> depends;  ///< match specs; only the name (first token) matters
-    std::vector<std::string> paths;    ///< claimed prefix-relative paths (no directories, no entry points)
+    std::vector<std::string> paths;    ///< claimed prefix-relative paths (files, symlinks, entry points; no directories)
     /// For a package that stays installed: its record (files may already sit under __clobbers__).
     PrefixRecord* installed = nullptr;
 };

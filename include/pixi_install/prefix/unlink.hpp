@@ -16,6 +16,9 @@ namespace pixi_install::prefix {
 struct UnlinkOptions {
     /// Directories (prefix-relative) never pruned: those other records list as `directory`.
     const std::unordered_set<std::string>* keep_dirs = nullptr;
+    /// Files (prefix-relative) never deleted: those another installed package (a conda
+    /// record that stays, or a wheel's RECORD) also owns.
+    const std::unordered_set<std::string>* keep_files = nullptr;
     /// Also remove the record file conda-meta/<name>-<version>-<build>.json.
     bool remove_record = true;
 };
@@ -26,7 +29,7 @@ struct UnlinkStats {
     std::uint64_t dirs_removed = 0;  ///< directories pruned
 };
 
-/// Deletes the record's files (a missing one is fine), prunes the directories that
+/// Deletes the record's files (a missing one is fine; one in keep_files stays), prunes the directories that
 /// became empty (deepest first, never the prefix; for noarch: python a directory
 /// holding only `__pycache__` counts as empty) and removes the record. Clobbered
 /// files of other packages are put back by resolve_clobbers/apply_clobber_moves.

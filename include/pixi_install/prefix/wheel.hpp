@@ -106,7 +106,14 @@ struct UninstallResult {
 /// directory holding the dist-info), their `__pycache__` and the directories left
 /// empty. No RECORD: ErrorKind::failure. A row leaving the prefix (or reaching out
 /// through a symlink): ErrorKind::integrity, and nothing is removed.
+/// Paths in `keep_files` (prefix-relative: files other packages own) are left in place.
 base::Result<UninstallResult> uninstall_wheel(const std::filesystem::path& prefix,
-                                              const std::filesystem::path& dist_info_dir);
+                                              const std::filesystem::path& dist_info_dir,
+                                              const std::unordered_set<std::string>* keep_files = nullptr);
+
+/// The files `dist_info_dir`/RECORD lists, prefix-relative, each checked to stay inside
+/// the prefix (as uninstall_wheel checks them).
+base::Result<std::vector<std::string>> installed_dist_files(const std::filesystem::path& prefix,
+                                                            const std::filesystem::path& dist_info_dir);
 
 }  // namespace pixi_install::prefix

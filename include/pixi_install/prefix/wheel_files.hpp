@@ -55,4 +55,10 @@ std::string launcher_script(const EntryPoint& ep, std::string_view exe);
 /// environment's interpreter): python, python3, python3.12, pythonw, pypy...
 bool is_reserved_script_name(std::string_view name);
 
+/// Why a wheel may not write `dest` (prefix-relative, clean), whatever scheme it comes
+/// from: the environment's records (`conda-meta/`), its interpreter (`<bin_dir>/python…`),
+/// the installer's own files (`activate.sh`, `activate.fish`, `CACHEDIR.TAG`,
+/// `__clobbers__/`). Empty when it may.
+std::string_view reserved_prefix_path(std::string_view dest, std::string_view bin_dir);
+
 }  // namespace pixi_install::prefix
