@@ -174,7 +174,9 @@ Result<void> Linker::write_patched(const PathEntry& e, const std::string& src, c
         if (!r.ok()) return std::move(r).error().with_context("while rewriting " + e.path);
         out = std::move(*r);
     } else {
-        out = replace_text_placeholder(content, e.prefix_placeholder, new_prefix_);
+        auto r = replace_text_placeholder(content, e.prefix_placeholder, new_prefix_);
+        if (!r.ok()) return std::move(r).error().with_context("while rewriting " + e.path);
+        out = std::move(*r);
     }
     struct stat st {};
     mode_t mode = 0644;
@@ -297,7 +299,7 @@ Result<void> Linker::write_entry_points() {
     const std::string interpreter = new_prefix_ + "/" + py.interpreter;
     for (const auto& ep : info_.entry_points) {
         std::string rel = py.bin_dir + "/" + ep.command;
-        std::string script = entry_point_script(ep, interpreter);
+        PI_TRY(std::string script, entry_point_script(ep, interpreter));
         std::string dst = prefix_ + "/" + rel;
         PI_TRY_VOID(remove_existing(dst));
         PI_TRY_VOID(base::write_file_atomic(dst, script, false, 0775));
