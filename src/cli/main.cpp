@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "pixi_install/archive/extract.hpp"
 #include "pixi_install/fetch/fetch.hpp"
@@ -36,7 +37,7 @@ void print_json_error(std::ostream& out, const base::Error& e) {
                   {"exit_code", base::exit_code(e.kind)},
                   {"message", e.message},
                   {"context", e.context}};
-    out << j.dump(2) << "\n";
+    out << base::redact(j.dump(2)) << "\n";
 }
 
 std::vector<Command> all_commands();
@@ -129,7 +130,7 @@ int run_main(int argc, char** argv) {
         if (r.ok()) return *r;
         const base::Error& e = r.error();
         if (cmd->wants_json && cmd->wants_json()) print_json_error(std::cout, e);
-        std::cerr << "error: " << e.to_string() << "\n";
+        std::cerr << "error: " << base::redact(e.to_string()) << "\n";
         return base::exit_code(e.kind);
     }
     return 2;
