@@ -63,6 +63,16 @@ def make_noarch_package(directory):
     return path
 
 
+def make_python_standin(directory):
+    """python 3.11 whose bin/python3.11 links to /usr/bin/python3; pyvenv.cfg puts the
+    prefix's site-packages on sys.path."""
+    return lockgen.make_conda_package(
+        directory, "python", "3.11.4", "h0_0",
+        files={"pyvenv.cfg": b"home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.4\n",
+               "lib/python3.11/site-packages/README.txt": b"site-packages of the python stand-in\n"},
+        symlinks={"bin/python3.11": "/usr/bin/python3", "bin/python3": "python3.11"})
+
+
 def sh_word(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
@@ -80,7 +90,7 @@ def main():
     try:
         pkgs = os.path.join(root, "pkgs")
         lock = lockgen.write_lock(os.path.join(root, "ws"), [
-            lockgen.conda(lockgen.make_python_standin(pkgs)),
+            lockgen.conda(make_python_standin(pkgs)),
             lockgen.conda(make_noarch_package(pkgs), noarch="python", depends=["python"], subdir="noarch"),
         ])
         canaries = [os.path.join(root, n) for n in ("canary1", "canary2", "canary3")]
