@@ -94,8 +94,9 @@ def main():
             lockgen.conda(make_noarch_package(pkgs), noarch="python", depends=["python"], subdir="noarch"),
         ])
         canaries = [os.path.join(root, n) for n in ("canary1", "canary2", "canary3")]
-        # Slashes in the injected text only nest directories: the path is still valid.
-        prefix = os.path.join(root, "env $(touch %s) `touch %s` it's \\ ${x:-$(touch %s)}" % tuple(canaries))
+        # Slashes in the injected text only nest directories: the path is still valid. (No
+        # colon: a directory with one cannot be on PATH at all.)
+        prefix = os.path.join(root, "env $(touch %s) `touch %s` it's \\ ${x-$(touch %s)}" % tuple(canaries))
         base_env = {"PATH": "/usr/bin:/bin", "HOME": root}
 
         def run(args, **kw):
@@ -158,7 +159,8 @@ def main():
         print("ok")
         return 0
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
