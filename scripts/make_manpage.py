@@ -31,6 +31,7 @@ ENVIRONMENT = [
     ("TERM", "dumb: no live progress display."),
     ("SOURCE_DATE_EPOCH", "install: a reproducible prefix, every file with this time (seconds since 1970)."),
     ("PIXI_INSTALL_COMPILE_BYTECODE", "install: 1 compiles bytecode as --compile-bytecode does."),
+    ("PIXI_INSTALL_REQUIRE_HASHES", "install, pack: 1 refuses artifacts without a hash as --require-hashes does."),
 ]
 
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "common.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
@@ -135,10 +136,10 @@ Command make_check_command() {
         bool is_stale = stale && !stale->ok();
 
         if (!g.quiet)
-            for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+            for (const auto& w : warnings) std::cerr << "warning: " << base::redact(w) << "\n";
         for (const auto& r : results)
             if (!g.quiet)
-                for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+                for (const auto& w : r.warnings) std::cerr << "warning: " << base::redact(w) << "\n";
         if (f->json) {
             nlohmann::json j;
             j["ok"] = ok;
@@ -160,9 +161,9 @@ Command make_check_command() {
             } else if (!ok) {
                 j["exit_code"] = base::exit_code(base::ErrorKind::host);
             }
-            std::cout << j.dump(2) << "\n";
+            std::cout << base::redact(j.dump(2)) << "\n";
             if (is_stale) {
-                std::cerr << "error: " << stale_error(*stale).message << "\n";
+                std::cerr << "error: " << base::redact(stale_error(*stale).message) << "\n";
                 return base::exit_code(base::ErrorKind::stale);
             }
             return ok ? 0 : base::exit_code(base::ErrorKind::host);

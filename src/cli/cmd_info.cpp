@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "common.hpp"
 #include "fetch_options.hpp"
@@ -153,7 +154,7 @@ Command make_info_command() {
             j["config_files"] = std::move(files);
             j["manifest"] = manifest ? manifest_json(*manifest) : nlohmann::json();
             j["warnings"] = warnings;
-            std::cout << j.dump(2) << "\n";
+            std::cout << base::redact(j.dump(2)) << "\n";
             return 0;
         }
         std::ostringstream out;
@@ -202,10 +203,10 @@ Command make_info_command() {
                     out << "  platform " << p.name << " (" << p.subdir << ")  " << requirements_text(p.requirements)
                         << "\n";
         }
-        std::cout << out.str() << std::flush;
+        std::cout << base::redact(out.str()) << std::flush;
         if (!g.quiet)
-            for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
-        for (const auto& w : settings.warnings) std::cerr << "warning: " << w << "\n";
+            for (const auto& w : warnings) std::cerr << "warning: " << base::redact(w) << "\n";
+        for (const auto& w : settings.warnings) std::cerr << "warning: " << base::redact(w) << "\n";
         return 0;
     };
     c.wants_json = [f] { return f->json; };

@@ -6,11 +6,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "common.hpp"
 #include "fetch_options.hpp"
 #include "noop.hpp"
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/shell_quote.hpp"
 #include "pixi_install/install/pipeline.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
@@ -142,6 +144,8 @@ Command make_install_command() {
         auto t0 = std::chrono::steady_clock::now();
         auto lock_path = resolve_lock_path(f->lock);
         PI_TRY(auto link_mode, prefix::parse_link_mode(f->link_mode));
+        // The prefix is written into scripts (activation, entry points): refused before anything runs.
+        if (!f->prefix.empty()) PI_TRY_VOID(base::check_script_value(f->prefix, "the prefix"));
         if (f->locked && f->frozen) return base::fail(base::ErrorKind::usage, "--locked and --frozen exclude each other");
         PI_TRY(std::optional<std::int64_t> epoch, source_date_epoch(g, f->reproducible));
         PI_TRY(bool compile_env, env_flag(g, "PIXI_INSTALL_COMPILE_BYTECODE"));
@@ -208,7 +212,7 @@ Command make_install_command() {
                             {report_json(in.environment, memo->platform, in.prefix, rep, secs, false)});
                         j["environments"][0]["bytes_downloaded"] = 0;
                         j["seconds"] = secs;
-                        std::cout << j.dump(2) << "\n";
+                        std::cout << base::redact(j.dump(2)) << "\n";
                     }
                     return 0;
                 }
@@ -235,8 +239,8 @@ Command make_install_command() {
                     j["stale"] = stale_json(report);
                     j["error"] = {{"kind", base::kind_name(e.kind)}, {"exit_code", base::exit_code(e.kind)},
                                   {"message", e.message}, {"context", e.context}};
-                    std::cout << j.dump(2) << "\n";
-                    std::cerr << "error: " << e.message << "\n";
+                    std::cout << base::redact(j.dump(2)) << "\n";
+                    std::cerr << "error: " << base::redact(e.message) << "\n";
                     return base::exit_code(e.kind);
                 }
                 return stale_error(report);
@@ -272,6 +276,8 @@ Command make_install_command() {
         for (const auto& w : warnings) status.warning(w);
 
         PI_TRY(fetch::FetchOptions fo, make_fetch_options(g, f->fetch, lock_path.parent_path()));
+        for (const auto& check : checks)
+            PI_TRY_VOID(base::check_script_value(prefix_of(check.environment).string(), "the prefix"));
         nlohmann::json out_envs = nlohmann::json::array();
         Summary last;
         for (const auto& check : checks) {
@@ -368,7 +374,7 @@ Command make_install_command() {
             j["lock_file"] = lock_path.string();
             j["environments"] = out_envs;
             j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            std::cout << j.dump(2) << "\n";
+            std::cout << base::redact(j.dump(2)) << "\n";
         }
         return 0;
     };

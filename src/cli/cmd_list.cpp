@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
@@ -115,7 +116,7 @@ std::string render_json(const lockfile::LockFile& lock, const ListOptions& o,
     j["version"] = lock.version;
     j["lock_file"] = lock.path.string();
     j["environments"] = std::move(envs);
-    return j.dump(2) + "\n";
+    return base::redact(j.dump(2)) + "\n";
 }
 
 std::string render_table(const lockfile::LockFile& lock,

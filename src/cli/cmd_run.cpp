@@ -131,7 +131,8 @@ Command make_run_command() {
         std::error_code ec;
         const bool bash = fs::exists("/bin/bash", ec);
         const std::string shell = bash ? "/bin/bash" : "/bin/sh";
-        std::string script = prefix::activation_script(info, bash ? prefix::Shell::bash : prefix::Shell::sh, scripts);
+        PI_TRY(std::string script,
+               prefix::activation_script(info, bash ? prefix::Shell::bash : prefix::Shell::sh, scripts));
         script += "exec \"$@\"\n";
         std::vector<std::string> argv{shell, "-c", script, "pixi-install-run"};
         argv.insert(argv.end(), command.begin(), command.end());

@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "pixi_install/base/thread_pool.hpp"
 #include "pixi_install/prefix/verify.hpp"
@@ -45,7 +46,7 @@ std::string render_json(const std::string& prefix, const prefix::VerifyReport& r
                       {"exit_code", base::exit_code(base::ErrorKind::integrity)},
                       {"message", std::to_string(r.issues.size()) + " file(s) differ from what was installed"}};
     }
-    return j.dump(2) + "\n";
+    return base::redact(j.dump(2)) + "\n";
 }
 
 void render_text(const std::string& prefix, const prefix::VerifyReport& r, const Globals& g) {

@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "common.hpp"
+#include "noop.hpp"
+#include "pixi_install/base/redact.hpp"
 #include "settings.hpp"
 #include "pixi_install/manifest/config.hpp"
 #include "signals.hpp"
@@ -16,6 +18,9 @@ void add_fetch_flags(CLI::App& sub, FetchFlags& f, bool with_bundle) {
     sub.add_option("--mirror", f.mirrors, "Fetch locations starting with FROM from TO instead (FROM=TO; repeatable)");
     if (with_bundle) sub.add_option("--bundle", f.bundles, "Take artifacts from a bundle made by `pack` (repeatable)");
     sub.add_flag("--offline", f.offline, "Never use the network: only the cache, bundles and local files");
+    sub.add_flag("--require-hashes", f.require_hashes,
+                 "Refuse to download an artifact the lock gives no sha256 or md5 for (exit 4) instead of using it "
+                 "unverified with a warning (also PIXI_INSTALL_REQUIRE_HASHES=1)");
     sub.add_option("-j,--jobs", f.jobs, "Concurrent downloads (default: concurrent-downloads from the config, else 16)")
         ->check(CLI::PositiveNumber);
     add_network_flags(sub, f.config, f.network);
@@ -64,6 +69,8 @@ base::Result<fetch::FetchOptions> make_fetch_options(const Globals& g, const Fet
     o.cache_dir = resolve_cache_dir(g, f.cache_dir);
     for (const auto& b : f.bundles) o.bundles.emplace_back(b);
     o.offline = f.offline;
+    PI_TRY(bool require_env, env_flag(g, "PIXI_INSTALL_REQUIRE_HASHES"));
+    o.require_hashes = f.require_hashes || require_env;
     SettingsRequest request{f.config, f.network, f.mirrors, f.jobs, workspace};
     PI_TRY(EffectiveSettings eff, effective_settings(g, request));
     o.max_parallel = eff.concurrent_downloads;
@@ -72,7 +79,7 @@ base::Result<fetch::FetchOptions> make_fetch_options(const Globals& g, const Fet
     o.mirrors = std::move(eff.mirrors);
     o.bearer_tokens = std::move(eff.bearer_tokens);
     o.credentials = std::move(eff.credentials);
-    for (const auto& w : eff.warnings) std::cerr << "warning: " << w << "\n";
+    for (const auto& w : eff.warnings) std::cerr << "warning: " << base::redact(w) << "\n";
     if (const auto* v = g.getenv("NETRC"); v && !v->empty()) o.netrc = *v;
     o.aws = std::move(eff.aws);
     for (const auto& [bucket, s3] : eff.s3_options)

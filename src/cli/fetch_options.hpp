@@ -16,6 +16,7 @@ struct FetchFlags {
     std::vector<std::string> mirrors;      ///< --mirror FROM=TO (repeatable)
     std::vector<std::string> bundles;      ///< --bundle PATH (repeatable)
     bool offline = false;                  ///< --offline
+    bool require_hashes = false;           ///< --require-hashes
     unsigned jobs = 0;                     ///< -j: concurrent downloads (0: the config's, else 16)
     std::string config;                    ///< --config: pixi-install's config file
     double connect_timeout_s = 30;         ///< --connect-timeout
@@ -29,7 +30,7 @@ void add_network_flags(CLI::App& sub, std::string& config, NetworkFlags& flags);
 
 
 
-/// Registers --cache-dir, --mirror, -j, --offline, --connect-timeout, --low-speed-timeout,
+/// Registers --cache-dir, --mirror, -j, --offline, --require-hashes, --connect-timeout, --low-speed-timeout,
 /// --retries, the network flags and (when `with_bundle`) --bundle on `sub`.
 void add_fetch_flags(CLI::App& sub, FetchFlags& flags, bool with_bundle);
 

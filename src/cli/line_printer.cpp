@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "pixi_install/base/redact.hpp"
 #include "progress.hpp"
 
 namespace pixi_install::cli {
@@ -101,7 +102,9 @@ void LinePrinter::set_live(const std::vector<std::string>& lines) {
     std::fflush(out_);
 }
 
-void LinePrinter::print(std::string_view line) {
+void LinePrinter::print(std::string_view shown) {
+    // Every status, warning and -v/-vv line passes here: URLs in them lose their secrets.
+    const std::string line = base::redact(shown);
     std::string buf;
     if (smart_ && !live_.empty()) {
         buf = move_to_block_start() + "\x1b[J" + std::string(line) + "\n";

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/archive/extract.hpp"
@@ -49,7 +50,7 @@ void print_json_error(std::ostream& out, const base::Error& e) {
                   {"exit_code", base::exit_code(e.kind)},
                   {"message", e.message},
                   {"context", e.context}};
-    out << j.dump(2) << "\n";
+    out << base::redact(j.dump(2)) << "\n";
 }
 
 std::vector<Command> all_commands();
@@ -142,7 +143,8 @@ int run_main(int argc, char** argv) {
         if (r.ok()) return *r;
         const base::Error& e = r.error();
         if (cmd->wants_json && cmd->wants_json()) print_json_error(std::cout, e);
-        std::cerr << "error: " << printable_lines(e.to_string()) << "\n";
+        std::cerr << "error: " << printable_lines(base::redact(e.to_string())) << "
+";
         return base::exit_code(e.kind);
     }
     return 2;

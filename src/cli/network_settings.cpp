@@ -1,5 +1,7 @@
 #include "network_settings.hpp"
 
+#include "pixi_install/base/redact.hpp"
+
 namespace pixi_install::cli {
 
 namespace fs = std::filesystem;
@@ -19,16 +21,6 @@ const std::vector<std::string>& system_ca_files() {
 const std::vector<std::string>& system_ca_dirs() {
     static const std::vector<std::string> dirs = {"/etc/ssl/certs", "/etc/pki/tls/certs"};
     return dirs;
-}
-
-std::string mask_url_credentials(const std::string& url) {
-    auto scheme = url.find("://");
-    std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-    auto at = url.find('@', start);
-    if (at == std::string::npos || url.find('/', start) < at) return url;
-    auto colon = url.find(':', start);
-    if (colon == std::string::npos || colon > at) return url;  // a user name alone is no secret
-    return url.substr(0, colon + 1) + "****" + url.substr(at);
 }
 
 namespace {
@@ -179,9 +171,9 @@ void resolve_proxy(NetworkSettings& s, const NetworkFlags& f, const std::map<std
         }
     }
     p.source = https_origin.empty() ? http_origin : https_origin;
-    s.lines.push_back({"https-proxy", p.https.empty() ? "none" : mask_url_credentials(p.https),
+    s.lines.push_back({"https-proxy", p.https.empty() ? "none" : base::redact(p.https),
                        p.https.empty() ? "default" : https_origin});
-    s.lines.push_back({"http-proxy", p.http.empty() ? "none" : mask_url_credentials(p.http),
+    s.lines.push_back({"http-proxy", p.http.empty() ? "none" : base::redact(p.http),
                        p.http.empty() ? "default" : http_origin});
     s.lines.push_back({"no-proxy", p.no_proxy.empty() ? "none" : p.no_proxy, p.no_proxy.empty() ? "default" : no_origin});
 }

@@ -58,7 +58,4 @@ base::Result<NetworkSettings> resolve_network(const NetworkFlags& flags, const s
                                               const std::vector<ConfigLayer>& configs, const PathProbe& is_file,
                                               const PathProbe& is_dir);
 
-/// `scheme://user:password@host` -> `scheme://user:****@host` (unchanged without credentials).
-std::string mask_url_credentials(const std::string& url);
-
 }  // namespace pixi_install::cli

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "tar.hpp"
@@ -126,7 +127,7 @@ base::Result<void> write_bundle(const fs::path& out, const std::vector<BundleIte
         for (const auto& loc : it.locations) {
             if (!clean_field(loc))
                 return base::fail(base::ErrorKind::lockfile, "location of " + it.file_name + " has control characters");
-            lines.push_back({sha, base::normalize_hex(it.md5), size, rel, loc});
+            lines.push_back({sha, base::normalize_hex(it.md5), size, rel, base::strip_url_secrets(loc)});
         }
         if (it.locations.empty()) lines.push_back({sha, base::normalize_hex(it.md5), size, rel, ""});
     }

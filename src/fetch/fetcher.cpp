@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "http.hpp"
+#include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/thread_pool.hpp"
 #include "pixi_install/fetch/bundle.hpp"
 #include "pixi_install/base/strings.hpp"
@@ -146,6 +147,15 @@ base::Result<std::vector<fs::path>> fetch_all(const std::vector<Artifact>& artif
             }
             if (hit) continue;
         } else {
+            const bool local_file = (!a.path.empty() && is_file(a.path)) || !file_url_path(a.url).empty() ||
+                                    (!a.url.empty() && is_plain_path(a.url));
+            if (o.require_hashes && !local_file) {
+                complete(i, base::fail(base::ErrorKind::integrity,
+                                       "the lock gives no sha256 or md5 for " + a.name + " (" + base::redact(a.url) +
+                                           "), and --require-hashes refuses a download it cannot verify "
+                                           "(relock with hashes, or leave out --require-hashes)"));
+                continue;
+            }
             reporter.warning("the lock gives no sha256 or md5 for " + a.name + "; it is used unverified");
         }
         // 3. Local paths and file:// URLs (also after mirror rewriting).

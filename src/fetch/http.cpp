@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/fetch/fetch.hpp"
 #include "sink.hpp"
@@ -174,10 +175,10 @@ private:
     unsigned max_parallel() const { return std::max(1u, o_.max_parallel); }
 
     std::string where(const Transfer* t) const {
-        std::string w = t->job->artifact->name + " from " + t->job->url;
-        if (!t->job->origin.empty()) w += " (" + t->job->origin + ")";
+        std::string w = t->job->artifact->name + " from " + base::redact(t->job->url);
+        if (!t->job->origin.empty()) w += " (" + base::redact(t->job->origin) + ")";
         const std::string& proxy = proxy_for(o_.proxy, t->job->url);
-        if (!proxy.empty()) w += " (through proxy " + without_credentials(proxy) + ")";
+        if (!proxy.empty()) w += " (through proxy " + base::redact(proxy) + ")";
         return w;
     }
 
@@ -290,6 +291,10 @@ private:
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
         curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
         std::string curl_msg = t->errbuf[0] ? std::string(t->errbuf) : std::string(curl_easy_strerror(rc));
+        std::optional<std::string> refused = refused_redirect(t->easy, rc, t->request_url);
+        if (rc == CURLE_OK)
+            if (auto followed = followed_redirects(t->easy, t->request_url))
+                reporter_.info(t->job->artifact->name + ": " + *followed);
         release_handle(t);
         if (t->cancelled || (o_.cancel && o_.cancel->load()))
             return finish_with(t, base::fail(base::ErrorKind::interrupted, "interrupted while downloading " + where(t)));
@@ -302,6 +307,7 @@ private:
                                     std::to_string(*a.size) + " bytes");
             return verify(t);
         }
+        if (refused) return finish_with(t, base::fail(base::ErrorKind::unavailable, "cannot download " + where(t) + ": " + *refused));
         if (rc != CURLE_OK && connect_code >= 400) {
             // The proxy answered the CONNECT with an error: asking again will not help.
             std::string why = connect_code == 407 ? http_reason(407)
@@ -408,7 +414,7 @@ std::string server_error_detail(const std::string& body) {
         for (char& c : s)
             if (static_cast<unsigned char>(c) < 0x20) c = ' ';
         if (s.size() > 300) s = s.substr(0, 300) + "...";
-        return std::string(base::trim(s));
+        return base::redact(base::trim(s));
     };
     auto element = [&](const char* tag) {
         std::string open = std::string("<") + tag + ">", close = std::string("</") + tag + ">";

@@ -1,5 +1,6 @@
 #include "transfer_options.hpp"
 
+#include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/fetch/hosts.hpp"
 #include "pixi_install/fetch/mirrors.hpp"
@@ -36,15 +37,6 @@ const std::string& proxy_for(const ProxyOptions& p, const std::string& url) {
     return is_https(url) ? p.https : p.http;
 }
 
-/// Removes "user:password@" from a proxy URL for messages.
-std::string without_credentials(const std::string& url) {
-    auto scheme = url.find("://");
-    std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-    auto at = url.find('@', start);
-    if (at == std::string::npos || url.find('/', start) < at) return url;
-    return url.substr(0, start) + url.substr(at + 1);
-}
-
 /// Sets the trust and proxy options on a transfer; nothing is left to curl's defaults
 /// or to the environment.
 void set_common_options(CURL* e, const FetchOptions& o, char* errbuf) {
@@ -76,6 +68,34 @@ void set_network_options(CURL* e, const FetchOptions& o, const std::string& url)
     // "" disables proxies, including curl's own reading of *_proxy variables.
     curl_easy_setopt(e, CURLOPT_PROXY, proxy_for(o.proxy, url).c_str());
     curl_easy_setopt(e, CURLOPT_NOPROXY, o.proxy.no_proxy.c_str());
+    // What was asked for over TLS is never fetched in the clear, nor are the credentials
+    // (netrc, bearer, basic) sent there: an https transfer follows redirects only to https.
+    if (is_https(url)) curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+}
+
+std::optional<std::string> refused_redirect(CURL* e, CURLcode rc, const std::string& url) {
+    if (rc != CURLE_UNSUPPORTED_PROTOCOL || !is_https(url)) return std::nullopt;
+    long redirects = 0;
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+    char* effective = nullptr;
+    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective);
+    char* next = nullptr;
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &next);
+    std::string target = next && *next ? next : effective ? effective : "";
+    if (target.empty() || target == url || is_https(target)) return std::nullopt;
+    return "refused the redirect from " + base::redact(url) + " to " + base::redact(target) +
+           ": an https download is never continued over plain http (ask the server's operators to redirect to "
+           "https, or use the http URL in the lock or a mirror knowingly)";
+}
+
+std::optional<std::string> followed_redirects(CURL* e, const std::string& url) {
+    long redirects = 0;
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+    char* effective = nullptr;
+    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective);
+    if (redirects <= 0 || !effective) return std::nullopt;
+    return "redirected " + std::to_string(redirects) + (redirects == 1 ? " time: " : " times: ") +
+           base::redact(url) + " -> " + base::redact(effective);
 }
 
 /// What to do about a TLS failure, for the error message.

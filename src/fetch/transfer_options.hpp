@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include <optional>
 #include <string>
 
 #include "pixi_install/fetch/fetch.hpp"
@@ -19,15 +20,19 @@ bool transient_curl_error(CURLcode rc);
 /// The proxy a transfer of `url` goes through (empty: direct).
 const std::string& proxy_for(const ProxyOptions& p, const std::string& url);
 
-/// A proxy URL without "user:password@", for messages.
-std::string without_credentials(const std::string& url);
-
 /// What every transfer sets the same way: the error buffer, no signals, redirects (at most
 /// 10, http and https only), the user agent and the connect and low-speed timeouts.
 void set_common_options(CURL* e, const FetchOptions& o, char* errbuf);
 
-/// Sets CA file/dir, verification and proxy on a transfer of `url`.
+/// Sets CA file/dir, verification and proxy on a transfer of `url`; an https `url`
+/// follows redirects only to https.
 void set_network_options(CURL* e, const FetchOptions& o, const std::string& url);
+
+/// The message for a transfer of `url` that ended with `rc` because a redirect left
+/// https for plain http (both URLs redacted); nullopt for any other ending.
+std::optional<std::string> refused_redirect(CURL* e, CURLcode rc, const std::string& url);
+/// "redirected N times: <url> -> <final>" (redacted) when the transfer followed redirects.
+std::optional<std::string> followed_redirects(CURL* e, const std::string& url);
 
 /// What to do about a TLS failure (empty for other errors).
 std::string tls_hint(CURLcode rc, const std::string& curl_message, const TlsOptions& tls);

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/fetch/bundle.hpp"
@@ -133,7 +134,8 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
         summary.bytes += fs::file_size(files[i], ec);
         items.push_back({a.name, sha, a.md5, files[i], plan.locations[i]});
     }
-    PI_TRY_VOID(fetch::write_bundle(o.output, items, {{"pixi.lock", lock_text}}));
+    // A bundle travels: the credentials in the lock's URLs stay here (its artifacts are found by hash).
+    PI_TRY_VOID(fetch::write_bundle(o.output, items, {{"pixi.lock", base::strip_url_secrets(lock_text)}}));
     summary.artifacts = items.size();
     summary.left_out = plan.left_out;
     return summary;

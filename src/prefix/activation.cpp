@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/shell_quote.hpp"
 
 namespace pixi_install::prefix {
 
@@ -96,43 +97,35 @@ base::Result<std::vector<fs::path>> activate_d_scripts(const fs::path& prefix, S
     return out;
 }
 
-std::string sh_quote(std::string_view s) {
-    std::string q = "'";
-    for (char c : s) {
-        if (c == '\'') q += "'\\''";
-        else q += c;
-    }
-    q += '\'';
-    return q;
-}
-
-std::string fish_quote(std::string_view s) {
-    std::string q = "'";
-    for (char c : s) {
-        if (c == '\'' || c == '\\') q += '\\';
-        q += c;
-    }
-    q += '\'';
-    return q;
-}
-
-std::string activation_script(const ActivationInfo& info, Shell shell, const std::vector<fs::path>& scripts) {
+base::Result<std::string> activation_script(const ActivationInfo& info, Shell shell,
+                                            const std::vector<fs::path>& scripts) {
     const std::string prefix = prefix_string(info);
+    PI_TRY_VOID(base::check_script_value(prefix, "the prefix"));
+    PI_TRY_VOID(base::check_script_value(env_name(info), "the environment name"));
+    const bool fish = shell == Shell::fish;
+    auto quote = [fish](std::string_view v) { return fish ? base::fish_quote(v) : base::sh_quote(v); };
+    PI_TRY(std::string name, quote(env_name(info)));
+    PI_TRY(std::string where, quote(prefix));
+    PI_TRY(std::string self, quote(prefix + (fish ? "/activate.fish" : "/activate.sh")));
+    PI_TRY(std::string bin, quote(bin_dir(info)));
     std::string s;
-    if (shell == Shell::fish) {
-        s += "# Activates the environment '" + env_name(info) + "' at " + prefix + " in fish.\n";
-        s += "# Use: source " + fish_quote(prefix + "/activate.fish") + "\n";
-        for (const auto& [k, v] : activation_variables(info)) s += "set -gx " + k + " " + fish_quote(v) + "\n";
-        s += "set -gx PATH " + fish_quote(bin_dir(info)) + " $PATH\n";
-        for (const auto& p : scripts) s += "source " + fish_quote(p.string()) + "\n";
-        return s;
+    s += "# Activates the environment " + name + " at " + where +
+         (fish ? " in fish.\n" : " in sh, bash or zsh.\n");
+    s += (fish ? "# Use: source " : "# Use: . ") + self + "\n";
+    for (const auto& [k, v] : activation_variables(info)) {
+        PI_TRY(std::string value, quote(v));
+        s += (fish ? "set -gx " + k + " " : "export " + k + "=") + value + "\n";
     }
-    s += "# Activates the environment '" + env_name(info) + "' at " + prefix + " in sh, bash or zsh.\n";
-    s += "# Use: . " + sh_quote(prefix + "/activate.sh") + "\n";
-    for (const auto& [k, v] : activation_variables(info)) s += "export " + k + "=" + sh_quote(v) + "\n";
-    // An unset or empty PATH must not gain an empty entry (which would mean ".").
-    s += "export PATH=" + sh_quote(bin_dir(info)) + "\"${PATH:+:${PATH}}\"\n";
-    for (const auto& p : scripts) s += ". " + sh_quote(p.string()) + "\n";
+    if (fish) {
+        s += "set -gx PATH " + bin + " $PATH\n";
+    } else {
+        // An unset or empty PATH must not gain an empty entry (which would mean ".").
+        s += "export PATH=" + bin + "\"${PATH:+:${PATH}}\"\n";
+    }
+    for (const auto& p : scripts) {
+        PI_TRY(std::string script, quote(p.string()));
+        s += (fish ? "source " : ". ") + script + "\n";
+    }
     return s;
 }
 

@@ -56,7 +56,10 @@ struct Run {
     std::string output;
 };
 
-/// Runs the interpreter with `args`, stdout and stderr into one captured string.
+/// Runs the interpreter with `args`, stdout and stderr into one captured string. Callers
+/// pass -I -S: isolated (no PYTHON* variables, no user site, neither the working
+/// directory nor the script's on sys.path) and without the site module, so no `.pth`
+/// file of the environment runs code at install time; py_compile needs neither.
 Result<Run> run_python(const fs::path& exe, const std::vector<std::string>& args, const BytecodeOptions& o,
                        const fs::path& cwd) {
     std::vector<std::string> envs;
@@ -99,7 +102,7 @@ Result<std::string> python_cache_tag(const fs::path& prefix, const spec::PythonI
     if (!fs::exists(exe, ec))
         return base::fail(ErrorKind::failure, "--compile-bytecode needs the environment's interpreter, but " +
                                                   exe.string() + " does not exist");
-    PI_TRY(Run r, run_python(exe, {"-s", "-B", "-c", "import sys; print(sys.implementation.cache_tag or '')"}, o,
+    PI_TRY(Run r, run_python(exe, {"-I", "-S", "-B", "-c", "import sys; print(sys.implementation.cache_tag or '')"}, o,
                              prefix));
     std::string tag(base::trim(r.output));
     if (r.exit_code != 0 || tag.empty() || tag.find_first_of("/ \n") != std::string::npos)
@@ -192,7 +195,7 @@ Result<BytecodeReport> compile_environment(const fs::path& prefix, const spec::P
         }
         fs::path list_file = tmp.path() / ("chunk-" + std::to_string(c));
         auto written = base::write_file_atomic(list_file, list);
-        Result<Run> done = written.ok() ? run_python(exe, {"-s", "-B", "-c", kDriver, list_file.string(),
+        Result<Run> done = written.ok() ? run_python(exe, {"-I", "-S", "-B", "-c", kDriver, list_file.string(),
                                                            o.checked_hash ? "checked-hash" : "timestamp"},
                                                      o, prefix)
                                         : Result<Run>(std::move(written).error());

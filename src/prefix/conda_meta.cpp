@@ -7,6 +7,7 @@
 
 #include "json_util.hpp"
 
+#include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/thread_pool.hpp"
 
@@ -87,9 +88,10 @@ std::string record_to_json(const PrefixRecord& r) {
     }
     j["version"] = p.version;
     j["fn"] = p.fn;
-    j["url"] = p.url;
+    // Credentials in a location (user-info, a conda token, a signed query) stay out of the prefix.
+    j["url"] = base::strip_url_secrets(p.url);
     if (p.channel.empty()) j["channel"] = nullptr;
-    else j["channel"] = p.channel;
+    else j["channel"] = base::strip_url_secrets(p.channel);
     // Empty in reproducible installs: where the package cache is, and whether links into it
     // were possible, depend on the machine (both fields are optional for conda and rattler).
     if (!r.extracted_package_dir.empty()) j["extracted_package_dir"] = r.extracted_package_dir;

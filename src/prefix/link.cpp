@@ -207,7 +207,9 @@ Result<void> Linker::write_patched(const PathEntry& e, int src, const struct sta
         if (!r.ok()) return std::move(r).error().with_context("while rewriting " + e.path);
         out = std::move(*r);
     } else {
-        out = replace_text_placeholder(content, e.prefix_placeholder, new_prefix_);
+        auto r = replace_text_placeholder(content, e.prefix_placeholder, new_prefix_);
+        if (!r.ok()) return std::move(r).error().with_context("while rewriting " + e.path);
+        out = std::move(*r);
     }
     PI_TRY_VOID(detail::write_new_file(dst.dir.get(), dst.leaf, shown, out, st.st_mode & 07777,
                                        info_.reference_mtime + 1));
@@ -321,7 +323,7 @@ Result<void> Linker::write_entry_points() {
         } else {
             rec.path = rel;
         }
-        std::string script = entry_point_script(ep, interpreter);
+        PI_TRY(std::string script, entry_point_script(ep, interpreter));
         const std::string shown = prefix_ + "/" + rec.path;
         PI_TRY(base::BeneathParent dst, base::open_parent_beneath(prefix_fd_.get(), rec.path, true, prefix_));
         PI_TRY_VOID(detail::write_new_file(dst.dir.get(), dst.leaf, shown, script, 0775, -1));

@@ -4,6 +4,9 @@
 
 #include "pixi_install/prefix/link.hpp"
 
+#include "pixi_install/base/shell_quote.hpp"
+#include "pixi_install/base/strings.hpp"
+
 namespace pixi_install::prefix {
 
 namespace {
@@ -48,7 +51,8 @@ bool is_python_name(std::string_view base) {
 // `line` is the original first line without "#!" and without the newline; the
 // interpreter path and arguments are split there (before substitution, where
 // the path has no spaces), then substituted.
-std::string rewrite_shebang(std::string_view line, std::string_view placeholder, std::string_view new_prefix) {
+base::Result<std::string> rewrite_shebang(std::string_view line, std::string_view placeholder,
+                                          std::string_view new_prefix) {
     std::size_t b = line.find_first_not_of(" \t");
     if (b == std::string_view::npos) b = line.size();
     std::size_t e = line.find_first_of(" \t", b);
@@ -57,16 +61,16 @@ std::string rewrite_shebang(std::string_view line, std::string_view placeholder,
     std::string args(line.substr(e));
     replace_all(interp, placeholder, new_prefix);
     replace_all(args, placeholder, new_prefix);
-    std::string base = interp.substr(interp.rfind('/') == std::string::npos ? 0 : interp.rfind('/') + 1);
-    if (is_python_name(base))
-        return "#!/bin/sh\n'''exec' \"" + interp + "\"" + args + " \"$0\" \"$@\" #'''";
-    return "#!/usr/bin/env " + base + args;
+    std::string name = interp.substr(interp.rfind('/') == std::string::npos ? 0 : interp.rfind('/') + 1);
+    // Linux passes the rest of a shebang line, trimmed, as one argument.
+    if (is_python_name(name)) return base::sh_python_trampoline(interp, base::trim(args));
+    return "#!/usr/bin/env " + name + args;
 }
 
 }  // namespace
 
-std::string replace_text_placeholder(std::string_view content, std::string_view placeholder,
-                                     std::string_view new_prefix) {
+base::Result<std::string> replace_text_placeholder(std::string_view content, std::string_view placeholder,
+                                                   std::string_view new_prefix) {
     std::string out;
     std::string_view rest = content;
     if (content.size() >= 2 && content[0] == '#' && content[1] == '!') {
@@ -76,10 +80,10 @@ std::string replace_text_placeholder(std::string_view content, std::string_view 
         bool has_ph = !placeholder.empty() && first.find(placeholder) != std::string_view::npos;
         std::string replaced(first);
         replace_all(replaced, placeholder, new_prefix);
-        bool spaces = has_ph && new_prefix.find(' ') != std::string_view::npos;
-        if (has_ph && (spaces || replaced.size() > kShebangLimit))
-            out = rewrite_shebang(body, placeholder, new_prefix);
-        else
+        bool spaces = has_ph && new_prefix.find_first_of(" \t") != std::string_view::npos;
+        if (has_ph && (spaces || replaced.size() > kShebangLimit)) {
+            PI_TRY(out, rewrite_shebang(body, placeholder, new_prefix));
+        } else
             out = std::move(replaced);
         rest = nl == std::string_view::npos ? std::string_view() : content.substr(nl);
     }
@@ -117,10 +121,12 @@ base::Result<std::string> replace_binary_placeholder(std::string_view content, s
     return out;
 }
 
-std::string entry_point_script(const NoarchEntryPoint& ep, std::string_view interpreter) {
+base::Result<std::string> entry_point_script(const NoarchEntryPoint& ep, std::string_view interpreter) {
+    PI_TRY_VOID(base::check_script_value(interpreter, "the interpreter path"));
     std::string shebang = "#!" + std::string(interpreter);
-    if (shebang.size() > kShebangLimit || interpreter.find(' ') != std::string_view::npos)
-        shebang = "#!/bin/sh\n'''exec' \"" + std::string(interpreter) + "\" \"$0\" \"$@\" #'''";
+    if (shebang.size() > kShebangLimit || interpreter.find_first_of(" \t") != std::string_view::npos) {
+        PI_TRY(shebang, base::sh_python_trampoline(interpreter));
+    }
     std::string first = ep.function.substr(0, ep.function.find('.'));
     std::string s;
     s += shebang;

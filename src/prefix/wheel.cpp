@@ -261,7 +261,9 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
                     // The rest of the first line goes; the interpreter's shebang comes instead.
                     auto nl = body->find('\n');
                     p.rewrite_shebang = true;
-                    p.content = script_shebang(exe) + (nl == std::string::npos ? std::string() : body->substr(nl + 1));
+                    auto head = script_shebang(exe);
+                    if (!head) return ctx(std::move(head).error());
+                    p.content = *head + (nl == std::string::npos ? std::string() : body->substr(nl + 1));
                 }
             } else if (kind == "purelib" || kind == "platlib") {
                 p.dest = site + "/" + sub;
@@ -290,7 +292,9 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
         p.generated = true;
         p.script = true;
         p.mode = 0755;
-        p.content = launcher_script(ep, exe);
+        auto launcher = launcher_script(ep, exe);
+        if (!launcher) return ctx(std::move(launcher).error());
+        p.content = std::move(*launcher);
         plan.push_back(std::move(p));
     }
     auto meta = [&](const std::string& file, std::string content) {

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/shell_quote.hpp"
 
 namespace pixi_install::prefix {
 
@@ -185,21 +186,17 @@ base::Result<std::vector<EntryPoint>> parse_entry_points(std::string_view text) 
     return out;
 }
 
-std::string script_shebang(std::string_view exe) {
-    if (2 + exe.size() + 1 <= 127 && exe.find(' ') == std::string_view::npos)
+base::Result<std::string> script_shebang(std::string_view exe) {
+    PI_TRY_VOID(base::check_script_value(exe, "the interpreter path"));
+    if (2 + exe.size() + 1 <= 127 && exe.find_first_of(" \t") == std::string_view::npos)
         return "#!" + std::string(exe) + "\n";
-    std::string quoted = "'";
-    for (char c : exe) {
-        if (c == '\'') quoted += "'\\''";
-        else quoted.push_back(c);
-    }
-    quoted += "'";
-    return "#!/bin/sh\n'''exec' " + quoted + " \"$0\" \"$@\"\n' '''\n";
+    PI_TRY(std::string head, base::sh_python_trampoline(exe));
+    return head + "\n";
 }
 
-std::string launcher_script(const EntryPoint& ep, std::string_view exe) {
+base::Result<std::string> launcher_script(const EntryPoint& ep, std::string_view exe) {
     const std::string first = ep.attr.substr(0, ep.attr.find('.'));
-    std::string s = script_shebang(exe);
+    PI_TRY(std::string s, script_shebang(exe));
     s += "# -*- coding: utf-8 -*-\n";
     s += "import sys\n";
     s += "from " + ep.module + " import " + first + "\n";

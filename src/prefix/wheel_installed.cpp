@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/prefix/wheel.hpp"
@@ -22,7 +23,7 @@ using base::ErrorKind;
 
 std::string direct_url_json(const DirectUrl& d) {
     nlohmann::ordered_json j;
-    j["url"] = d.url;
+    j["url"] = base::strip_url_secrets(d.url);  // no credentials in the prefix
     switch (d.kind) {
         case DirectUrl::Kind::archive: {
             auto info = nlohmann::ordered_json::object();

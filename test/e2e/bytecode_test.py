@@ -7,7 +7,8 @@ which must be 3.11, else exit 77):
   RECORD (with its hash); the console scripts still run; `verify` is clean;
 - with SOURCE_DATE_EPOCH the pycs are checked-hash (PEP 552 flags 0b11), else timestamp-based;
 - PIXI_INSTALL_COMPILE_BYTECODE=1 does the same as the flag, and turning it on for a prefix
-  installed without it compiles what is there;
+  installed without it compiles what is there, without running the code of a `.pth` file
+  in site-packages;
 - removing the wheel (--no-pypi) removes its pycs and keeps the conda package's;
 - a target platform other than this machine's is refused (exit 2) before anything changes.
 """
@@ -135,7 +136,15 @@ def main():
         p2 = os.path.join(tmp, "env2")
         run(base + ["-p", p2], env)
         assert not sources_and_pycs(p2)[1], "pycs without --compile-bytecode"
+        # A .pth file of the environment runs code whenever its python starts with `site`: the
+        # compiler's interpreter runs without it (-I -S), so nothing of it runs at install time.
+        pth = os.path.join(p2, SITE, "zz-hostile.pth")
+        canary = os.path.join(tmp, "pth-ran")
+        with open(pth, "w") as f:
+            f.write("import os; open(%r, 'w').close()\n" % canary)
         run(base + ["-p", p2], dict(env, PIXI_INSTALL_COMPILE_BYTECODE="1"))
+        assert not os.path.exists(canary), "a .pth file ran code during --compile-bytecode"
+        os.remove(pth)
         py = check_compiled(p2, env, checked_hash=False)
         bad = subprocess.run([BIN] + base + ["-p", p2], env=dict(env, PIXI_INSTALL_COMPILE_BYTECODE="maybe"),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -121,7 +121,7 @@ def main():
         r = run(tmp, "badauth", *mirrors(plain), "--proxy", auth.url("alice", "wrong-pw"))
         check(r.returncode == 5 and "wrong-pw" not in r.stderr, "wrong proxy password: exit 5, never printed")
         i = run(tmp, "", "--proxy", auth.url("alice", "s3cret-pw"), cmd="info")
-        check(i.returncode == 0 and "s3cret-pw" not in i.stdout and "alice:****@" in i.stdout,
+        check(i.returncode == 0 and "s3cret-pw" not in i.stdout and "alice:***@" in i.stdout,
               "info masks the proxy password")
 
         # A proxy refusing CONNECT.

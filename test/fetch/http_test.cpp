@@ -330,7 +330,7 @@ TEST_CASE("an explicit proxy carries the transfer; no_proxy hosts go direct") {
     o.proxy.http = "http://user:secret@127.0.0.1:9";
     auto r = fetch_all({a}, o, base::null_reporter());
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().message.find("through proxy http://127.0.0.1:9") != std::string::npos);
+    CHECK(r.error().message.find("through proxy http://user:***@127.0.0.1:9") != std::string::npos);
     CHECK(r.error().message.find("secret") == std::string::npos);
     o.proxy.no_proxy = "localhost, 127.0.0.1";
     CHECK(fetch_all({a}, o, base::null_reporter()).ok());

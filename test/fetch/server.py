@@ -13,6 +13,7 @@ The first path segment picks a behaviour; the rest names a file under ROOT:
   /auth/N      needs "Authorization: Bearer secret-token"
   /basic/N     needs HTTP basic auth user:pass
   /t/conda-token/MODE/N   anaconda.org's token in the path: served as /MODE/N (another token: 401)
+  /tohttp-PORT/N  302 to http://127.0.0.1:PORT/files/N (from https: a downgrade)
 GET /_stats returns {"requests": n, "bytes": n, "paths": {...}, "auth": {path: [header...]}} (not counted).
 """
 import http.server
@@ -66,9 +67,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if ".." in name.split("/") or not os.path.isfile(path):
             return self.send_plain(404, b"not found")
         data = open(path, "rb").read()
-        if mode == "redirect":
+        if mode == "redirect" or mode.startswith("tohttp-"):
             self.send_response(302)
-            self.send_header("Location", "/files/" + name)
+            where = "http://127.0.0.1:%s" % mode[7:] if mode.startswith("tohttp-") else ""
+            self.send_header("Location", where + "/files/" + name)
             self.send_header("Content-Length", "0")
             return self.end_headers()
         if mode == "flaky" and count <= 2:

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/shell_quote.hpp"
 
 namespace fs = std::filesystem;
 using namespace pixi_install;
@@ -97,10 +98,21 @@ TEST_CASE("activation: variables and environment") {
     CHECK(bare["PATH"] == "/opt/env/bin");
 }
 
-TEST_CASE("activation: quoting survives quotes and spaces") {
-    CHECK(prefix::sh_quote("a b") == "'a b'");
-    CHECK(prefix::sh_quote("it's") == "'it'\\''s'");
-    CHECK(prefix::fish_quote("it's \\ x") == "'it\\'s \\\\ x'");
+TEST_CASE("activation: a prefix or name holding a line feed is refused, comments stay comments") {
+    ActivationInfo bad;
+    bad.prefix = "/opt/a\ntouch pwned";
+    auto r = prefix::activation_script(bad, Shell::sh, {});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == base::ErrorKind::usage);
+    ActivationInfo named;
+    named.prefix = "/opt/env";
+    named.environment_name = "x\recho pwned";
+    CHECK_FALSE(prefix::activation_script(named, Shell::fish, {}).ok());
+    ActivationInfo odd;
+    odd.prefix = "/opt/$(touch c) `x`";
+    auto sh = prefix::activation_script(odd, Shell::sh, {});
+    REQUIRE(sh.ok());
+    CHECK(sh->rfind("# Activates the environment '$(touch c) `x`' at '/opt/$(touch c) `x`' in", 0) == 0);
 }
 
 TEST_CASE("activation: script text lists activate.d scripts in byte order per shell") {
@@ -137,14 +149,14 @@ TEST_CASE("activation: activate.sh sourced by bash and sh runs the prefix's tool
     REQUIRE(fs::exists(p / "activate.sh"));
     REQUIRE(fs::exists(p / "activate.fish"));
 
-    const std::string script = prefix::sh_quote((p / "activate.sh").string());
+    const std::string script = base::sh_quote((p / "activate.sh").string()).value();
     for (const char* shell : {"bash", "sh"}) {
         CAPTURE(shell);
         int status = -1;
         std::string out = capture(std::string("env -i PATH=/usr/bin:/bin ") + shell + " -c " +
-                                      prefix::sh_quote(". " + script +
+                                      base::sh_quote(". " + script +
                                                        " && demo-tool && echo \"prefix=$CONDA_PREFIX\" && "
-                                                       "echo \"env=$CONDA_DEFAULT_ENV\" && echo \"path=$PATH\""),
+                                                       "echo \"env=$CONDA_DEFAULT_ENV\" && echo \"path=$PATH\"").value(),
                                   status);
         CHECK(status == 0);
         CHECK(out.find("demo-tool ran, activated=1 order=ab\n") != std::string::npos);

@@ -101,7 +101,7 @@ TEST_CASE("entry points: console and gui scripts, extras dropped, bad entries re
     CHECK((*eps)[1].module == "blackd");
     CHECK((*eps)[1].attr == "patched_main");
     CHECK((*eps)[2].gui);
-    auto text = prefix::launcher_script((*eps)[2], "/p/bin/python3.12");
+    auto text = prefix::launcher_script((*eps)[2], "/p/bin/python3.12").value();
     CHECK(text.rfind("#!/p/bin/python3.12\n# -*- coding: utf-8 -*-\nimport sys\nfrom pkg.mod import a\n", 0) == 0);
     CHECK(text.find("    sys.exit(a.b.c())\n") != std::string::npos);
     CHECK(text.back() == '\n');
@@ -111,14 +111,16 @@ TEST_CASE("entry points: console and gui scripts, extras dropped, bad entries re
 }
 
 TEST_CASE("shebangs: short form, /bin/sh trampoline for long paths and spaces") {
-    CHECK(prefix::script_shebang("/env/bin/python3.12") == "#!/env/bin/python3.12\n");
+    CHECK(prefix::script_shebang("/env/bin/python3.12").value() == "#!/env/bin/python3.12\n");
     std::string long_exe = "/" + std::string(130, 'x') + "/bin/python3.12";
-    CHECK(prefix::script_shebang(long_exe) == "#!/bin/sh\n'''exec' '" + long_exe + "' \"$0\" \"$@\"\n' '''\n");
-    CHECK(prefix::script_shebang("/my env/it's/python") ==
+    CHECK(prefix::script_shebang(long_exe).value() == "#!/bin/sh\n'''exec' '" + long_exe + "' \"$0\" \"$@\"\n' '''\n");
+    CHECK(prefix::script_shebang("/my env/it's/python").value() ==
           "#!/bin/sh\n'''exec' '/my env/it'\\''s/python' \"$0\" \"$@\"\n' '''\n");
+    CHECK(prefix::script_shebang("/tab\there/python").value().rfind("#!/bin/sh\n", 0) == 0);
+    CHECK_FALSE(prefix::script_shebang("/a\nb/python").ok());
     // 127 bytes with "#!" and the newline is the limit
-    CHECK(prefix::script_shebang("/" + std::string(123, 'a')).rfind("#!/", 0) == 0);
-    CHECK(prefix::script_shebang("/" + std::string(124, 'a')).rfind("#!/bin/sh\n", 0) == 0);
+    CHECK(prefix::script_shebang("/" + std::string(123, 'a')).value().rfind("#!/", 0) == 0);
+    CHECK(prefix::script_shebang("/" + std::string(124, 'a')).value().rfind("#!/bin/sh\n", 0) == 0);
 }
 
 TEST_CASE("reserved script names") {

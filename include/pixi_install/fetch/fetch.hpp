@@ -113,6 +113,7 @@ struct FetchOptions {
     std::filesystem::path cache_dir;               ///< required: the store lives here
     std::vector<std::filesystem::path> bundles;    ///< directories or .tar files from `pack`
     bool offline = false;                          ///< never touch the network
+    bool require_hashes = false;                   ///< a remote artifact without sha256/md5: integrity error
     unsigned max_parallel = 16;                    ///< concurrent transfers (and copy workers, up to 4)
     std::vector<Mirror> mirrors;
     std::map<std::string, std::string> bearer_tokens;  ///< host -> token, sent to that host only

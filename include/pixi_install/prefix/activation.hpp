@@ -56,9 +56,11 @@ base::Result<std::vector<std::filesystem::path>> activate_d_scripts(const std::f
                                                                     Shell shell);
 
 /// The activation script text for `shell`, sourcing `scripts` (normally
-/// `activate_d_scripts(prefix, shell)`). Pure.
-std::string activation_script(const ActivationInfo& info, Shell shell,
-                              const std::vector<std::filesystem::path>& scripts);
+/// `activate_d_scripts(prefix, shell)`). Every value is quoted by
+/// `base/shell_quote`; a prefix, name or script path holding NUL, LF or CR is
+/// refused (ErrorKind::usage). Pure.
+base::Result<std::string> activation_script(const ActivationInfo& info, Shell shell,
+                                            const std::vector<std::filesystem::path>& scripts);
 /// The same, listing the prefix's activate.d scripts itself.
 base::Result<std::string> activation_script(const ActivationInfo& info, Shell shell);
 
@@ -73,10 +75,5 @@ base::Result<void> write_activation_scripts(const ActivationInfo& info);
 /// `pixi-install run`). Pure.
 std::map<std::string, std::string> activation_environment(const ActivationInfo& info,
                                                           const std::map<std::string, std::string>& base_env);
-
-/// Quotes `s` as one word for POSIX sh (single quotes).
-std::string sh_quote(std::string_view s);
-/// Quotes `s` as one word for fish.
-std::string fish_quote(std::string_view s);
 
 }  // namespace pixi_install::prefix

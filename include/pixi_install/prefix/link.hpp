@@ -92,15 +92,17 @@ base::Result<LinkResult> link_package(const std::filesystem::path& package_dir, 
 /// Text-mode rewrite: every occurrence of `placeholder` becomes `new_prefix`;
 /// a leading shebang that becomes longer than 127 bytes, or (when the placeholder
 /// is in it) gets a space, is rewritten to `#!/bin/sh` + `'''exec'` (python) or
-/// `#!/usr/bin/env <name>`.
-std::string replace_text_placeholder(std::string_view content, std::string_view placeholder,
-                                     std::string_view new_prefix);
+/// `#!/usr/bin/env <name>`. The trampoline quotes by `base/shell_quote`; a prefix
+/// holding NUL, LF or CR there is refused (ErrorKind::usage).
+base::Result<std::string> replace_text_placeholder(std::string_view content, std::string_view placeholder,
+                                                   std::string_view new_prefix);
 /// Binary-mode rewrite: inside each NUL-terminated string holding the placeholder,
 /// all occurrences are replaced and the string is NUL-padded: length unchanged.
 /// ErrorKind::failure when `new_prefix` is longer than `placeholder`.
 base::Result<std::string> replace_binary_placeholder(std::string_view content, std::string_view placeholder,
                                                      std::string_view new_prefix);
 /// The script written for a noarch: python entry point, with `interpreter` (absolute) in its shebang.
-std::string entry_point_script(const NoarchEntryPoint& ep, std::string_view interpreter);
+/// A path a `#!` line cannot hold gets `base::sh_python_trampoline`.
+base::Result<std::string> entry_point_script(const NoarchEntryPoint& ep, std::string_view interpreter);
 
 }  // namespace pixi_install::prefix

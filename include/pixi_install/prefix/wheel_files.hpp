@@ -46,10 +46,11 @@ struct EntryPoint {
 base::Result<std::vector<EntryPoint>> parse_entry_points(std::string_view text);
 
 /// The shebang line (with its newline) for interpreter `exe`: `#!exe\n` when short
-/// enough (127 bytes) and free of spaces, else the /bin/sh trampoline.
-std::string script_shebang(std::string_view exe);
+/// enough (127 bytes) and free of spaces and tabs, else `base::sh_python_trampoline`.
+/// ErrorKind::usage when `exe` holds NUL, LF or CR.
+base::Result<std::string> script_shebang(std::string_view exe);
 /// The full launcher text for an entry point.
-std::string launcher_script(const EntryPoint& ep, std::string_view exe);
+base::Result<std::string> launcher_script(const EntryPoint& ep, std::string_view exe);
 
 /// Names that must never be installed as scripts (they would shadow the
 /// environment's interpreter): python, python3, python3.12, pythonw, pypy...
