@@ -143,8 +143,7 @@ int run_main(int argc, char** argv) {
         if (r.ok()) return *r;
         const base::Error& e = r.error();
         if (cmd->wants_json && cmd->wants_json()) print_json_error(std::cout, e);
-        std::cerr << "error: " << printable_lines(base::redact(e.to_string())) << "
-";
+        std::cerr << "error: " << printable_lines(base::redact(e.to_string())) << "\n";
         return base::exit_code(e.kind);
     }
     return 2;
