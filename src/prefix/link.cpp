@@ -300,8 +300,8 @@ Result<void> Linker::write_entry_points() {
         std::string script = entry_point_script(ep, interpreter);
         std::string dst = prefix_ + "/" + rel;
         PI_TRY_VOID(remove_existing(dst));
-        PI_TRY_VOID(base::write_file_atomic(dst, script, false, 0775));
-        ::chmod(dst.c_str(), 0775);
+        // Executable, with the permissions the umask allows, like any file this user creates.
+        PI_TRY_VOID(base::write_file_atomic(dst, script, false, 0777));
         PrefixPath rec;
         rec.path = rel;
         rec.type = PathType::unix_python_entry_point;
