@@ -103,7 +103,8 @@ Result<InstallReport> Transaction::run() {
 
     // Fast path: the prefix says it completed exactly this. No lock, no conda-meta.
     StateMarker state = read_state(opt_.prefix);
-    if (state.state == PrefixState::complete && state.fingerprint == fingerprint_) {
+    // (A snapshot left by a killed run is discarded under the lock, below.)
+    if (state.state == PrefixState::complete && state.fingerprint == fingerprint_ && !has_snapshot_dir(opt_.prefix)) {
         report_.up_to_date = true;
         return report_;
     }

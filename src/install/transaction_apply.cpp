@@ -314,6 +314,7 @@ Result<void> Transaction::finish() {
     if (opt_.source_date_epoch) {
         PI_TRY_VOID(base::set_path_time(state_path(opt_.prefix), *opt_.source_date_epoch));
         PI_TRY_VOID(base::set_path_time(opt_.prefix / "conda-meta", *opt_.source_date_epoch));
+        PI_TRY_VOID(base::set_path_time(opt_.prefix, *opt_.source_date_epoch));  // the snapshot left it
     }
     rep_.phase(base::Phase::done, 0);
     return {};

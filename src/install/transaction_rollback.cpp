@@ -117,6 +117,8 @@ Result<void> clone(const fs::path& src, const fs::path& dst) {
 
 bool has_snapshot(const fs::path& prefix) { return lexists(names_file(prefix)); }
 
+bool has_snapshot_dir(const fs::path& prefix) { return lexists(rollback_dir(prefix)); }
+
 Result<void> discard_snapshot(const fs::path& prefix) {
     if (!lexists(rollback_dir(prefix))) return {};
     if (::unlink(names_file(prefix).c_str()) != 0 && errno != ENOENT)

@@ -24,6 +24,9 @@ inline constexpr const char* kRollbackDir = ".pixi-install-rollback";
 /// in the prefix, when it cannot be made (no space for the directories, ...).
 base::Result<void> take_snapshot(const std::filesystem::path& prefix);
 
+/// True when `prefix` holds a snapshot directory, complete or not (one lstat).
+bool has_snapshot_dir(const std::filesystem::path& prefix);
+
 /// True when `prefix` holds a complete snapshot.
 bool has_snapshot(const std::filesystem::path& prefix);
 
