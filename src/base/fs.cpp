@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,8 +108,19 @@ Result<void> write_file_atomic(const fs::path& path, std::string_view content, b
 Result<void> make_dirs(const fs::path& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) return fail_errno("cannot create directory", dir.string(), ec.value());
-    return {};
+    if (!ec) return {};
+    // Name the directory that could not be made, not the leaf asked for: the first
+    // missing one below the deepest existing ancestor.
+    fs::path failed = dir;
+    for (fs::path p = dir; !p.empty() && p != p.parent_path(); p = p.parent_path()) {
+        std::error_code e2;
+        if (fs::exists(p, e2)) break;
+        failed = p;
+    }
+    Error e = fail_errno("cannot create directory", failed.string(), ec.value());
+    if (failed != dir) e.message += " (on the way to " + dir.string() + ")";
+    return e;
+
 }
 
 namespace {
@@ -222,24 +234,67 @@ fs::path TempDir::release() {
 Result<FileLock> FileLock::open(const fs::path& lock_path) {
     if (lock_path.has_parent_path()) PI_TRY_VOID(make_dirs(lock_path.parent_path()));
     FileLock l;
-    l.fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    l.fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (l.fd_ < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+        const int err = errno;
+        l.fd_ = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (l.fd_ < 0) return fail_errno("cannot open lock file", lock_path.string(), errno == ENOENT ? err : errno);
+    }
     if (l.fd_ < 0) return fail_errno("cannot open lock file", lock_path.string(), errno);
     l.path_ = lock_path;
     return l;
 }
 
-Result<bool> FileLock::try_lock() {
-    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return true;
+Result<std::optional<FileLock>> FileLock::open_if_possible(const fs::path& lock_path) {
+    FileLock l;
+    l.fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (l.fd_ < 0 && errno != ENOENT) l.fd_ = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (l.fd_ < 0) {
+        const int err = errno;
+        if (err == ENOENT || err == EACCES || err == EROFS || err == EPERM) return std::optional<FileLock>();
+        return fail_errno("cannot open lock file", lock_path.string(), err);
+    }
+    l.path_ = lock_path;
+    return std::optional<FileLock>(std::move(l));
+}
+
+Result<bool> FileLock::try_lock(bool shared) {
+    if (::flock(fd_, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0) return true;
     if (errno == EWOULDBLOCK) return false;
     return fail_errno("cannot lock", path_.string(), errno);
 }
 
-Result<void> FileLock::lock_blocking() {
-    while (::flock(fd_, LOCK_EX) != 0) {
+Result<void> FileLock::lock_blocking(bool shared) {
+    while (::flock(fd_, shared ? LOCK_SH : LOCK_EX) != 0) {
         if (errno == EINTR) continue;
         return fail_errno("cannot lock", path_.string(), errno);
     }
     return {};
+}
+
+Result<void> FileLock::downgrade() { return lock_blocking(true); }
+
+void FileLock::unlock() {
+    if (fd_ >= 0) ::flock(fd_, LOCK_UN);
+}
+
+unsigned current_umask() {
+    static const unsigned mask = [] {
+        const mode_t m = ::umask(022);
+        ::umask(m);
+        return static_cast<unsigned>(m);
+    }();
+    return mask;
+}
+
+void raise_open_file_limit() {
+    struct rlimit rl {};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    const rlim_t want = rl.rlim_max == RLIM_INFINITY ? rlim_t(1) << 20 : rl.rlim_max;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = want;
+        (void)::setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 FileLock& FileLock::operator=(FileLock&& o) noexcept {

@@ -5,7 +5,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <chrono>
 #include <system_error>
+#include <thread>
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
@@ -30,12 +32,6 @@ std::string read_marker(const fs::path& marker) {
     return s;
 }
 
-/// Removes `path` if it exists: errors other than "missing" are reported.
-base::Result<void> remove_file(const fs::path& path) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return base::fail_errno("cannot remove", path.string(), errno);
-    return {};
-}
-
 /// Leftovers of an interrupted population of `dir_name`: `<dir_name>-XXXXXX` in tmp/.
 /// Only called while holding the entry's lock, so no live extraction owns them.
 void remove_stale_temps(const fs::path& tmp_dir, const std::string& dir_name) {
@@ -46,6 +42,32 @@ void remove_stale_temps(const fs::path& tmp_dir, const std::string& dir_name) {
             name[dir_name.size()] == '-')
             (void)base::remove_tree(it->path());
     }
+}
+
+/// An entry is immutable and may be linked from by other users: nothing in it may be
+/// writable by group or others (whatever the archive or the umask said); its top
+/// directory is readable as the umask allows, keeping a setgid parent's bit.
+base::Result<void> seal_entry(const fs::path& dir) {
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        struct stat st {};
+        if (::lstat(it->path().c_str(), &st) != 0 || S_ISLNK(st.st_mode)) continue;
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+            ::chmod(it->path().c_str(), st.st_mode & 07777 & ~mode_t(S_IWGRP | S_IWOTH)) != 0)
+            return base::fail_errno("cannot set the mode of", it->path().string(), errno);
+    }
+    if (ec) return base::fail(ErrorKind::failure, "cannot read " + dir.string() + ": " + ec.message());
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return base::fail_errno("cannot stat", dir.string(), errno);
+    const mode_t mode = (0755 & ~static_cast<mode_t>(base::current_umask())) | (st.st_mode & S_ISGID);
+    if (::chmod(dir.c_str(), mode) != 0) return base::fail_errno("cannot set the mode of", dir.string(), errno);
+    return {};
+}
+
+/// Whether files of an entry may share an inode with a prefix: it belongs to this user
+/// (or root) and neither it nor its index is writable by group or others.
+bool is_trusted(const struct stat& st) {
+    return (st.st_uid == ::geteuid() || st.st_uid == 0) && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
 /// Marks the cache root for backup tools (https://bford.info/cachedir/), once.
@@ -75,17 +97,37 @@ base::Result<void> PackageCache::validate_dir_name(const std::string& dir_name) 
     return {};
 }
 
-fs::path PackageCache::marker_path(const std::string& dir_name) const {
-    return state_dir() / (dir_name + ".complete");
+std::string PackageCache::entry_name(const std::string& dir_name, const std::string& sha256) {
+    return dir_name + "-" + base::normalize_hex(sha256).substr(0, 16);
 }
 
-std::optional<fs::path> PackageCache::lookup(const std::string& dir_name, const std::string& sha256) const {
+fs::path PackageCache::marker_path(const std::string& dir_name, const std::string& sha256) const {
+    return state_dir() / (entry_name(dir_name, sha256) + ".complete");
+}
+
+std::optional<CacheEntry> PackageCache::check_entry(const std::string& entry, const std::string& sha256) const {
+    if (read_marker(state_dir() / (entry + ".complete")) != base::normalize_hex(sha256)) return std::nullopt;
+    const fs::path dir = pkgs_dir() / entry;
+    struct stat dst {}, ist {};
+    if (::lstat(dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode)) return std::nullopt;
+    if (::lstat((dir / "info" / "index.json").c_str(), &ist) != 0 || !S_ISREG(ist.st_mode)) return std::nullopt;
+    CacheEntry e;
+    e.dir = dir;
+    e.trusted = is_trusted(dst) && is_trusted(ist);
+    return e;
+}
+
+std::optional<CacheEntry> PackageCache::lookup(const std::string& dir_name, const std::string& sha256) const {
     if (!validate_dir_name(dir_name) || !base::is_hex_digest(sha256, 32)) return std::nullopt;
-    if (read_marker(marker_path(dir_name)) != base::normalize_hex(sha256)) return std::nullopt;
-    fs::path dir = pkgs_dir() / dir_name;
-    struct stat st {};
-    if (::stat((dir / "info" / "index.json").c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-    return dir;
+    const std::string entry = entry_name(dir_name, sha256);
+    // A cache this user cannot write may have no lock file to take: a complete entry is
+    // immutable, so it is read without one.
+    auto lock = base::FileLock::open_if_possible(state_dir() / (entry + ".lock"));
+    if (!lock.ok()) return std::nullopt;
+    if (*lock && !(*lock)->lock_blocking(/*shared=*/true).ok()) return std::nullopt;
+    auto hit = check_entry(entry, sha256);
+    if (hit && *lock) hit->lock = std::move(**lock);
+    return hit;
 }
 
 base::Result<fs::path> PackageCache::ensure_extracted(const fs::path& archive, const std::string& sha256,
@@ -102,37 +144,69 @@ base::Result<CacheEntry> PackageCache::ensure(const fs::path& archive, const std
     if (!base::is_hex_digest(sha256, 32))
         return base::fail(ErrorKind::integrity, "invalid sha256 '" + sha256 + "' for " + dir_name +
                                                     " (expected 64 hex digits)");
-    if (auto hit = lookup(dir_name, sha256)) return CacheEntry{*hit, false};
-
-    const fs::path tmp_dir = state_dir() / "tmp";
-    PI_TRY_VOID(base::make_dirs(tmp_dir));
-    PI_TRY_VOID(tag_cache_dir(root_));
-    // One populator per entry, across threads and processes; the others wait and reuse.
-    PI_TRY(base::FileLock lock, base::FileLock::acquire(state_dir() / (dir_name + ".lock")));
-    if (auto hit = lookup(dir_name, sha256)) return CacheEntry{*hit, false};
-
-    const fs::path dir = pkgs_dir() / dir_name;
-    const fs::path marker = marker_path(dir_name);
-    PI_TRY_VOID(remove_file(marker));  // from here on the old entry (if any) is invalid
-    remove_stale_temps(tmp_dir, dir_name);
-    std::error_code ec;
-    if (fs::symlink_status(dir, ec).type() != fs::file_type::not_found) {
-        // Move the stale entry out of the way in one rename, then delete it at leisure.
-        PI_TRY(base::TempDir trash, base::TempDir::create(tmp_dir, dir_name + "-"));
-        if (::rename(dir.c_str(), (trash.path() / "old").c_str()) != 0)
-            return base::fail_errno("cannot move stale cache entry", dir.string(), errno);
+    const std::string entry = entry_name(dir_name, sha256);
+    for (;;) {
+        if (auto hit = lookup(dir_name, sha256)) return std::move(*hit);
+        PI_TRY_VOID(base::make_dirs(state_dir() / "tmp"));
+        PI_TRY_VOID(tag_cache_dir(root_));
+        PI_TRY(base::FileLock lock, base::FileLock::open(state_dir() / (entry + ".lock")));
+        // One populator per entry, across threads and processes. Never block for the
+        // exclusive lock: readers hold shared locks for a whole install, and one of them
+        // may be waiting for an entry this process reads. Wait as a reader instead.
+        PI_TRY(bool mine, lock.try_lock());
+        if (!mine) {
+            PI_TRY_VOID(lock.lock_blocking(/*shared=*/true));
+            if (auto hit = check_entry(entry, sha256)) {
+                hit->lock = std::move(lock);
+                return std::move(*hit);
+            }
+            lock.unlock();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            continue;
+        }
+        if (auto hit = check_entry(entry, sha256)) {
+            PI_TRY_VOID(lock.downgrade());
+            hit->lock = std::move(lock);
+            return std::move(*hit);
+        }
+        PI_TRY(CacheEntry made, populate(archive, sha256, entry, options));
+        PI_TRY_VOID(lock.downgrade());
+        made.lock = std::move(lock);
+        return made;
     }
+}
 
-    PI_TRY(base::TempDir staging, base::TempDir::create(tmp_dir, dir_name + "-"));
+base::Result<CacheEntry> PackageCache::populate(const fs::path& archive, const std::string& sha256,
+                                                const std::string& entry, const archive::ExtractOptions& options) {
+    const fs::path tmp_dir = state_dir() / "tmp";
+    const fs::path dir = pkgs_dir() / entry;
+    const fs::path marker = state_dir() / (entry + ".complete");
+    remove_stale_temps(tmp_dir, entry);
+
+    PI_TRY(base::TempDir staging, base::TempDir::create(tmp_dir, entry + "-"));
     auto extracted = archive::extract_conda_package(archive, staging.path(), options);
     if (!extracted)
         return std::move(extracted).error().with_context("while extracting " + archive.filename().string() +
                                                          " into the package cache " + pkgs_dir().string());
+    PI_TRY_VOID(seal_entry(staging.path()));
+    // Only an invalid entry (no marker, no index) is ever replaced: moved aside in one
+    // rename, the new one renamed in, and the old one deleted at leisure.
+    std::error_code ec;
+    std::optional<base::TempDir> trash;
+    if (fs::symlink_status(dir, ec).type() != fs::file_type::not_found) {
+        PI_TRY(base::TempDir t, base::TempDir::create(tmp_dir, entry + "-"));
+        if (::rename(dir.c_str(), (t.path() / "old").c_str()) != 0)
+            return base::fail_errno("cannot move the invalid cache entry aside", dir.string(), errno);
+        trash = std::move(t);
+    }
     if (::rename(staging.path().c_str(), dir.c_str()) != 0)
         return base::fail_errno("cannot move extracted package into place", dir.string(), errno);
     staging.release();
     PI_TRY_VOID(base::write_file_atomic(marker, base::normalize_hex(sha256) + "\n"));
-    return CacheEntry{dir, true};
+    auto made = check_entry(entry, sha256);
+    if (!made) return base::fail(ErrorKind::failure, "the cache entry " + dir.string() + " vanished after it was made");
+    made->extracted = true;
+    return std::move(*made);
 }
 
 }  // namespace pixi_install::cache

@@ -297,6 +297,7 @@ Command make_install_command() {
             io.fetch = fo;
             io.cancel = &interrupted_flag();
             for (const auto& [k, v] : g.env) io.script_env.push_back(k + "=" + v);
+            if (auto f = g.env.find("PIXI_INSTALL_FAULT"); f != g.env.end()) io.fault = f->second;
             io.environment_name = check.environment;
             if (f->prefix.empty()) io.project_root = base::absolute_normal(lock_path.parent_path());
             if (manifest) io.project_name = manifest->workspace_name;

@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/install/state.hpp"
 #include "transaction.hpp"
+#include "transaction_rollback.hpp"
 
 namespace pixi_install::install {
 
@@ -61,6 +63,24 @@ base::Result<std::size_t> remove_stale_temporaries(const fs::path& prefix, bool 
     }
     for (const auto& p : found) PI_TRY_VOID(base::remove_tree(p));
     return found.size();
+}
+
+base::Result<bool> Transaction::recover_interrupted() {
+    if (!has_snapshot(opt_.prefix)) {
+        PI_TRY_VOID(discard_snapshot(opt_.prefix));  // an unfinished snapshot: nothing had changed yet
+        return false;
+    }
+    // "complete" is written only when the new environment is whole: the snapshot is then
+    // merely not yet removed. Anything else means the install died part-way.
+    if (read_state(opt_.prefix).state == PrefixState::complete) {
+        PI_TRY_VOID(discard_snapshot(opt_.prefix));
+        return false;
+    }
+    auto r = restore_snapshot(opt_.prefix);
+    if (!r.ok())
+        return std::move(r).error().with_context("while rolling back the interrupted install in " +
+                                                 opt_.prefix.string());
+    return true;
 }
 
 base::Result<void> Transaction::lock_prefix() {

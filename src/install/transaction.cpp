@@ -1,6 +1,7 @@
 #include "transaction.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <set>
 #include <unordered_set>
@@ -16,6 +17,7 @@
 #include "pixi_install/prefix/wheel.hpp"
 #include "pixi_install/spec/wheel_name.hpp"
 #include "repair.hpp"
+#include "transaction_rollback.hpp"
 
 namespace pixi_install::install {
 
@@ -56,7 +58,9 @@ std::optional<std::string> sha256_from_direct_url(const std::optional<std::strin
 
 Transaction::Transaction(const lockfile::Selection& selection, const InstallOptions& options,
                          base::Reporter& reporter)
-    : sel_(selection), opt_(options), rep_(reporter), cache_(options.cache_dir) {}
+    : sel_(selection), opt_(options), rep_(reporter), cache_(options.cache_dir) {
+    (void)base::current_umask();  // read once, before any worker thread creates files
+}
 
 bool Transaction::cancelled() const { return opt_.cancel && opt_.cancel->load(); }
 
@@ -99,7 +103,8 @@ Result<InstallReport> Transaction::run() {
 
     // Fast path: the prefix says it completed exactly this. No lock, no conda-meta.
     StateMarker state = read_state(opt_.prefix);
-    if (state.state == PrefixState::complete && state.fingerprint == fingerprint_) {
+    // (A snapshot left by a killed run is discarded under the lock, below.)
+    if (state.state == PrefixState::complete && state.fingerprint == fingerprint_ && !has_snapshot_dir(opt_.prefix)) {
         report_.up_to_date = true;
         return report_;
     }
@@ -118,10 +123,13 @@ Result<InstallReport> Transaction::run() {
     created_prefix_ = !fs::exists(opt_.prefix, ec);
     auto result = [&]() -> Result<void> {
         PI_TRY_VOID(lock_prefix());
+        // A killed install is rolled back first: the prefix is then what it was before it.
+        PI_TRY(const bool restored, recover_interrupted());
         // Another process may have finished the same install while we waited.
         StateMarker now = read_state(opt_.prefix);
         if (now.state == PrefixState::complete && now.fingerprint == fingerprint_) {
-            report_.up_to_date = true;
+            report_.up_to_date = !restored;
+            report_.repaired = restored;
             return {};
         }
         // Another process got there first: the prefix is no longer ours to remove on failure.
@@ -131,6 +139,7 @@ Result<InstallReport> Transaction::run() {
         PI_TRY(auto swept, remove_stale_temporaries(opt_.prefix, report_.repaired));
         (void)swept;
         PI_TRY_VOID(make_plan_now(report_.repaired));
+        report_.repaired = report_.repaired || restored;
         if (report_.plan.empty() && !report_.repaired) {
             // Same packages, other inputs (e.g. link mode): refresh scripts and marker only.
             return finish();
@@ -140,11 +149,23 @@ Result<InstallReport> Transaction::run() {
         return finish();
     }();
     if (!result.ok()) {
+        base::Error error = std::move(result).error();
+        if (snapshot_) {
+            // Whatever failed (disk full, I/O error, a signal), the previous environment comes back.
+            auto restored = restore_snapshot(opt_.prefix);
+            if (restored.ok()) {
+                modified_ = false;
+                error.message += " (the previous environment was restored)";
+            } else {
+                error.message += " (restoring the previous environment failed too: " + restored.error().message +
+                                 "; the next install finishes the rollback)";
+            }
+        }
         if (created_prefix_ && !modified_) {
             (void)base::remove_tree(opt_.prefix);  // still locked: see lock_prefix()
             lock_ = base::FileLock();
         }
-        return std::move(result).error().with_context("while installing environment '" + sel_.environment +
+        return std::move(error).with_context("while installing environment '" + sel_.environment +
                                                       "' into " + opt_.prefix.string());
     }
     return report_;
@@ -206,9 +227,10 @@ Result<void> Transaction::make_plan_now(bool repair) {
 
 Result<void> Transaction::acquire_artifacts() {
     pool_ = std::make_unique<base::ThreadPool>(opt_.jobs);
+    base::raise_open_file_limit();  // one cache-entry lock per package stays open until the end
     const Plan& plan = report_.plan;
-    for (const auto& r : plan.install) staged_.push_back({r, dir_name_of(*r), {}, {}});
-    for (const auto& c : plan.change) staged_.push_back({c.desired, dir_name_of(*c.desired), {}, {}});
+    for (const auto& r : plan.install) staged_.push_back({r, dir_name_of(*r), {}, {}, {}, true});
+    for (const auto& c : plan.change) staged_.push_back({c.desired, dir_name_of(*c.desired), {}, {}, {}, true});
 
     // Packages already extracted in the cache need no archive at all (warm installs).
     std::vector<fetch::Artifact> artifacts;
@@ -218,8 +240,10 @@ Result<void> Transaction::acquire_artifacts() {
         PI_TRY_VOID(cache::PackageCache::validate_dir_name(staged_[i].dir_name));
         const auto& r = *staged_[i].record;
         if (r.sha256) {
-            if (auto dir = cache_.lookup(staged_[i].dir_name, *r.sha256)) {
-                staged_[i].package_dir = *dir;
+            if (auto hit = cache_.lookup(staged_[i].dir_name, *r.sha256)) {
+                staged_[i].package_dir = hit->dir;
+                staged_[i].trusted = hit->trusted;
+                staged_[i].entry_lock = std::move(hit->lock);
                 continue;
             }
         }
@@ -263,13 +287,15 @@ Result<void> Transaction::acquire_artifacts() {
             eo.cancel = opt_.cancel;
             // A package unpacks to a few times its archive size; far more is a decompression bomb.
             if (r.size && *r.size > 0) eo.max_unpacked_bytes = std::max<std::uint64_t>(*r.size * 200, 1ULL << 30);
-            auto dir = cache_.ensure_extracted(path, sha, s.dir_name, eo);
-            if (!dir.ok()) {
+            auto entry = cache_.ensure(path, sha, s.dir_name, eo);
+            if (!entry.ok()) {
                 std::lock_guard lk(mu);
-                errors.push_back(std::move(dir).error().with_context("while extracting " + r.file_name));
+                errors.push_back(std::move(entry).error().with_context("while extracting " + r.file_name));
                 return;
             }
-            s.package_dir = *dir;
+            s.package_dir = entry->dir;
+            s.trusted = entry->trusted;
+            s.entry_lock = std::move(entry->lock);
             rep_.extracted(r.name);
         });
     };
@@ -279,6 +305,17 @@ Result<void> Transaction::acquire_artifacts() {
     if (!fetched.ok()) return std::move(fetched).error();
     if (cancelled()) return base::fail(ErrorKind::interrupted, "interrupted while fetching");
     if (!errors.empty()) {
+        // A full disk fails every extraction alike: one line, with the count, not one per package.
+        std::size_t full = 0;
+        for (const auto& e : errors) full += e.sys_errno == ENOSPC || e.sys_errno == EDQUOT ? 1 : 0;
+        if (full > 1) {
+            base::Error e = *std::find_if(errors.begin(), errors.end(), [](const base::Error& x) {
+                return x.sys_errno == ENOSPC || x.sys_errno == EDQUOT;
+            });
+            e.message += "\n(and " + std::to_string(full - 1) + " more package(s) for the same reason: the file "
+                         "system of the package cache " + cache_.pkgs_dir().string() + " is full)";
+            return e;
+        }
         base::Error e = errors.front();
         for (std::size_t i = 1; i < errors.size(); ++i) e.message += "\n" + errors[i].message;
         return e;

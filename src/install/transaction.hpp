@@ -27,6 +27,10 @@ struct Staged {
     std::string dir_name;             ///< <name>-<version>-<build>
     std::filesystem::path package_dir;
     prefix::PackageInfo info;
+    /// The cache entry's shared lock, held until the transaction ends, and whether its
+    /// files may share inodes with the prefix (else they are copied).
+    base::FileLock entry_lock;
+    bool trusted = true;
 };
 
 class Transaction {
@@ -45,6 +49,11 @@ private:
     base::Result<void> add_wheel_files(std::unordered_set<std::string>& files) const;
     base::Result<void> install_wheels(const std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> finish();
+    /// Recovers from a killed install: rolls its snapshot back (true) or discards it.
+    base::Result<bool> recover_interrupted();
+    base::Result<void> check_before_change();
+    /// The test hook of InstallOptions::fault.
+    base::Result<void> fault(const char* step) const;
     base::Result<void> compile_bytecode();
     bool cancelled() const;
     /// Runs f(i) for every i on the pool and returns all errors, sorted.
@@ -59,6 +68,7 @@ private:
     base::FileLock lock_;
     bool created_prefix_ = false;
     bool modified_ = false;
+    bool snapshot_ = false;  ///< the previous environment is kept for a rollback
 
     std::optional<spec::PythonInfo> new_python_;
     std::optional<spec::PythonInfo> old_python_;

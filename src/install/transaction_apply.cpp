@@ -16,6 +16,7 @@
 #include "pixi_install/prefix/wheel.hpp"
 #include "pixi_install/spec/wheel_name.hpp"
 #include "transaction.hpp"
+#include "transaction_rollback.hpp"
 
 namespace pixi_install::install {
 
@@ -72,10 +73,16 @@ bool is_registry_url(const std::string& url, const std::vector<std::string>& ind
 
 Result<void> Transaction::apply() {
     if (cancelled()) return base::fail(ErrorKind::interrupted, "interrupted before changing the prefix");
-    // From here on the prefix changes; a crash leaves "installing", which the next run repairs.
     PI_TRY_VOID(prefix::prepare_conda_meta(opt_.prefix));
+    PI_TRY_VOID(check_before_change());
+    // The previous environment is kept (hard links) until the new one is complete; from
+    // here on the prefix changes, and any failure, or the next run after a crash, puts it back.
+    PI_TRY_VOID(take_snapshot(opt_.prefix));
+    snapshot_ = true;
+    PI_TRY_VOID(fault("snapshot"));
     PI_TRY_VOID(write_state(opt_.prefix, {PrefixState::installing, fingerprint_}));
     modified_ = true;
+    PI_TRY_VOID(fault("installing"));
 
     std::map<std::string, prefix::PrefixRecord> records;  // name -> full record of what is installed
     {
@@ -83,8 +90,11 @@ Result<void> Transaction::apply() {
         for (auto& r : all) records.emplace(r.package.name, std::move(r));
     }
     PI_TRY_VOID(unlink_old(records));
+    PI_TRY_VOID(fault("unlinked"));
     PI_TRY_VOID(link_new(records));
-    return install_wheels(records);
+    PI_TRY_VOID(fault("linked"));
+    PI_TRY_VOID(install_wheels(records));
+    return fault("wheels");
 }
 
 Result<void> Transaction::unlink_old(std::map<std::string, prefix::PrefixRecord>& records) {
@@ -170,10 +180,17 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
     std::mutex mu;
     std::vector<prefix::PrefixRecord> linked(staged_.size());
     std::vector<std::string> scripts(staged_.size());
+    std::size_t untrusted = 0;
+    for (const auto& s : staged_) untrusted += s.trusted ? 0 : 1;
+    if (untrusted > 0)
+        report_.warnings.push_back(std::to_string(untrusted) + " package(s) were copied, not linked: their entries in "
+                                   "the package cache " + cache_.pkgs_dir().string() + " belong to another user or "
+                                   "are writable by others");
     PI_TRY_VOID(for_all(staged_.size(), [&](std::size_t i) -> Result<void> {
         const Staged& s = staged_[i];
         prefix::LinkOptions lo;
-        lo.mode = opt_.link_mode;
+        // Never share an inode with a cache entry another user could change.
+        lo.mode = s.trusted ? opt_.link_mode : prefix::LinkMode::copy;
         lo.python = new_python_;
         lo.clobbered = clobbers.redirects_for(s.record->name);
         lo.probe = &probe;
@@ -193,7 +210,7 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         }
         linked[i] = std::move(rec);
         rep_.linked(s.record->name);
-        return {};
+        return i == 0 ? fault("linked-one") : Result<void>();
     }, "linking packages"));
 
     // Post-link scripts run after everything is linked, dependencies first (as rattler does).
@@ -307,10 +324,17 @@ Result<void> Transaction::finish() {
         // state file written next is then set too, with conda-meta, whose entry it changed.
         PI_TRY_VOID(base::set_tree_time(opt_.prefix, *opt_.source_date_epoch));
     }
+    PI_TRY_VOID(fault("activation"));
     PI_TRY_VOID(write_state(opt_.prefix, {PrefixState::complete, fingerprint_}));
+    // The new state is complete: the kept previous environment goes (a crash before this
+    // line leaves it to the next run, which sees "complete" and discards it).
+    snapshot_ = false;
+    PI_TRY_VOID(fault("complete"));
+    PI_TRY_VOID(discard_snapshot(opt_.prefix));
     if (opt_.source_date_epoch) {
         PI_TRY_VOID(base::set_path_time(state_path(opt_.prefix), *opt_.source_date_epoch));
         PI_TRY_VOID(base::set_path_time(opt_.prefix / "conda-meta", *opt_.source_date_epoch));
+        PI_TRY_VOID(base::set_path_time(opt_.prefix, *opt_.source_date_epoch));  // the snapshot left it
     }
     rep_.phase(base::Phase::done, 0);
     return {};

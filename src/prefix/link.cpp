@@ -326,7 +326,8 @@ Result<void> Linker::write_entry_points() {
         PI_TRY(std::string script, entry_point_script(ep, interpreter));
         const std::string shown = prefix_ + "/" + rec.path;
         PI_TRY(base::BeneathParent dst, base::open_parent_beneath(prefix_fd_.get(), rec.path, true, prefix_));
-        PI_TRY_VOID(detail::write_new_file(dst.dir.get(), dst.leaf, shown, script, 0775, -1));
+        // Executable, with the permissions the umask allows, like any file this user creates.
+        PI_TRY_VOID(detail::write_new_file(dst.dir.get(), dst.leaf, shown, script, 0777 & ~base::current_umask(), -1));
         rec.type = PathType::unix_python_entry_point;
         rec.sha256 = base::sha256_hex(script);
         rec.size = script.size();

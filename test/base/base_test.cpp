@@ -192,3 +192,38 @@ TEST_CASE("printable escapes control bytes and leaves the rest") {
     CHECK(pixi_install::base::printable(std::string_view("\x00\x7f", 2)) == "\\x00\\x7f");
     CHECK(pixi_install::base::printable("caf\xc3\xa9") == "caf\xc3\xa9");
 }
+
+TEST_CASE("make_dirs names the directory that could not be made, not the leaf") {
+    auto tmp = TempDir::create();
+    REQUIRE(tmp.ok());
+    REQUIRE(write_file_atomic(tmp->path() / "file", "x").ok());
+    auto r = make_dirs(tmp->path() / "file" / "a" / "b");
+    REQUIRE_FALSE(r.ok());
+    const std::string msg = r.error().message;
+    CHECK(msg.find("cannot create directory " + (tmp->path() / "file" / "a").string()) != std::string::npos);
+    CHECK(msg.find("on the way to " + (tmp->path() / "file" / "a" / "b").string()) != std::string::npos);
+}
+
+TEST_CASE("shared locks share, an exclusive one excludes; a read-only lock file still locks") {
+    auto tmp = TempDir::create();
+    REQUIRE(tmp.ok());
+    const auto path = tmp->path() / "l.lock";
+    auto a = FileLock::open(path);
+    auto b = FileLock::open(path);
+    REQUIRE((a.ok() && b.ok()));
+    CHECK(a->try_lock(true).value());
+    CHECK(b->try_lock(true).value());
+    b->unlock();
+    CHECK_FALSE(b->try_lock().value());
+    a->unlock();
+    CHECK(b->try_lock().value());
+    b->unlock();
+    REQUIRE(::chmod(path.c_str(), 0444) == 0);
+    auto ro = FileLock::open_if_possible(path);
+    REQUIRE(ro.ok());
+    REQUIRE(ro->has_value());
+    CHECK((*ro)->try_lock(true).value());
+    auto missing = FileLock::open_if_possible(tmp->path() / "no-such-dir" / "x.lock");
+    REQUIRE(missing.ok());
+    CHECK_FALSE(missing->has_value());
+}

@@ -43,7 +43,8 @@ TEST_CASE("the second population of an entry is a lookup") {
     auto first = c.ensure(good(), sha, kDir);
     REQUIRE(first.ok());
     CHECK(first->extracted);
-    CHECK(first->dir == c.pkgs_dir() / kDir);
+    CHECK(first->dir == c.pkgs_dir() / cache::PackageCache::entry_name(kDir, sha));
+    CHECK(first->dir.filename().string() == std::string(kDir) + "-" + sha.substr(0, 16));
     CHECK(fs::is_regular_file(first->dir / "info/index.json"));
     CHECK(fs::read_symlink(first->dir / "lib/link.txt") == "data.txt");
     CHECK(fs::is_regular_file(tmp->path() / "CACHEDIR.TAG"));
@@ -51,17 +52,17 @@ TEST_CASE("the second population of an entry is a lookup") {
     REQUIRE(second.ok());
     CHECK_FALSE(second->extracted);
     CHECK(second->dir == first->dir);
-    CHECK(c.lookup(kDir, sha) == first->dir);
+    CHECK(c.lookup(kDir, sha)->dir == first->dir);
     // Upper-case hashes from a lock file name the same entry.
     std::string upper = sha;
     for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    CHECK(c.lookup(kDir, upper) == first->dir);
+    CHECK(c.lookup(kDir, upper)->dir == first->dir);
     auto via_path = c.ensure_extracted(good(), sha, kDir);
     REQUIRE(via_path.ok());
     CHECK(*via_path == first->dir);
 }
 
-TEST_CASE("an entry without a marker, or with another sha256, is rebuilt") {
+TEST_CASE("an entry without a marker is rebuilt; another sha256 is another entry") {
     REQUIRE(!test::generated_archives().empty());
     auto tmp = base::TempDir::create();
     REQUIRE(tmp.ok());
@@ -70,22 +71,26 @@ TEST_CASE("an entry without a marker, or with another sha256, is rebuilt") {
     REQUIRE(c.ensure(good(), sha, kDir).ok());
 
     // A half-written entry: the directory is there, the marker is not (crash before it).
-    fs::remove(c.marker_path(kDir));
-    REQUIRE(base::write_file_atomic(c.pkgs_dir() / kDir / "stray.txt", "left over").ok());
+    fs::remove(c.marker_path(kDir, sha));
+    const fs::path dir = c.pkgs_dir() / cache::PackageCache::entry_name(kDir, sha);
+    REQUIRE(base::write_file_atomic(dir / "stray.txt", "left over").ok());
     CHECK_FALSE(c.lookup(kDir, sha).has_value());
     auto rebuilt = c.ensure(good(), sha, kDir);
     REQUIRE(rebuilt.ok());
     CHECK(rebuilt->extracted);
     CHECK_FALSE(fs::exists(rebuilt->dir / "stray.txt"));
 
-    // Another archive under the same name: the old tree must not be reused.
+    // Another archive under the same name: its own entry; the first one stays as it was.
     const std::string other = std::string(64, 'a');
     CHECK_FALSE(c.lookup(kDir, other).has_value());
-    auto replaced = c.ensure(test::generated_archives() / "good.tar.bz2", other, kDir);
-    REQUIRE(replaced.ok());
-    CHECK(replaced->extracted);
-    CHECK(c.lookup(kDir, other).has_value());
-    CHECK_FALSE(c.lookup(kDir, sha).has_value());
+    auto second = c.ensure(test::generated_archives() / "good.tar.bz2", other, kDir);
+    REQUIRE(second.ok());
+    CHECK(second->extracted);
+    CHECK(second->dir != rebuilt->dir);
+    CHECK(c.lookup(kDir, other)->dir == second->dir);
+    CHECK(c.lookup(kDir, sha)->dir == rebuilt->dir);
+    CHECK(base::read_file(c.marker_path(kDir, sha)).value() == sha + "\n");
+    CHECK(base::read_file(c.marker_path(kDir, other)).value() == other + "\n");
     // Nothing is left in the staging area.
     CHECK(test::count_entries(c.pkgs_dir() / ".pixi-install" / "tmp") == 0);
 }
@@ -100,8 +105,8 @@ TEST_CASE("a failed extraction leaves neither an entry nor a marker nor a tempor
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == base::ErrorKind::integrity);
     CHECK(r.error().to_string().find("package cache") != std::string::npos);
-    CHECK_FALSE(fs::exists(c.pkgs_dir() / "evil-1.0-0"));
-    CHECK_FALSE(fs::exists(c.marker_path("evil-1.0-0")));
+    CHECK(test::count_entries(c.pkgs_dir()) == 1);  // only .pixi-install
+    CHECK_FALSE(fs::exists(c.marker_path("evil-1.0-0", sha_of(evil))));
     CHECK(test::count_entries(c.pkgs_dir() / ".pixi-install" / "tmp") == 0);
 }
 
@@ -110,7 +115,8 @@ TEST_CASE("leftovers of an interrupted population are removed") {
     auto tmp = base::TempDir::create();
     REQUIRE(tmp.ok());
     cache::PackageCache c(tmp->path());
-    fs::path stale = c.pkgs_dir() / ".pixi-install" / "tmp" / (std::string(kDir) + "-Ab12Cd");
+    fs::path stale = c.pkgs_dir() / ".pixi-install" / "tmp" /
+                     (cache::PackageCache::entry_name(kDir, sha_of(good())) + "-Ab12Cd");
     fs::create_directories(stale / "lib");
     fs::path unrelated = c.pkgs_dir() / ".pixi-install" / "tmp" / "other-1.0-0-Ab12Cd";
     fs::create_directories(unrelated);
@@ -162,7 +168,7 @@ TEST_CASE("threads populating the same entry extract it once and share it") {
     for (auto& th : threads) th.join();
     CHECK(ok == kThreads);
     CHECK(extracted == 1);
-    for (const auto& d : dirs) CHECK(d == tmp->path() / "pkgs" / kDir);
+    for (const auto& d : dirs) CHECK(d == tmp->path() / "pkgs" / cache::PackageCache::entry_name(kDir, sha));
 }
 
 TEST_CASE("two processes populating the same entry extract it once") {
@@ -194,6 +200,38 @@ TEST_CASE("two processes populating the same entry extract it once") {
     REQUIRE((theirs == 10 || theirs == 11));
     CHECK((mine->extracted ? 1 : 0) + (theirs == 10 ? 1 : 0) == 1);
     const ino_t before = inode(mine->dir);
-    CHECK(c.lookup(kDir, sha) == mine->dir);
+    CHECK(c.lookup(kDir, sha)->dir == mine->dir);
     CHECK(inode(mine->dir) == before);
+}
+
+TEST_CASE("an entry is held under a shared lock while it is used, and is sealed") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    cache::PackageCache c(tmp->path());
+    const std::string sha = sha_of(good());
+    auto made = c.ensure(good(), sha, kDir);
+    REQUIRE(made.ok());
+    CHECK(made->trusted);
+    const fs::path lock_path = c.marker_path(kDir, sha).replace_extension(".lock");
+    auto other = base::FileLock::open(lock_path);
+    REQUIRE(other.ok());
+    CHECK_FALSE(other->try_lock().value());          // no writer while the entry is in use
+    CHECK(other->try_lock(/*shared=*/true).value());  // readers share it
+    other->unlock();
+    made->lock.unlock();
+    CHECK(other->try_lock().value());
+    other->unlock();
+
+    // Nothing in an entry is writable by group or others, whatever the archive said.
+    for (const auto& e : fs::recursive_directory_iterator(made->dir)) {
+        struct stat st {};
+        REQUIRE(::lstat(e.path().c_str(), &st) == 0);
+        if (!S_ISLNK(st.st_mode)) CHECK((st.st_mode & 022) == 0);
+    }
+    // An entry someone made group-writable is not trusted: its files must be copied.
+    REQUIRE(::chmod((made->dir / "info" / "index.json").c_str(), 0664) == 0);
+    auto hit = c.lookup(kDir, sha);
+    REQUIRE(hit.has_value());
+    CHECK_FALSE(hit->trusted);
 }

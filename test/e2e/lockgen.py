@@ -152,11 +152,12 @@ def _tar_add(tar, name, data=None, mode=0o644, symlink=None, mtime=None):
 
 
 def make_conda_package(directory, name, version, build="h0_0", files=None, symlinks=None, depends=(),
-                       noarch=None, subdir="linux-64", text_placeholders=(), mtime=None):
+                       noarch=None, subdir="linux-64", text_placeholders=(), mtime=None, binary_placeholders=None):
     """A .tar.bz2 conda package with `files` {path: bytes | (bytes, mode)} and
     `symlinks` {path: target}; info/index.json and info/paths.json are generated.
     Paths in `text_placeholders` are declared as text files holding conda-build's
-    placeholder /opt/anaconda1anaconda2anaconda3. `mtime` fixes every member's time
+    placeholder /opt/anaconda1anaconda2anaconda3; `binary_placeholders` {path: placeholder}
+    declares binary files holding that placeholder. `mtime` fixes every member's time
     (default: now). Returns the archive path."""
     files = files or {}
     symlinks = symlinks or {}
@@ -173,6 +174,8 @@ def make_conda_package(directory, name, version, build="h0_0", files=None, symli
                  "size_in_bytes": len(data)}
         if p in text_placeholders:
             entry.update(file_mode="text", prefix_placeholder="/opt/anaconda1anaconda2anaconda3")
+        if binary_placeholders and p in binary_placeholders:
+            entry.update(file_mode="binary", prefix_placeholder=binary_placeholders[p])
         paths.append(entry)
     for p, target in sorted(symlinks.items()):
         paths.append({"_path": p, "path_type": "softlink",

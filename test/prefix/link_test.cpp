@@ -158,6 +158,8 @@ TEST_CASE("noarch python: site-packages and python-scripts relocated, entry poin
     CHECK(!fs::exists(prefix / "site-packages"));
     REQUIRE(fs::exists(prefix / "bin/mytool"));
     CHECK((mode_of(prefix / "bin/mytool") & 0111) != 0);
+    // Entry points follow the umask like every file this user creates (never group-writable by force).
+    CHECK((mode_of(prefix / "bin/mytool") & 0777) == (0777 & ~base::current_umask()));
     std::string script = read(prefix / "bin/mytool");
     CHECK(script.rfind("#!" + prefix.string() + "/bin/python3.11\n", 0) == 0);
     bool found = false;

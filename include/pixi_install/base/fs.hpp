@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,8 +62,17 @@ private:
     fs::path path_;
 };
 
-/// An exclusive advisory lock (flock) on a lock file, released on destruction.
+/// The process's file mode creation mask (read once; pixi-install never changes it).
+unsigned current_umask();
+
+/// Raises the soft limit of open files towards the hard limit (one lock per package may
+/// stay open for a whole install); failures are ignored.
+void raise_open_file_limit();
+
+/// An advisory lock (flock) on a lock file, exclusive or shared, released on destruction.
 /// Locks across processes; it also works on NFS v4 (flock is emulated with fcntl there).
+/// A lock file that cannot be opened for writing (another user's, a read-only cache) is
+/// opened read-only: flock needs no write access.
 class FileLock {
 public:
     /// Blocks until the lock is held. `on_wait` is called once if the lock is busy.
@@ -79,10 +89,17 @@ public:
     static Result<FileLock> acquire(const fs::path& lock_path) {
         return acquire(lock_path, [] {});
     }
-    /// Opens (creating) the lock file without locking.
+    /// Opens (creating, mode 0666 less the umask) the lock file without locking.
     static Result<FileLock> open(const fs::path& lock_path);
-    Result<bool> try_lock();
-    Result<void> lock_blocking();
+    /// Opens an existing lock file, creating it only where that is allowed; nullopt
+    /// (no error) when it is missing and cannot be created (a read-only directory).
+    static Result<std::optional<FileLock>> open_if_possible(const fs::path& lock_path);
+    Result<bool> try_lock(bool shared = false);
+    Result<void> lock_blocking(bool shared = false);
+    /// Turns a held lock into a shared one (others may then share it).
+    Result<void> downgrade();
+    void unlock();
+    bool is_open() const { return fd_ >= 0; }
 
     FileLock() = default;
     FileLock(FileLock&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }

@@ -55,6 +55,9 @@ struct InstallOptions {
     std::filesystem::path project_root;
     /// Called once when another process holds the prefix lock and this one waits.
     std::function<void()> on_wait;
+    /// For tests of the transaction (PIXI_INSTALL_FAULT): "<step>:kill" or "<step>:fail"
+    /// stops the install after that step (see docs/ARCHITECTURE.md); empty in real use.
+    std::string fault;
 };
 
 struct InstallReport {

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Updates are transactions: a failed install leaves the previous environment byte for byte.
+  steps      a fault (an error, or SIGKILL) injected after every step of an upgrade and of a
+             fresh install (PIXI_INSTALL_FAULT=<step>:fail|kill): an error restores the
+             previous prefix exactly; after a kill the next install rolls back (or finishes).
+  checks     what is checked before the prefix changes: a binary placeholder shorter than
+             the prefix; (root) an explicit --link-mode hardlink/reflink across file systems;
+             (root) a disk too small for what will be copied.
+  enospc     (root) a real "No space left on device" part-way (a wheel after the conda
+             packages changed) on a small tmpfs: the previous prefix comes back exactly.
+Usage: transaction_test.py [SUBTEST...] (default: all)."""
+import hashlib
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lockgen  # noqa: E402
+
+BIN, SHARED = lockgen.require_env()
+STEPS = ["snapshot", "installing", "unlinked", "linked-one", "linked", "wheels", "activation", "complete"]
+ROLLBACK = ".pixi-install-rollback"
+
+
+def install(lock, prefix, cache, *extra, expect=0, fault=None):
+    env = dict(os.environ)
+    env.pop("PIXI_INSTALL_FAULT", None)
+    if fault:
+        env["PIXI_INSTALL_FAULT"] = fault
+    r = subprocess.run([BIN, "install", "-l", lock, "-p", prefix, "--cache-dir", cache, *extra],
+                       capture_output=True, text=True, timeout=120, env=env)
+    if expect is not None:
+        assert r.returncode == expect, (lock, prefix, fault, r.returncode, r.stdout[-2000:], r.stderr[-2000:])
+    return r
+
+
+def verify(prefix):
+    r = subprocess.run([BIN, "verify", "-p", prefix], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, ("verify", prefix, r.returncode, r.stdout[-3000:], r.stderr[-3000:])
+
+
+def exact(prefix, keep_rollback=False):
+    """Every entry of the prefix: content hash, link target, mode (the prefix lock file and,
+    unless asked, the rollback directory left out)."""
+    out = {}
+    for root, dirs, files in os.walk(prefix):
+        for n in sorted(dirs + files):
+            full = os.path.join(root, n)
+            rel = os.path.relpath(full, prefix)
+            if rel == "conda-meta/pixi-install.lock":
+                continue
+            if not keep_rollback and (rel == ROLLBACK or rel.startswith(ROLLBACK + "/")):
+                continue
+            st = os.lstat(full)
+            if os.path.islink(full):
+                out[rel] = ("link", os.readlink(full))
+            elif os.path.isdir(full):
+                out[rel] = ("dir", st.st_mode & 0o7777)
+            else:
+                with open(full, "rb") as f:
+                    out[rel] = ("file", hashlib.sha256(f.read()).hexdigest(), st.st_mode & 0o7777)
+    return out
+
+
+def diff(a, b):
+    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return [(k, a.get(k), b.get(k)) for k in keys[:12]]
+
+
+def make_locks(tmp, count=10, files=30):
+    """lock 1 and lock 2 (4 upgraded, 2 removed, 2 added, a wheel upgraded), with python."""
+    gen = os.path.join(tmp, "gen")
+
+    def pkg(i, version):
+        body = {"share/p%02d/f%03d.txt" % (i, k): ("package %d version %s file %d\n" % (i, version, k)).encode()
+                for k in range(files if version == "1.0" else files - 5)}
+        body["bin/tool%02d" % i] = (b"#!/bin/sh\necho tool %d %s\n" % (i, version.encode()), 0o755)
+        return lockgen.conda(lockgen.make_conda_package(gen, "pkg%02d" % i, version, "h0_0", files=body,
+                                                        symlinks={"bin/alias%02d" % i: "tool%02d" % i}))
+    python = lockgen.conda(lockgen.make_python_standin(gen, "3.11.4"))
+    w1 = lockgen.wheel(lockgen.make_wheel(gen, "wheely", "1.0", {"wheely/__init__.py": "V = 1\n"}))
+    w2 = lockgen.wheel(lockgen.make_wheel(gen, "wheely", "2.0", {"wheely/__init__.py": "V = 2\n",
+                                                                 "wheely/extra.py": ""}))
+    v1 = [pkg(i, "1.0") for i in range(count)]
+    l2 = [pkg(i, "2.0") if i < 4 else e for i, e in enumerate(v1) if i < count - 2]
+    l2 += [pkg(i, "1.0") for i in range(count, count + 2)]
+    return (lockgen.write_lock(os.path.join(tmp, "l1"), [python] + v1 + [w1]),
+            lockgen.write_lock(os.path.join(tmp, "l2"), [python] + l2 + [w2]))
+
+
+def test_steps(tmp):
+    l1, l2 = make_locks(tmp)
+    cache = os.path.join(tmp, "cache")
+    ref = os.path.join(tmp, "ref")
+    install(l1, ref, cache)
+    install(l2, ref, cache)
+    # References at the victim's own path: activation scripts and the state name the prefix.
+    victim = os.path.join(tmp, "victim")
+    install(l2, victim, cache)
+    s2 = exact(victim)
+    shutil.rmtree(victim)
+    install(l1, victim, cache)
+    s1 = exact(victim)
+    assert not os.path.exists(os.path.join(victim, ROLLBACK))
+    for k, step in enumerate(STEPS):
+        # An error: the install says so, and the previous environment is back, exactly.
+        r = install(l2, victim, cache, fault=step + ":fail", expect=1)
+        assert "injected fault" in r.stderr, r.stderr
+        if step == "complete":
+            assert exact(victim) == s2, (step, diff(exact(victim), s2))
+            install(l1, victim, cache)
+        else:
+            assert "previous environment was restored" in r.stderr, (step, r.stderr)
+            assert exact(victim, keep_rollback=True) == s1, (step, diff(exact(victim, True), s1))
+        verify(victim)
+        # A kill: the next install rolls back (and installs what it is asked to).
+        r = install(l2, victim, cache, fault=step + ":kill", expect=-9)
+        # (A kill before "installing" leaves the old state "complete": a run of the old lock is
+        # then a no-op that does not look further; the next run that changes the prefix
+        # discards the snapshot. So after that step the next run is the upgrade.)
+        nxt = (l2, s2) if step == "snapshot" else (l1, s1) if k % 2 == 0 or step == "complete" else (l2, s2)
+        install(nxt[0], victim, cache)
+        assert exact(victim, keep_rollback=True) == nxt[1], (step, "kill", diff(exact(victim, True), nxt[1]))
+        verify(victim)
+        if nxt[0] == l2:
+            install(l1, victim, cache)
+            assert exact(victim) == s1
+        print("  step %-10s fail: restored, kill: recovered" % step, flush=True)
+
+    # A fresh prefix: an error leaves no prefix; a kill is finished by the next run.
+    fresh = os.path.join(tmp, "fresh")
+    for step in STEPS[:-1]:
+        install(l1, fresh, cache, fault=step + ":fail", expect=1)
+        assert not os.path.exists(fresh), (step, os.listdir(fresh))
+    install(l1, fresh, cache, fault="linked-one:kill", expect=-9)
+    install(l1, fresh, cache)
+    verify(fresh)
+    shutil.rmtree(fresh)
+    install(l1, victim, cache)
+
+
+def mount_tmpfs(path, *opts):
+    os.makedirs(path, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(opts), "tmpfs", path],
+                          capture_output=True).returncode == 0
+
+
+def umount(path):
+    subprocess.run(["umount", path], capture_output=True)
+
+
+def test_checks(tmp):
+    gen = os.path.join(tmp, "gen")
+    cache = os.path.join(tmp, "cache")
+    small = lockgen.conda(lockgen.make_conda_package(gen, "small", "1.0", files={"share/small.txt": b"small\n"}))
+    l_small = lockgen.write_lock(os.path.join(tmp, "ls"), [small])
+    # A binary placeholder shorter than the prefix: refused before anything changes.
+    ph = lockgen.conda(lockgen.make_conda_package(
+        gen, "ph", "1.0", files={"lib/libph.so": b"\x7fELF\0/opt/p\0rest"}, binary_placeholders={"lib/libph.so": "/opt/p"}))
+    l_ph = lockgen.write_lock(os.path.join(tmp, "lph"), [small, ph])
+    prefix = os.path.join(tmp, "env")
+    install(l_small, prefix, cache)
+    before = exact(prefix)
+    r = install(l_ph, prefix, cache, expect=1)
+    assert "binary placeholder" in r.stderr and "lib/libph.so" in r.stderr and "nothing was changed" in r.stderr, \
+        r.stderr
+    assert exact(prefix, keep_rollback=True) == before, diff(exact(prefix, True), before)
+    if os.geteuid() != 0:
+        print("  skipped the file-system checks: they need root to mount a tmpfs")
+        return 77
+    mnt = os.path.join(tmp, "mnt")
+    assert mount_tmpfs(mnt, "size=4m")
+    try:
+        # An explicit link mode that cannot work across file systems.
+        prefix = os.path.join(mnt, "env")
+        install(l_small, prefix, cache)
+        before = exact(prefix)
+        big = lockgen.conda(lockgen.make_conda_package(gen, "big", "1.0", files={
+            "share/big%d.bin" % i: random.Random(i).randbytes(1 << 20) for i in range(6)}))
+        l_big = lockgen.write_lock(os.path.join(tmp, "lb"), [small, big])
+        for mode in ("hardlink", "reflink"):
+            r = install(l_big, prefix, cache, "--link-mode", mode, expect=1)
+            assert "--link-mode " + mode + " cannot work" in r.stderr and "nothing was changed" in r.stderr, r.stderr
+            assert exact(prefix, keep_rollback=True) == before, (mode, diff(exact(prefix, True), before))
+        # 6 MiB to copy onto a 4 MiB disk: refused before the prefix changes.
+        r = install(l_big, prefix, cache, expect=1)
+        assert "not enough space" in r.stderr and mnt in r.stderr and "nothing was changed" in r.stderr, r.stderr
+        assert exact(prefix, keep_rollback=True) == before, diff(exact(prefix, True), before)
+        verify(prefix)
+    finally:
+        umount(mnt)
+    return 0
+
+
+def test_enospc(tmp):
+    if os.geteuid() != 0:
+        print("  skipped: needs root to mount a small tmpfs")
+        return 77
+    gen = os.path.join(tmp, "gen")
+    cache = os.path.join(tmp, "cache")
+    python = lockgen.conda(lockgen.make_python_standin(gen, "3.11.4"))
+
+    def pkg(version):
+        return lockgen.conda(lockgen.make_conda_package(gen, "data", version, files={
+            "share/data/%d.txt" % i: ("%s %d\n" % (version, i)).encode() * 200 for i in range(50)}))
+    huge = lockgen.wheel(lockgen.make_wheel(gen, "huge", "1.0", {"huge/__init__.py": "",
+                                                                 "huge/blob.bin": random.Random(7).randbytes(12 << 20)}))
+    la = lockgen.write_lock(os.path.join(tmp, "la"), [python, pkg("1.0")])
+    lb = lockgen.write_lock(os.path.join(tmp, "lb"), [python, pkg("2.0"), huge])
+    mnt = os.path.join(tmp, "mnt")
+    assert mount_tmpfs(mnt, "size=8m")
+    try:
+        prefix = os.path.join(mnt, "env")
+        install(la, prefix, cache, "--link-mode", "copy")
+        before = exact(prefix)
+        r = install(lb, prefix, cache, "--link-mode", "copy", expect=1)
+        assert "space" in r.stderr.lower() and "previous environment was restored" in r.stderr, r.stderr
+        assert exact(prefix, keep_rollback=True) == before, diff(exact(prefix, True), before)
+        verify(prefix)
+        subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
+        install(lb, prefix, cache, "--link-mode", "copy")
+        verify(prefix)
+    finally:
+        umount(mnt)
+    return 0
+
+
+def main(argv):
+    names = argv or ["steps", "checks", "enospc"]
+    rc = 0
+    with tempfile.TemporaryDirectory(prefix="pi-e2e-transaction-") as tmp:
+        for name in names:
+            t = time.monotonic()
+            sub = os.path.join(tmp, name)
+            os.makedirs(sub)
+            r = globals()["test_" + name](sub)
+            if r == 77 and rc == 0:
+                rc = 77
+            print("ok" if r != 77 else "skipped", name, "%.1fs" % (time.monotonic() - t), flush=True)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
