@@ -77,6 +77,16 @@ StateMarker read_state(const fs::path& prefix) {
     return m;
 }
 
+base::Result<void> require_finished(const fs::path& prefix) {
+    if (read_state(prefix).state != PrefixState::installing) return {};
+    return base::fail(base::ErrorKind::integrity,
+                      "the last install into " + prefix.string() +
+                          " did not finish (it was interrupted or failed; conda-meta/pixi-install-state says "
+                          "'installing'), so the environment is incomplete: run the install again "
+                          "(pixi-install install -l <lock> -p " + prefix.string() +
+                          "), which finishes or repairs it");
+}
+
 base::Result<void> write_state(const fs::path& prefix, const StateMarker& m) {
     PI_TRY_VOID(base::make_dirs(prefix / "conda-meta"));
     std::string word = m.state == PrefixState::complete ? "complete" : "installing";

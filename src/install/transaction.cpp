@@ -52,6 +52,19 @@ std::optional<std::string> sha256_from_direct_url(const std::optional<std::strin
     return std::nullopt;
 }
 
+/// Whether every file of an extracted cache entry still has the sha256 its paths.json
+/// records: a hard-linked prefix file edited in place changes the cache's copy too.
+bool cache_entry_intact(const fs::path& dir) {
+    auto info = prefix::read_package_info(dir);
+    if (!info.ok()) return false;
+    for (const auto& p : info->paths) {
+        if (p.sha256.empty() || p.type != prefix::PathType::hardlink) continue;
+        auto h = base::hash_file(dir / p.path, base::HashAlgo::sha256);
+        if (!h.ok() || *h != p.sha256) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 Transaction::Transaction(const lockfile::Selection& selection, const InstallOptions& options,
@@ -99,15 +112,12 @@ Result<InstallReport> Transaction::run() {
 
     // Fast path: the prefix says it completed exactly this. No lock, no conda-meta.
     StateMarker state = read_state(opt_.prefix);
-    if (state.state == PrefixState::complete && state.fingerprint == fingerprint_) {
+    const bool reinstall = opt_.reinstall || !opt_.reinstall_packages.empty();
+    if (state.state == PrefixState::complete && state.fingerprint == fingerprint_ && !reinstall) {
         report_.up_to_date = true;
         return report_;
     }
-    new_python_ = environment_python(sel_);
-    if (!sel_.pypi.empty() && !new_python_)
-        return base::fail(ErrorKind::failure,
-                          "environment '" + sel_.environment + "' has PyPI packages but no python conda "
-                          "package to install them with (pass --no-pypi to leave them out)");
+    new_python_ = environment_python(sel_);  // preflight() refused PyPI packages without one
 
     if (opt_.dry_run) {
         PI_TRY_VOID(make_plan_now(state.state == PrefixState::installing));
@@ -120,7 +130,7 @@ Result<InstallReport> Transaction::run() {
         PI_TRY_VOID(lock_prefix());
         // Another process may have finished the same install while we waited.
         StateMarker now = read_state(opt_.prefix);
-        if (now.state == PrefixState::complete && now.fingerprint == fingerprint_) {
+        if (now.state == PrefixState::complete && now.fingerprint == fingerprint_ && !reinstall) {
             report_.up_to_date = true;
             return {};
         }
@@ -185,22 +195,32 @@ Result<void> Transaction::make_plan_now(bool repair) {
             wheels.push_back(std::move(w));
         }
     }
+    // Relinked although unchanged: everything when repairing or with --reinstall, else
+    // the packages named by --reinstall-package (conda names, or PyPI names normalized).
+    const bool all = repair || opt_.reinstall;
+    std::set<std::string> named;
+    for (const auto& n : opt_.reinstall_packages) {
+        named.insert(n);
+        named.insert(spec::normalize_pypi_name(n));
+    }
     std::vector<std::string> forced;
-    if (repair)
-        for (const auto& r : sel_.conda) forced.push_back(r->name);
+    for (const auto& r : sel_.conda)
+        if (all || named.count(r->name)) forced.push_back(r->name);
     report_.plan = make_plan(installed, wheels, sel_.conda, sel_.pypi,
                              old_python_ ? old_python_->short_version : "",
                              new_python_ ? new_python_->short_version : "", forced);
-    if (repair) {
-        // An interrupted install may have left half-written wheels: reinstall them too.
-        for (auto& w : wheels) {
-            bool listed = false;
-            for (const auto& r : report_.plan.wheel_remove) listed |= r.dist_info == w.dist_info;
-            if (!listed) report_.plan.wheel_remove.push_back(w);
-        }
-        for (const auto& p : report_.plan.wheel_unchanged) report_.plan.wheel_install.push_back(p);
-        report_.plan.wheel_unchanged.clear();
+    // An interrupted install may have left half-written wheels: reinstall them too.
+    auto reinstalled = [&](const std::string& name) { return all || named.count(spec::normalize_pypi_name(name)); };
+    for (auto& w : wheels) {
+        if (!reinstalled(w.name)) continue;
+        bool listed = false;
+        for (const auto& r : report_.plan.wheel_remove) listed |= r.dist_info == w.dist_info;
+        if (!listed) report_.plan.wheel_remove.push_back(w);
     }
+    std::vector<PypiPtr> keep;
+    for (const auto& p : report_.plan.wheel_unchanged)
+        (reinstalled(p->name) ? report_.plan.wheel_install : keep).push_back(p);
+    report_.plan.wheel_unchanged = std::move(keep);
     return {};
 }
 
@@ -218,7 +238,16 @@ Result<void> Transaction::acquire_artifacts() {
         PI_TRY_VOID(cache::PackageCache::validate_dir_name(staged_[i].dir_name));
         const auto& r = *staged_[i].record;
         if (r.sha256) {
-            if (auto dir = cache_.lookup(staged_[i].dir_name, *r.sha256)) {
+            auto dir = cache_.lookup(staged_[i].dir_name, *r.sha256);
+            // A repair trusts no cache entry blindly: one whose files changed is extracted anew
+            // (from the verified archive, fetched again when the store lacks it).
+            if (dir && (opt_.reinstall || !opt_.reinstall_packages.empty()) && !cache_entry_intact(*dir)) {
+                rep_.warning("the cached " + staged_[i].dir_name + " differs from its archive; extracting it again");
+                std::error_code ec;
+                fs::remove(cache_.marker_path(staged_[i].dir_name), ec);
+                dir.reset();
+            }
+            if (dir) {
                 staged_[i].package_dir = *dir;
                 continue;
             }
@@ -297,6 +326,9 @@ Result<void> Transaction::acquire_artifacts() {
             return base::fail(ErrorKind::integrity, "archive " + s.record->file_name + " contains package '" +
                                                         info.index.name + "', but the lock says '" +
                                                         s.record->name + "'");
+        // Where each file goes is known now: refuse before the prefix changes, not halfway.
+        PI_TRY(auto targets, prefix::target_paths(info, new_python_));
+        (void)targets;
         s.info = std::move(info);
         return {};
     }, "reading packages");
