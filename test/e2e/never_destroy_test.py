@@ -188,8 +188,15 @@ def test_reinstall(c, good):
     c.install(good, "--reinstall-package", "hello-prefix")
     c.run("verify", "-p", good, expect=0)
 
+    # A hard-linked file edited in place changed the cache's copy too: it is extracted again.
+    script = os.path.join(good, "etc", "conda", "activate.d", "demo.sh")
+    assert os.stat(script).st_nlink > 1, "expected a hard link into the cache"
+    with open(script, "r+b") as f:
+        f.write(b"X")
+    c.run("verify", "-p", good, expect=4)
     os.remove(os.path.join(good, "bin", "hello-prefix"))
-    c.install(good, "--reinstall")
+    r = c.install(good, "--reinstall")
+    assert "extracting it again" in r.stderr, r.stderr
     c.run("verify", "-p", good, expect=0)
     c.run("verify", "-p", good, "--extra", expect=0)
 
