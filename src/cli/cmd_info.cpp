@@ -108,11 +108,8 @@ Command make_info_command() {
         if (!f->prefix.empty()) prefix = base::absolute_normal(std::filesystem::path(f->prefix));
         const base::Result<void> finished = prefix ? install::require_finished(*prefix) : base::Result<void>();
         auto state_name = [&] {
-            switch (install::read_state(*prefix).state) {
-                case install::PrefixState::complete: return "complete";
-                case install::PrefixState::installing: return "unfinished";
-                case install::PrefixState::absent: break;
-            }
+            if (!finished.ok()) return "unfinished";
+            if (install::read_state(*prefix).state == install::PrefixState::complete) return "complete";
             std::error_code ec;
             return std::filesystem::is_directory(*prefix / "conda-meta", ec) ? "not made by pixi-install" : "absent";
         };

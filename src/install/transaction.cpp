@@ -52,19 +52,6 @@ std::optional<std::string> sha256_from_direct_url(const std::optional<std::strin
     return std::nullopt;
 }
 
-/// Whether every file of an extracted cache entry still has the sha256 its paths.json
-/// records: a hard-linked prefix file edited in place changes the cache's copy too.
-bool cache_entry_intact(const fs::path& dir) {
-    auto info = prefix::read_package_info(dir);
-    if (!info.ok()) return false;
-    for (const auto& p : info->paths) {
-        if (p.sha256.empty() || p.type != prefix::PathType::hardlink) continue;
-        auto h = base::hash_file(dir / p.path, base::HashAlgo::sha256);
-        if (!h.ok() || *h != p.sha256) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 Transaction::Transaction(const lockfile::Selection& selection, const InstallOptions& options,
@@ -146,6 +133,7 @@ Result<InstallReport> Transaction::run() {
             return finish();
         }
         PI_TRY_VOID(acquire_artifacts());
+        PI_TRY_VOID(check_space());
         PI_TRY_VOID(apply());
         return finish();
     }();

@@ -28,6 +28,10 @@ struct Staged {
     prefix::PackageInfo info;
 };
 
+/// Whether every file of an extracted cache entry still has the sha256 its paths.json
+/// records: a hard-linked prefix file edited in place changes the cache's copy too.
+bool cache_entry_intact(const std::filesystem::path& dir);
+
 class Transaction {
 public:
     Transaction(const lockfile::Selection& selection, const InstallOptions& options, base::Reporter& reporter);
@@ -37,6 +41,8 @@ private:
     base::Result<void> lock_prefix();
     base::Result<void> make_plan_now(bool repair);
     base::Result<void> acquire_artifacts();
+    /// Refuses (before apply) when the prefix's file system certainly lacks the room.
+    base::Result<void> check_space();
     base::Result<void> apply();
     base::Result<void> unlink_old(std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> link_new(std::map<std::string, prefix::PrefixRecord>& records);
