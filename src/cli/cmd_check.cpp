@@ -1,4 +1,5 @@
-// `pixi-install check`: can this machine run the lock's environments? Exit 0 or 3.
+// `pixi-install check`: can this machine run the lock's environments, and would `install`
+// accept them? Exit 0, 3 (host), 1 (what install refuses before fetching) or 7 (--locked).
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
@@ -8,6 +9,7 @@
 #include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "common.hpp"
+#include "pixi_install/install/preflight.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
 #include "pixi_install/satisfy/satisfy.hpp"
 
@@ -91,7 +93,8 @@ Command make_check_command() {
     Command c;
     c.name = "check";
     c.setup = [f](CLI::App& sub, Globals&) {
-        sub.description("Check that this machine meets the environment's requirements (__glibc, __cuda, ...)");
+        sub.description("Check that `install` would succeed here: this machine meets the environment's "
+                        "requirements (__glibc, __cuda, ...) and every package can be installed from the lock");
         sub.add_option("-l,--lock", f->lock, "The lock file, or a directory holding pixi.lock")->capture_default_str();
         sub.add_option("-e,--environment", f->environments, "Environment to check (repeatable; default: default)");
         sub.add_option("--platform", f->platform, "Platform of the lock to check (default: the one this host runs)");
@@ -133,6 +136,14 @@ Command make_check_command() {
         }
         bool ok = true;
         for (const auto& r : results) ok = ok && r.ok();
+        // What `install` refuses before fetching (sources it cannot build, unmet python needs),
+        // refused here with the same words and exit code.
+        for (const auto& r : results) {
+            if (!r.ok()) continue;
+            PI_TRY(lockfile::Selection sel, lockfile::select(lock, r.environment, r.platform));
+            install::InstallOptions io;
+            PI_TRY_VOID(install::check_installable(install::filter_selection(sel, io), io));
+        }
         bool is_stale = stale && !stale->ok();
 
         if (!g.quiet)

@@ -1,6 +1,7 @@
 // `pixi-install info`: the platform, the virtual packages and where each came
 // from, the facts behind them, the cache directory, a manifest's requirements.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,8 +12,10 @@
 #include "common.hpp"
 #include "fetch_options.hpp"
 #include "settings.hpp"
+#include "pixi_install/base/fs.hpp"
 #include "pixi_install/host/archspec.hpp"
 #include "pixi_install/host/probe.hpp"
+#include "pixi_install/install/state.hpp"
 
 namespace pixi_install::cli {
 
@@ -20,6 +23,7 @@ namespace {
 
 struct InfoFlags {
     std::string manifest;
+    std::string prefix;
     bool json = false;
     std::string config;
     NetworkFlags network;
@@ -86,6 +90,8 @@ Command make_info_command() {
         sub.add_option("--manifest", f->manifest,
                        "A pixi.toml or pyproject.toml whose system requirements to show (default: ./pixi.toml "
                        "or ./pyproject.toml when present)");
+        sub.add_option("-p,--prefix", f->prefix,
+                       "Also show the state of this environment (exit 4 when its last install did not finish)");
         sub.add_flag("--json", f->json, "Write a JSON document");
         add_network_flags(sub, f->config, f->network);
     };
@@ -102,6 +108,15 @@ Command make_info_command() {
         request.network = f->network;
         request.workspace = ".";
         PI_TRY(EffectiveSettings settings, effective_settings(g, request));
+        std::optional<std::filesystem::path> prefix;
+        if (!f->prefix.empty()) prefix = base::absolute_normal(std::filesystem::path(f->prefix));
+        const base::Result<void> finished = prefix ? install::require_finished(*prefix) : base::Result<void>();
+        auto state_name = [&] {
+            if (!finished.ok()) return "unfinished";
+            if (install::read_state(*prefix).state == install::PrefixState::complete) return "complete";
+            std::error_code ec;
+            return std::filesystem::is_directory(*prefix / "conda-meta", ec) ? "not made by pixi-install" : "absent";
+        };
 
         if (f->json) {
             nlohmann::json j;
@@ -154,8 +169,15 @@ Command make_info_command() {
             j["config_files"] = std::move(files);
             j["manifest"] = manifest ? manifest_json(*manifest) : nlohmann::json();
             j["warnings"] = warnings;
+            if (prefix) j["environment"] = {{"prefix", prefix->string()}, {"state", state_name()}};
+            if (!finished.ok()) {
+                j["ok"] = false;
+                j["error"] = {{"kind", base::kind_name(finished.error().kind)},
+                              {"exit_code", base::exit_code(finished.error().kind)},
+                              {"message", finished.error().message}};
+            }
             std::cout << base::redact(j.dump(2)) << "\n";
-            return 0;
+            return finished.ok() ? 0 : base::exit_code(finished.error().kind);
         }
         std::ostringstream out;
         out << "platform          " << host.packages.subdir << "\n";
@@ -203,7 +225,9 @@ Command make_info_command() {
                     out << "  platform " << p.name << " (" << p.subdir << ")  " << requirements_text(p.requirements)
                         << "\n";
         }
+        if (prefix) out << "environment       " << prefix->string() << " (" << state_name() << ")\n";
         std::cout << base::redact(out.str()) << std::flush;
+        if (!finished.ok()) return finished.error();
         if (!g.quiet)
             for (const auto& w : warnings) std::cerr << "warning: " << base::redact(w) << "\n";
         for (const auto& w : settings.warnings) std::cerr << "warning: " << base::redact(w) << "\n";

@@ -14,6 +14,7 @@
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/shell_quote.hpp"
 #include "pixi_install/install/pipeline.hpp"
+#include "pixi_install/install/preflight.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
 #include "progress.hpp"
@@ -35,6 +36,9 @@ struct InstallFlags {
     std::string link_mode = "auto";
     std::vector<std::string> skip;
     std::vector<std::string> only;
+    bool allow_non_env_prefix = false;
+    bool reinstall = false;
+    std::vector<std::string> reinstall_packages;
     bool no_pypi = false;
     bool run_post_link_scripts = false;
     bool no_host_check = false;
@@ -125,7 +129,15 @@ Command make_install_command() {
             ->check(CLI::IsMember({"auto", "reflink", "hardlink", "copy"}))
             ->capture_default_str();
         sub.add_option("--skip", f->skip, "Leave out this package (repeatable)");
-        sub.add_option("--only", f->only, "Install only this package (repeatable)");
+        sub.add_option("--only", f->only, "Install only this package and its dependencies (repeatable)");
+        sub.add_flag("--allow-non-env-prefix", f->allow_non_env_prefix,
+                     "Install into an existing directory that is neither empty nor an environment (refused "
+                     "by default: files the packages also ship would be replaced)");
+        sub.add_flag("--reinstall", f->reinstall,
+                     "Relink every package and reinstall every wheel, even when up to date (repairs a prefix "
+                     "that `verify` finds changed); cached packages that fail their hash are fetched again");
+        sub.add_option("--reinstall-package", f->reinstall_packages,
+                       "Relink this package (conda or PyPI) even when up to date (repeatable)");
         sub.add_flag("--no-pypi", f->no_pypi, "Leave out every PyPI package");
         sub.add_flag("--run-post-link-scripts", f->run_post_link_scripts,
                      "Run the packages' post-link scripts (not run by default, as in pixi)");
@@ -164,7 +176,8 @@ Command make_install_command() {
         std::optional<Noop> noop;
         // Not with --locked: the satisfiability check also reads files the key does not cover (the
         // static metadata of local PyPI projects), so it runs every time.
-        if (!f->all && f->environments.size() <= 1 && !f->dry_run && !f->locked) {
+        const bool reinstall = f->reinstall || !f->reinstall_packages.empty();
+        if (!f->all && f->environments.size() <= 1 && !f->dry_run && !f->locked && !reinstall) {
             NoopInputs in;
             in.lock = base::absolute_normal(lock_path);
             in.environment = f->environments.empty() ? "default" : f->environments.front();
@@ -278,10 +291,7 @@ Command make_install_command() {
         PI_TRY(fetch::FetchOptions fo, make_fetch_options(g, f->fetch, lock_path.parent_path()));
         for (const auto& check : checks)
             PI_TRY_VOID(base::check_script_value(prefix_of(check.environment).string(), "the prefix"));
-        nlohmann::json out_envs = nlohmann::json::array();
-        Summary last;
-        for (const auto& check : checks) {
-            PI_TRY(lockfile::Selection sel, lockfile::select(lock, check.environment, check.platform));
+        auto options_for = [&](const EnvironmentCheck& check) {
             install::InstallOptions io;
             io.prefix = prefix_of(check.environment);
             // Absolute: conda-meta records the extracted package directory.
@@ -292,6 +302,9 @@ Command make_install_command() {
             io.no_pypi = f->no_pypi;
             io.skip = f->skip;
             io.only = f->only;
+            io.allow_non_env_prefix = f->allow_non_env_prefix;
+            io.reinstall = f->reinstall;
+            io.reinstall_packages = f->reinstall_packages;
             io.compile_bytecode = compile;
             io.source_date_epoch = epoch;
             io.fetch = fo;
@@ -304,6 +317,36 @@ Command make_install_command() {
             io.on_wait = [&status, p = io.prefix] {
                 status.info("waiting for another pixi-install to finish with " + p.string());
             };
+            return io;
+        };
+        // Plan, then touch: every environment's selection is checked before any prefix changes.
+        std::vector<lockfile::Selection> selections;
+        auto refused = [&]() -> base::Result<void> {
+            for (const auto& check : checks) {
+                PI_TRY(lockfile::Selection sel, lockfile::select(lock, check.environment, check.platform));
+                selections.push_back(std::move(sel));
+            }
+            std::vector<const lockfile::Selection*> selected;
+            for (const auto& sel : selections) selected.push_back(&sel);
+            PI_TRY_VOID(install::check_package_names(selected, f->skip, f->only));
+            PI_TRY_VOID(install::check_known_names(selected, f->reinstall_packages, "--reinstall-package"));
+            for (std::size_t i = 0; i < checks.size(); ++i) {
+                install::InstallOptions io = options_for(checks[i]);
+                PI_TRY_VOID(install::preflight(install::filter_selection(selections[i], io), io));
+            }
+            return {};
+        }();
+        if (!refused.ok()) {
+            status.finish(nullptr);
+            return std::move(refused).error();
+        }
+
+        nlohmann::json out_envs = nlohmann::json::array();
+        Summary last;
+        for (std::size_t env_index = 0; env_index < checks.size(); ++env_index) {
+            const EnvironmentCheck& check = checks[env_index];
+            const lockfile::Selection& sel = selections[env_index];
+            install::InstallOptions io = options_for(check);
             lockfile::Selection filtered = install::filter_selection(sel, io);
             auto started = std::chrono::steady_clock::now();
             auto result = status.drive([&] { return install::install_environment(filtered, io, status); });

@@ -70,7 +70,7 @@ base::Result<std::vector<std::pair<std::string, std::string>>> pick(const lockfi
     if (!o.environment.empty() && !lock.environments.count(o.environment)) {
         std::string known;
         for (const auto& [name, env] : lock.environments) known += (known.empty() ? "" : ", ") + name;
-        return base::fail(ErrorKind::lockfile, origin + ": no environment `" + o.environment +
+        return base::fail(ErrorKind::usage, origin + ": no environment `" + o.environment +
                                                    "` in the lock file (it has: " + (known.empty() ? "none" : known) +
                                                    ")");
     }

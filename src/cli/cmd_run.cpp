@@ -24,6 +24,7 @@
 
 #include "command.hpp"
 #include "installed_prefix.hpp"
+#include "pixi_install/install/state.hpp"
 #include "pixi_install/prefix/activation.hpp"
 
 namespace pixi_install::cli {
@@ -114,6 +115,7 @@ Command make_run_command() {
         std::vector<std::string> command = o->command.empty() ? o->app->remaining() : o->command;
         if (command.empty()) return base::fail(base::ErrorKind::usage, "no command given (pixi-install run -p PREFIX -- CMD)");
         PI_TRY(fs::path prefix, installed_prefix(o->prefix));
+        PI_TRY_VOID(install::require_finished(prefix));
         const auto info = prefix::ActivationInfo::for_prefix(prefix);
         PI_TRY(auto scripts, prefix::activate_d_scripts(prefix, prefix::Shell::sh));
 

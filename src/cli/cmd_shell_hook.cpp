@@ -9,6 +9,7 @@
 
 #include "command.hpp"
 #include "installed_prefix.hpp"
+#include "pixi_install/install/state.hpp"
 #include "pixi_install/prefix/activation.hpp"
 
 namespace pixi_install::cli {
@@ -54,6 +55,7 @@ Command make_shell_hook_command() {
     };
     c.run = [o](Globals& g) -> RunResult {
         PI_TRY(fs::path prefix, installed_prefix(o->prefix));
+        PI_TRY_VOID(install::require_finished(prefix));
         prefix::Shell shell = prefix::Shell::sh;
         if (!o->shell.empty()) {
             PI_TRY(shell, prefix::parse_shell(o->shell));
@@ -61,6 +63,14 @@ Command make_shell_hook_command() {
             if (auto parsed = prefix::parse_shell(*s); parsed.ok()) shell = *parsed;
         }
         PI_TRY(std::string text, prefix::activation_script(prefix::ActivationInfo::for_prefix(prefix), shell));
+        // The script's "# Use: . <prefix>/activate.sh" line only where that file exists (an
+        // environment made by conda or pixi has none).
+        const char* saved = shell == prefix::Shell::fish ? "activate.fish" : "activate.sh";
+        std::error_code ec;
+        if (!fs::exists(prefix / saved, ec)) {
+            auto at = text.find("\n# Use: ");
+            if (at != std::string::npos) text.erase(at + 1, text.find('\n', at + 1) - at);
+        }
         std::cout << text << std::flush;
         return 0;
     };

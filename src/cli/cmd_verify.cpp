@@ -4,11 +4,14 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "pixi_install/base/redact.hpp"
 #include "command.hpp"
+#include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/thread_pool.hpp"
+#include "pixi_install/install/state.hpp"
 #include "pixi_install/prefix/verify.hpp"
 
 namespace pixi_install::cli {
@@ -21,6 +24,31 @@ struct VerifyCliOptions {
     bool extra = false;
     std::size_t jobs = 0;
 };
+
+/// The command that repairs what verify found: the packages it names relinked from the cache.
+std::string repair_advice(const std::string& prefix, const prefix::VerifyReport& r) {
+    std::set<std::string> names;
+    for (const auto& i : r.issues) {
+        if (i.package.empty()) continue;
+        // "<name>-<version>-<build>" for conda packages, "<name>-<version>.dist-info" for wheels.
+        std::string n = i.package;
+        const std::string di = ".dist-info";
+        if (n.size() > di.size() && n.compare(n.size() - di.size(), di.size(), di) == 0) {
+            n.resize(n.find('-'));
+        } else {
+            for (int dashes = 0; dashes < 2; ++dashes) {
+                auto d = n.rfind('-');
+                if (d == std::string::npos || d == 0) break;
+                n.resize(d);
+            }
+        }
+        names.insert(n);
+    }
+    std::string cmd = "pixi-install install -l <lock> -p " + prefix;
+    if (names.empty() || names.size() > 5) return cmd + " --reinstall";
+    for (const auto& n : names) cmd += " --reinstall-package " + n;
+    return cmd;
+}
 
 std::string render_json(const std::string& prefix, const prefix::VerifyReport& r) {
     nlohmann::ordered_json j;
@@ -44,7 +72,8 @@ std::string render_json(const std::string& prefix, const prefix::VerifyReport& r
     if (!r.ok()) {
         j["error"] = {{"kind", base::kind_name(base::ErrorKind::integrity)},
                       {"exit_code", base::exit_code(base::ErrorKind::integrity)},
-                      {"message", std::to_string(r.issues.size()) + " file(s) differ from what was installed"}};
+                      {"message", std::to_string(r.issues.size()) + " file(s) differ from what was installed"},
+                      {"repair", repair_advice(prefix, r)}};
     }
     return base::redact(j.dump(2)) + "\n";
 }
@@ -67,7 +96,7 @@ void render_text(const std::string& prefix, const prefix::VerifyReport& r, const
                   << prefix << ": all match\n";
     } else {
         std::cerr << "error: " << r.issues.size() << " of " << r.files << " recorded files in " << prefix
-                  << " differ from what was installed (reinstall the affected packages)\n";
+                  << " differ from what was installed; repair with: " << repair_advice(prefix, r) << "\n";
     }
 }
 
@@ -88,6 +117,7 @@ Command make_verify_command() {
         base::ThreadPool pool(o->jobs);
         prefix::VerifyOptions vo;
         vo.extra = o->extra;
+        PI_TRY_VOID(install::require_finished(base::absolute_normal(std::filesystem::path(o->prefix))));
         PI_TRY(prefix::VerifyReport report, prefix::verify_prefix(o->prefix, vo, pool));
         if (o->json) std::cout << render_json(o->prefix, report) << std::flush;
         else render_text(o->prefix, report, g);

@@ -90,24 +90,37 @@ base::Result<std::vector<ManifestLine>> parse_manifest(const std::string& text, 
     return out;
 }
 
-base::Result<void> prepare_output(const fs::path& out) {
+}  // namespace
+
+base::Result<void> check_bundle_output(const fs::path& out) {
+    const std::string name = out.filename().string();
+    for (const char* compressed : {".tar.gz", ".tgz", ".tar.zst", ".tar.bz2", ".tar.xz", ".zip"}) {
+        const std::string c = compressed;
+        if (name.size() >= c.size() && name.compare(name.size() - c.size(), c.size(), c) == 0)
+            return base::fail(base::ErrorKind::usage,
+                              "pack writes a directory or an uncompressed .tar (installs read its members in place), "
+                              "not " + c + ": use -o " + name.substr(0, name.size() - c.size()) +
+                                  ".tar and compress a copy for transport if needed");
+    }
     std::error_code ec;
     auto st = fs::symlink_status(out, ec);
     if (ec || !fs::exists(st)) return {};
-    if (fs::is_regular_file(st)) return {};
     if (fs::is_directory(st)) {
         if (fs::is_empty(out, ec)) return {};
-        if (fs::exists(out / kBundleManifest, ec)) return {};
+        if (fs::is_regular_file(out / kBundleManifest, ec)) return {};
+    } else if (fs::is_regular_file(st)) {
+        // Only a tar that holds a bundle manifest: never a file of the user's.
+        auto members = tar::index(out);
+        if (members.ok() && members->count(kBundleManifest)) return {};
     }
     return base::fail(base::ErrorKind::usage, "output " + out.string() +
-                                                  " exists and is not a previous bundle; choose another -o or remove it");
+                                                  " exists and is not a previous bundle (nothing was changed); "
+                                                  "choose another -o or remove it");
 }
-
-}  // namespace
 
 base::Result<void> write_bundle(const fs::path& out, const std::vector<BundleItem>& items,
                                 const std::vector<BundleFile>& files) {
-    PI_TRY_VOID(prepare_output(out));
+    PI_TRY_VOID(check_bundle_output(out));
     std::vector<ManifestLine> lines;
     std::map<std::string, const BundleItem*> by_path;  // sorted entry order
     std::set<std::string> dirs;

@@ -113,6 +113,7 @@ base::Result<PackPlan> plan_pack(const lockfile::LockFile& lock, const std::vect
 
 base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
     if (o.output.empty()) return base::fail(base::ErrorKind::usage, "pack needs an output (-o DIR or -o FILE.tar)");
+    PI_TRY_VOID(fetch::check_bundle_output(o.output));  // before anything is fetched
     PI_TRY(lockfile::LockFile lock, lockfile::load_lockfile(o.lock));
     fs::path lock_file = lock.path.empty() ? o.lock : lock.path;
     PI_TRY(std::string lock_text, base::read_file(lock_file));

@@ -77,6 +77,38 @@ StateMarker read_state(const fs::path& prefix) {
     return m;
 }
 
+namespace {
+
+/// A first install killed before it changed anything leaves conda-meta/ with only this
+/// tool's lock file: no state, no record.
+bool first_install_cut_short(const fs::path& prefix) {
+    std::error_code ec;
+    if (!fs::exists(prefix / "conda-meta" / "pixi-install.lock", ec)) return false;
+    for (fs::directory_iterator it(prefix / "conda-meta", ec), end; !ec && it != end; it.increment(ec))
+        if (it->path().extension() == ".json") return false;
+    return true;
+}
+
+}  // namespace
+
+base::Result<void> require_finished(const fs::path& prefix) {
+    const PrefixState state = read_state(prefix).state;
+    if (state == PrefixState::complete) return {};
+    if (state == PrefixState::absent) {
+        if (!first_install_cut_short(prefix)) return {};
+        return base::fail(base::ErrorKind::integrity,
+                          "the first install into " + prefix.string() +
+                              " did not finish (it was interrupted before any package was linked): run the install "
+                              "again (pixi-install install -l <lock> -p " + prefix.string() + ")");
+    }
+    return base::fail(base::ErrorKind::integrity,
+                      "the last install into " + prefix.string() +
+                          " did not finish (it was interrupted or failed; conda-meta/pixi-install-state says "
+                          "'installing'), so the environment is incomplete: run the install again "
+                          "(pixi-install install -l <lock> -p " + prefix.string() +
+                          "), which finishes or repairs it");
+}
+
 base::Result<void> write_state(const fs::path& prefix, const StateMarker& m) {
     PI_TRY_VOID(base::make_dirs(prefix / "conda-meta"));
     std::string word = m.state == PrefixState::complete ? "complete" : "installing";

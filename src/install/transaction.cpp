@@ -104,15 +104,13 @@ Result<InstallReport> Transaction::run() {
     // Fast path: the prefix says it completed exactly this. No lock, no conda-meta.
     StateMarker state = read_state(opt_.prefix);
     // (A snapshot left by a killed run is discarded under the lock, below.)
-    if (state.state == PrefixState::complete && state.fingerprint == fingerprint_ && !has_snapshot_dir(opt_.prefix)) {
+    const bool reinstall = opt_.reinstall || !opt_.reinstall_packages.empty();
+    if (state.state == PrefixState::complete && state.fingerprint == fingerprint_ && !reinstall &&
+        !has_snapshot_dir(opt_.prefix)) {
         report_.up_to_date = true;
         return report_;
     }
-    new_python_ = environment_python(sel_);
-    if (!sel_.pypi.empty() && !new_python_)
-        return base::fail(ErrorKind::failure,
-                          "environment '" + sel_.environment + "' has PyPI packages but no python conda "
-                          "package to install them with (pass --no-pypi to leave them out)");
+    new_python_ = environment_python(sel_);  // preflight() refused PyPI packages without one
 
     if (opt_.dry_run) {
         PI_TRY_VOID(make_plan_now(state.state == PrefixState::installing));
@@ -127,7 +125,7 @@ Result<InstallReport> Transaction::run() {
         PI_TRY(const bool restored, recover_interrupted());
         // Another process may have finished the same install while we waited.
         StateMarker now = read_state(opt_.prefix);
-        if (now.state == PrefixState::complete && now.fingerprint == fingerprint_) {
+        if (now.state == PrefixState::complete && now.fingerprint == fingerprint_ && !reinstall) {
             report_.up_to_date = !restored;
             report_.repaired = restored;
             return {};
@@ -206,22 +204,32 @@ Result<void> Transaction::make_plan_now(bool repair) {
             wheels.push_back(std::move(w));
         }
     }
+    // Relinked although unchanged: everything when repairing or with --reinstall, else
+    // the packages named by --reinstall-package (conda names, or PyPI names normalized).
+    const bool all = repair || opt_.reinstall;
+    std::set<std::string> named;
+    for (const auto& n : opt_.reinstall_packages) {
+        named.insert(n);
+        named.insert(spec::normalize_pypi_name(n));
+    }
     std::vector<std::string> forced;
-    if (repair)
-        for (const auto& r : sel_.conda) forced.push_back(r->name);
+    for (const auto& r : sel_.conda)
+        if (all || named.count(r->name)) forced.push_back(r->name);
     report_.plan = make_plan(installed, wheels, sel_.conda, sel_.pypi,
                              old_python_ ? old_python_->short_version : "",
                              new_python_ ? new_python_->short_version : "", forced);
-    if (repair) {
-        // An interrupted install may have left half-written wheels: reinstall them too.
-        for (auto& w : wheels) {
-            bool listed = false;
-            for (const auto& r : report_.plan.wheel_remove) listed |= r.dist_info == w.dist_info;
-            if (!listed) report_.plan.wheel_remove.push_back(w);
-        }
-        for (const auto& p : report_.plan.wheel_unchanged) report_.plan.wheel_install.push_back(p);
-        report_.plan.wheel_unchanged.clear();
+    // An interrupted install may have left half-written wheels: reinstall them too.
+    auto reinstalled = [&](const std::string& name) { return all || named.count(spec::normalize_pypi_name(name)); };
+    for (auto& w : wheels) {
+        if (!reinstalled(w.name)) continue;
+        bool listed = false;
+        for (const auto& r : report_.plan.wheel_remove) listed |= r.dist_info == w.dist_info;
+        if (!listed) report_.plan.wheel_remove.push_back(w);
     }
+    std::vector<PypiPtr> keep;
+    for (const auto& p : report_.plan.wheel_unchanged)
+        (reinstalled(p->name) ? report_.plan.wheel_install : keep).push_back(p);
+    report_.plan.wheel_unchanged = std::move(keep);
     return {};
 }
 
@@ -240,7 +248,16 @@ Result<void> Transaction::acquire_artifacts() {
         PI_TRY_VOID(cache::PackageCache::validate_dir_name(staged_[i].dir_name));
         const auto& r = *staged_[i].record;
         if (r.sha256) {
-            if (auto hit = cache_.lookup(staged_[i].dir_name, *r.sha256)) {
+            auto hit = cache_.lookup(staged_[i].dir_name, *r.sha256);
+            // A repair trusts no cache entry blindly: one whose files changed is extracted anew
+            // (from the verified archive, fetched again when the store lacks it).
+            if (hit && (opt_.reinstall || !opt_.reinstall_packages.empty()) && !cache_entry_intact(hit->dir)) {
+                rep_.warning("the cached " + staged_[i].dir_name + " differs from its archive; extracting it again");
+                hit.reset();  // lets go of the entry's shared lock before it is replaced
+                std::error_code ec;
+                fs::remove(cache_.marker_path(staged_[i].dir_name, *r.sha256), ec);
+            }
+            if (hit) {
                 staged_[i].package_dir = hit->dir;
                 staged_[i].trusted = hit->trusted;
                 staged_[i].entry_lock = std::move(hit->lock);
@@ -334,6 +351,9 @@ Result<void> Transaction::acquire_artifacts() {
             return base::fail(ErrorKind::integrity, "archive " + s.record->file_name + " contains package '" +
                                                         info.index.name + "', but the lock says '" +
                                                         s.record->name + "'");
+        // Where each file goes is known now: refuse before the prefix changes, not halfway.
+        PI_TRY(auto targets, prefix::target_paths(info, new_python_));
+        (void)targets;
         s.info = std::move(info);
         return {};
     }, "reading packages");

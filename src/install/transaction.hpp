@@ -33,6 +33,10 @@ struct Staged {
     bool trusted = true;
 };
 
+/// Whether every file of an extracted cache entry still has the sha256 its paths.json
+/// records: a hard-linked prefix file edited in place changes the cache's copy too.
+bool cache_entry_intact(const std::filesystem::path& dir);
+
 class Transaction {
 public:
     Transaction(const lockfile::Selection& selection, const InstallOptions& options, base::Reporter& reporter);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/hash.hpp"
 #include "transaction.hpp"
 
 namespace pixi_install::install {
@@ -50,6 +51,19 @@ LinkAbility probe_links(const fs::path& src, const fs::path& dir) {
 std::string mib(std::uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
 
 }  // namespace
+
+// Whether every file of an extracted cache entry still has the sha256 its paths.json
+// records: a hard-linked prefix file edited in place changes the cache's copy too.
+bool cache_entry_intact(const fs::path& dir) {
+    auto info = prefix::read_package_info(dir);
+    if (!info.ok()) return false;
+    for (const auto& p : info->paths) {
+        if (p.sha256.empty() || p.type != prefix::PathType::hardlink) continue;
+        auto h = base::hash_file(dir / p.path, base::HashAlgo::sha256);
+        if (!h.ok() || *h != p.sha256) return false;
+    }
+    return true;
+}
 
 Result<void> Transaction::check_before_change() {
     const std::string nothing = " (nothing was changed)";

@@ -152,14 +152,22 @@ std::string record_path(const std::string& site_rel, const std::string& p) {
     return out;
 }
 
+/// Top-level entries that no package records but the environment itself has: conda-meta/
+/// (the records, this tool's state and lock files), pixi's fingerprint, and what the
+/// installer writes after linking (the cache-directory tag, the activation scripts).
+bool is_environment_file(const std::string& name) {
+    for (const char* n : {"conda-meta", ".pixi-environment-fingerprint", "CACHEDIR.TAG", "activate.sh", "activate.fish"})
+        if (name == n) return true;
+    return false;
+}
+
 void walk(const std::string& root, const std::string& rel, std::vector<std::string>& out) {
     std::error_code ec;
     fs::directory_iterator it(rel.empty() ? fs::path(root) : fs::path(root) / rel, ec), end;
     for (; !ec && it != end; it.increment(ec)) {
         std::string name = it->path().filename().string();
         std::string r = rel.empty() ? name : rel + "/" + name;
-        if (rel.empty() && (name == "conda-meta" || name == ".pixi-environment-fingerprint" || name == "CACHEDIR.TAG"))
-            continue;
+        if (rel.empty() && is_environment_file(name)) continue;
         if (name == "__pycache__") continue;
         if (it->is_directory(ec) && !it->is_symlink(ec)) {
             walk(root, r, out);

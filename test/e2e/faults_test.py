@@ -302,9 +302,11 @@ def test_diskfull(tmp):
         assert r.returncode != 0, (r.stdout, r.stderr)
         assert "space" in r.stderr.lower() and mnt in r.stderr, r.stderr
         cache_is_clean(cache)
+        # The copies certainly do not fit: refused before the prefix changed.
+        assert "nothing was changed" in r.stderr, r.stderr
         state = open(os.path.join(prefix, "conda-meta", "pixi-install-state")).read()
-        if state.startswith("complete"):
-            assert normalized_snapshot(prefix, cache) == before, "prefix changed but says complete"
+        assert state.startswith("complete"), state
+        assert normalized_snapshot(prefix, cache) == before, "prefix changed but says complete"
         subprocess.run(["mount", "-o", "remount,size=16m", mnt], check=True)
         install(l_big, prefix, cache, "--link-mode", "copy")
         verify(prefix)
@@ -327,7 +329,9 @@ def test_diskfull(tmp):
 
         # (3) A wheel whose 20 MiB member (inflated straight into its file) does not fit.
         python = lockgen.make_python_standin(gen, "3.11.4")
-        blob = rnd.randbytes(20 << 20)
+        # Compressible: the wheel file itself fits, so the install gets as far as inflating
+        # (a wheel larger than the free space is refused before anything changes).
+        blob = rnd.randbytes(64) * (20 << 14)
         huge = lockgen.make_wheel(gen, "huge", "1.0", {"huge/__init__.py": "", "huge/blob.bin": blob})
         l_py = lockgen.write_lock(os.path.join(tmp, "lp"), [lockgen.conda(python)])
         l_huge = lockgen.write_lock(os.path.join(tmp, "lh"), [lockgen.conda(python), lockgen.wheel(huge)])

@@ -104,7 +104,7 @@ def test_refusals():
               f"{name} --json: error document")
     v7 = os.path.join(LOCKS, "v7.lock")
     rc, out, err = run("-l", v7, "-e", "prod")
-    check(rc == 6 and out == "" and "no environment `prod`" in err and "default, lint" in err, f"unknown env: {err}")
+    check(rc == 2 and out == "" and "no environment `prod`" in err and "default, lint" in err, f"unknown env: {err}")
     rc, out, err = run("-l", v7, "--platform", "win-64")
     check(rc == 6 and "win-64" in err and "p1 (linux-64)" in err, f"unknown platform: {err}")
     rc, out, err = run("-l", v7, "-e", "lint", "--platform", "p1")

@@ -102,3 +102,24 @@ TEST_CASE("no-op memo: round trip, and what invalidates it") {
         CHECK_FALSE(install::read_noop_memo(tmp->path() / "absent"));
     }
 }
+
+TEST_CASE("require_finished refuses an unfinished prefix and accepts others") {
+    auto tmp = base::TempDir::create({}, "require-finished");
+    REQUIRE(tmp.ok());
+    const fs::path p = tmp->path() / "env";
+    fs::create_directories(p / "conda-meta");
+    CHECK(install::require_finished(p).ok());  // conda or pixi made it: no state file
+    std::ofstream(p / "conda-meta" / "pixi-install.lock") << "";
+    auto cut = install::require_finished(p);  // a first install killed before it linked anything
+    REQUIRE_FALSE(cut.ok());
+    CHECK(cut.error().kind == base::ErrorKind::integrity);
+    std::ofstream(p / "conda-meta" / "zlib-1.3-h0_0.json") << "{}";
+    CHECK(install::require_finished(p).ok());
+    REQUIRE(install::write_state(p, {install::PrefixState::installing, "0123456789abcdef"}).ok());
+    auto r = install::require_finished(p);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == base::ErrorKind::integrity);
+    CHECK(r.error().message.find("pixi-install install") != std::string::npos);
+    REQUIRE(install::write_state(p, {install::PrefixState::complete, "0123456789abcdef"}).ok());
+    CHECK(install::require_finished(p).ok());
+}

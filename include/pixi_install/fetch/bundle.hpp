@@ -38,9 +38,14 @@ struct BundleFile {
     std::string content;
 };
 
+/// Whether `out` may receive a bundle: absent, an empty directory, or a previous bundle
+/// (a directory holding manifest.tsv, or a tar file whose members include it); a name
+/// of a compressed archive (.tar.gz, .tar.zst, ...) is refused too, since bundles are
+/// read in place. A usage error otherwise; `pack` asks before it fetches anything.
+base::Result<void> check_bundle_output(const std::filesystem::path& out);
+
 /// Writes the bundle to `out`: a `.tar` file when the name ends in ".tar", else a
-/// directory. An existing output is replaced only when it is a file or a directory
-/// holding a previous bundle (manifest.tsv); anything else is refused (usage).
+/// directory, after `check_bundle_output`.
 base::Result<void> write_bundle(const std::filesystem::path& out, const std::vector<BundleItem>& items,
                                 const std::vector<BundleFile>& files);
 

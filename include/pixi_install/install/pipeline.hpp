@@ -37,7 +37,13 @@ struct InstallOptions {
     bool run_post_link_scripts = false;
     bool no_pypi = false;
     std::vector<std::string> skip;     ///< package names left out
-    std::vector<std::string> only;     ///< when not empty: only these package names
+    std::vector<std::string> only;     ///< when not empty: these packages and their dependencies
+    /// Install into an existing directory that is neither empty nor an environment.
+    bool allow_non_env_prefix = false;
+    /// Relink every package and reinstall every wheel from the cache, even when up to date.
+    bool reinstall = false;
+    /// Relink these packages (conda or PyPI names) even when up to date.
+    std::vector<std::string> reinstall_packages;
     /// Compile the .py files of noarch: python packages and wheels with the environment's
     /// own interpreter after linking (the caller checks the target is this machine).
     bool compile_bytecode = false;
@@ -75,12 +81,16 @@ struct InstallReport {
 
 /// Records that can't be installed (source records, sdists, git, directories), after
 /// --skip/--only/--no-pypi; each with its location and a remedy. Empty = fine.
+/// (preflight.hpp: everything refused before the prefix changes.)
 std::vector<std::string> not_installable(const lockfile::Selection& selection, const InstallOptions& options);
 
-/// The selection reduced by --skip/--only/--no-pypi.
+/// The selection reduced by --skip/--only/--no-pypi: with --only, the named packages and
+/// everything they depend on (conda depends, PyPI requires_dist, python for PyPI packages),
+/// less the skipped ones (their dependencies stay, as in pixi).
 lockfile::Selection filter_selection(const lockfile::Selection& selection, const InstallOptions& options);
 
-/// Runs the transaction. `selection` should already be filtered and host-checked.
+/// Runs `preflight` (refusing before anything changes), then the transaction.
+/// `selection` should already be filtered and host-checked.
 base::Result<InstallReport> install_environment(const lockfile::Selection& selection,
                                                 const InstallOptions& options, base::Reporter& reporter);
 

@@ -46,6 +46,13 @@ std::filesystem::path state_path(const std::filesystem::path& prefix);
 StateMarker read_state(const std::filesystem::path& prefix);
 base::Result<void> write_state(const std::filesystem::path& prefix, const StateMarker& marker);
 
+/// What the commands that use an installed prefix (verify, run, shell-hook, info) say of
+/// an unfinished one: an integrity error (exit 4) when its state is "installing" (an install
+/// was interrupted or failed part-way) or when a first install was cut short before it
+/// linked anything (conda-meta/ holds only the prefix lock), naming the command that
+/// finishes or repairs it; fine for a complete prefix and for one this tool did not make.
+base::Result<void> require_finished(const std::filesystem::path& prefix);
+
 // ---- the no-op memo: "this prefix is complete for these exact inputs", without parsing the lock.
 //
 // The memo lives in the cache directory, not in the prefix: what it holds (stat values of the
