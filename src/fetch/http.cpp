@@ -15,7 +15,6 @@
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/fetch/fetch.hpp"
 #include "pixi_install/fetch/host_health.hpp"
-#include "pixi_install/fetch/mirrors.hpp"
 #include "sink.hpp"
 #include "transfer_options.hpp"
 
@@ -105,6 +104,16 @@ std::string http_reason(long code) {
     }
 }
 
+/// "host[:port]" of a URL, without credentials: what a connection is made to.
+std::string authority(const std::string& url) {
+    auto start = url.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    auto end = url.find_first_of("/?#", start);
+    std::string a = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (auto at = a.rfind('@'); at != std::string::npos) a.erase(0, at + 1);
+    return base::ascii_lower(a);
+}
+
 class Loop {
 public:
     Loop(const ArtifactStore& store, const FetchOptions& o, base::Reporter& r, const HttpDone& done)
@@ -129,7 +138,7 @@ public:
             t->reporter = &reporter_;
             t->want = expected_digest(*j.artifact);
             const std::string& proxy = proxy_for(o_.proxy, j.url);
-            t->host = proxy.empty() ? url_host(j.url) : "proxy " + without_credentials(proxy);
+            t->host = proxy.empty() ? authority(j.url) : "through proxy " + without_credentials(proxy);
             all.push_back(std::move(t));
         }
         // Largest first, so the tail of the run is short.

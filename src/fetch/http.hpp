@@ -38,7 +38,7 @@ using HttpDone = std::function<void(std::size_t index, base::Result<std::filesys
 
 /// A host given up during a run: it could not be resolved or connected to.
 struct UnreachableHost {
-    std::string host;                 ///< "conda.anaconda.org", or "proxy http://host:port"
+    std::string host;                 ///< "conda.anaconda.org", or "through proxy http://host:port"
     std::string why;                  ///< the last failure
     unsigned attempts = 0;
     std::vector<std::size_t> indices; ///< the jobs' indices whose artifacts it held

@@ -11,6 +11,7 @@
   exit 5 in seconds, with a one-line summary for the host.
 Exit 77 (skip) when the binary is not built.
 """
+import hashlib
 import json
 import os
 import socket
@@ -36,7 +37,8 @@ def closed_port():
 def entry(url):
     name, version, build = os.path.basename(url)[: -len(".conda")].rsplit("-", 2)
     return {"kind": "conda", "location": url, "name": name, "version": version, "build": build,
-            "sha256": "ab" * 32, "md5": "cd" * 16, "size": 1234, "subdir": "linux-64", "depends": [],
+            "sha256": hashlib.sha256(url.encode()).hexdigest(), "md5": hashlib.md5(url.encode()).hexdigest(),
+            "size": 1234, "subdir": "linux-64", "depends": [],
             "noarch": None, "python_site_packages_path": None}
 
 
@@ -73,7 +75,8 @@ def main():
         block = error_block(err)
         print(err[-3000:])
         check(r.returncode == 5, "exit 5 when no host can be reached (got %d)" % r.returncode)
-        # Per artifact, 200 artifacts x 5 attempts with back-off take a minute or more.
+        # Per artifact (each has its own hash, so each is fetched), 200 artifacts x 5 attempts
+        # with back-off take a minute or more.
         check(secs < 30, "given up in seconds, not minutes (%.1f s)" % secs)
         check(sum("conda.invalid" in l for l in block) == 1 and
               any("conda.invalid" in l and "150 artifacts" in l for l in block),
