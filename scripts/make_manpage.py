@@ -32,6 +32,11 @@ ENVIRONMENT = [
     ("SOURCE_DATE_EPOCH", "install: a reproducible prefix, every file with this time (seconds since 1970)."),
     ("PIXI_INSTALL_COMPILE_BYTECODE", "install: 1 compiles bytecode as --compile-bytecode does."),
     ("PIXI_INSTALL_REQUIRE_HASHES", "install, pack: 1 refuses artifacts without a hash as --require-hashes does."),
+    ("PIXI_INSTALL_<OPTION>",
+     "install: any option, named in upper case with _ for - (PIXI_INSTALL_OFFLINE=1, PIXI_INSTALL_CACHE_DIR=DIR, "
+     "PIXI_INSTALL_LINK_MODE=copy, PIXI_INSTALL_JOBS=8); -e, --skip and --only take comma-separated lists; "
+     "the command line wins."),
+    ("PIXI_FROZEN, PIXI_LOCKED", "install: pixi's variables; true acts as --frozen or --locked."),
 ]
 
 

@@ -1,5 +1,6 @@
 // `pixi-install [install]`: materialize environments of a lock into prefixes.
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "common.hpp"
+#include "env_location.hpp"
 #include "fetch_options.hpp"
 #include "noop.hpp"
 #include "pixi_install/base/fs.hpp"
@@ -19,6 +21,7 @@
 #include "pixi_install/lockfile/lockfile.hpp"
 #include "progress.hpp"
 #include "signals.hpp"
+#include "usage.hpp"
 
 namespace pixi_install::cli {
 
@@ -31,6 +34,8 @@ struct InstallFlags {
     std::string prefix;
     std::string platform;
     std::string manifest;
+    std::string manifest_path;
+    CLI::Option* lock_option = nullptr;
     bool frozen = false;
     bool locked = false;
     std::string link_mode = "auto";
@@ -112,7 +117,8 @@ Command make_install_command() {
     c.name = "install";
     c.setup = [f](CLI::App& sub, Globals&) {
         sub.description("Install environments of a pixi.lock into prefixes (the default command)");
-        sub.add_option("-l,--lock", f->lock, "The lock file, or a directory holding pixi.lock")->capture_default_str();
+        f->lock_option = sub.add_option("-l,--lock", f->lock, "The lock file, or a directory holding pixi.lock")
+                             ->capture_default_str();
         sub.add_option("-e,--environment", f->environments, "Environment to install (repeatable; default: default)");
         sub.add_flag("-a,--all", f->all, "Install every environment of the lock");
         sub.add_option("-p,--prefix", f->prefix,
@@ -121,12 +127,15 @@ Command make_install_command() {
                        "Platform of the lock to install (default: the one this host runs; another skips the host check)");
         sub.add_option("--manifest", f->manifest,
                        "Manifest with [system-requirements] (default: pixi.toml or pyproject.toml next to the lock)");
+        sub.add_option("--manifest-path", f->manifest_path,
+                       "pixi's manifest (pixi.toml, pyproject.toml) or its directory: the lock is the pixi.lock "
+                       "beside it, and it is the manifest");
         sub.add_flag("--frozen", f->frozen, "Install the lock as it is, without checking it against the manifest (the default)");
         sub.add_flag("--locked", f->locked,
                      "Refuse (exit 7) when the lock no longer satisfies its manifest, as `pixi install --locked` does; "
                      "checked before anything is downloaded or changed");
         sub.add_option("--link-mode", f->link_mode, "How files get into the prefix")
-            ->check(CLI::IsMember({"auto", "reflink", "hardlink", "copy"}))
+            ->check(one_of({"auto", "reflink", "hardlink", "copy"}))
             ->capture_default_str();
         sub.add_option("--skip", f->skip, "Leave out this package (repeatable)");
         sub.add_option("--only", f->only, "Install only this package and its dependencies (repeatable)");
@@ -151,10 +160,42 @@ Command make_install_command() {
                      "Byte-identical prefixes: every file gets the time SOURCE_DATE_EPOCH (0 when unset), nothing "
                      "machine-specific is recorded (also implied by SOURCE_DATE_EPOCH)");
         add_fetch_flags(sub, f->fetch, true);
+        // Every option can come from the environment: PIXI_INSTALL_<LONG NAME> (upper case, '-' as
+        // '_'); the command line wins. --compile-bytecode's variable is read by the command itself.
+        for (CLI::Option* o : sub.get_options()) {
+            if (o == sub.get_help_ptr() || o->get_lnames().empty() || o->get_lnames().front() == "compile-bytecode")
+                continue;
+            std::string var = "PIXI_INSTALL_";
+            for (char ch : o->get_lnames().front()) var += ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
+            o->envname(var);
+        }
+        for (const char* list : {"--environment", "--skip", "--only"}) sub.get_option(list)->delimiter(',');
+        sub.footer(
+            "Environment: every option above can also be set as PIXI_INSTALL_<OPTION>, upper case with '_' for '-'\n"
+            "(PIXI_INSTALL_OFFLINE=1, PIXI_INSTALL_CACHE_DIR=DIR, PIXI_INSTALL_LINK_MODE=copy, PIXI_INSTALL_JOBS=8,\n"
+            "PIXI_INSTALL_SKIP=a,b); -e, --skip and --only take comma-separated lists; the command line wins.\n"
+            "pixi's PIXI_FROZEN=true and PIXI_LOCKED=true act as --frozen and --locked.");
     };
     c.run = [f](Globals& g) -> RunResult {
         auto t0 = std::chrono::steady_clock::now();
-        auto lock_path = resolve_lock_path(f->lock);
+        if (!f->frozen && !f->locked) {
+            // pixi's variables, as pixi reads them (CI jobs set them for every pixi command).
+            PI_TRY(bool env_locked, env_flag(g, "PIXI_LOCKED"));
+            PI_TRY(bool env_frozen, env_flag(g, "PIXI_FROZEN"));
+            if (env_locked && env_frozen)
+                return base::fail(base::ErrorKind::usage, "PIXI_LOCKED and PIXI_FROZEN are both set; they exclude each other");
+            f->locked = env_locked;
+            f->frozen = env_frozen;
+        }
+        if (!f->manifest_path.empty() && f->manifest.empty()) {
+            f->manifest = located_manifest(f->manifest_path);
+            if (f->manifest.empty())
+                return base::fail(base::ErrorKind::usage, "--manifest-path " + f->manifest_path +
+                                                              " holds no pixi.toml or pyproject.toml");
+        }
+        auto lock_path = f->lock_option->count() > 0 || f->manifest_path.empty()
+                             ? resolve_lock_path(f->lock)
+                             : located_lock("", f->manifest_path);
         PI_TRY(auto link_mode, prefix::parse_link_mode(f->link_mode));
         // The prefix is written into scripts (activation, entry points): refused before anything runs.
         if (!f->prefix.empty()) PI_TRY_VOID(base::check_script_value(f->prefix, "the prefix"));
@@ -352,7 +393,18 @@ Command make_install_command() {
             auto result = status.drive([&] { return install::install_environment(filtered, io, status); });
             if (!result.ok()) {
                 status.finish(nullptr);
-                return std::move(result).error();
+                base::Error e = std::move(result).error();
+                std::vector<std::string> lost = status.given_up();
+                if (!f->json || lost.empty()) return e;
+                // The error counts the artifacts of each host it gave up; the document names them.
+                nlohmann::json j;
+                j["ok"] = false;
+                j["exit_code"] = base::exit_code(e.kind);
+                j["error"] = {{"kind", base::kind_name(e.kind)}, {"exit_code", base::exit_code(e.kind)},
+                              {"message", e.message}, {"context", e.context}, {"not_downloaded", lost}};
+                std::cout << j.dump(2) << "\n";
+                std::cerr << "error: " << e.to_string() << "\n";
+                return base::exit_code(e.kind);
             }
             const install::InstallReport& rep = *result;
             if (noop && !f->dry_run) {

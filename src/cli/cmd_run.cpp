@@ -23,6 +23,7 @@
 #include <memory>
 
 #include "command.hpp"
+#include "env_location.hpp"
 #include "installed_prefix.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/prefix/activation.hpp"
@@ -34,7 +35,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct RunOptions {
-    std::string prefix;
+    LocationFlags where;
     std::vector<std::string> command;  ///< the words after `--`
     CLI::App* app = nullptr;           ///< for the words when there is no `--`
 };
@@ -90,8 +91,8 @@ Command make_run_command() {
         sub.description(
             "Run a command in an installed environment, activated (PATH, CONDA_PREFIX, activate.d "
             "scripts); its exit status passes through");
-        sub.add_option("-p,--prefix", o->prefix, "The environment's directory")->required();
-        sub.footer("Usage: pixi-install run -p PREFIX [--] CMD [ARGS...]\n"
+        add_location_flags(sub, o->where, "The environment's directory");
+        sub.footer("Usage: pixi-install run [-p PREFIX | -e ENV] [--] CMD [ARGS...]\n"
                    "Everything from CMD on belongs to the command, options included; global options\n"
                    "(-v, -q, --color) go before `run`.");
         // Two spellings reach the command intact: after `--` every word fills the
@@ -114,9 +115,9 @@ Command make_run_command() {
     c.run = [o](Globals& g) -> RunResult {
         std::vector<std::string> command = o->command.empty() ? o->app->remaining() : o->command;
         if (command.empty()) return base::fail(base::ErrorKind::usage, "no command given (pixi-install run -p PREFIX -- CMD)");
-        PI_TRY(fs::path prefix, installed_prefix(o->prefix));
+        PI_TRY(fs::path prefix, installed_prefix(located_prefix(o->where).string()));
         PI_TRY_VOID(install::require_finished(prefix));
-        const auto info = prefix::ActivationInfo::for_prefix(prefix);
+        const auto info = prefix::ActivationInfo::recorded(prefix);
         PI_TRY(auto scripts, prefix::activate_d_scripts(prefix, prefix::Shell::sh));
 
         if (scripts.empty()) {

@@ -8,9 +8,11 @@
 #include <memory>
 
 #include "command.hpp"
+#include "env_location.hpp"
 #include "installed_prefix.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/prefix/activation.hpp"
+#include "usage.hpp"
 
 namespace pixi_install::cli {
 
@@ -35,7 +37,7 @@ base::Result<fs::path> installed_prefix(const std::string& prefix) {
 namespace {
 
 struct ShellHookOptions {
-    std::string prefix;
+    LocationFlags where;
     std::string shell;  ///< empty: from $SHELL, else sh
 };
 
@@ -49,12 +51,12 @@ Command make_shell_hook_command() {
         sub.description(
             "Print the activation script of an installed environment (eval it, or save it as an "
             "entrypoint); needs neither pixi nor the network");
-        sub.add_option("-p,--prefix", o->prefix, "The environment's directory")->required();
+        add_location_flags(sub, o->where, "The environment's directory");
         sub.add_option("--shell", o->shell, "The shell to write for (default: from $SHELL, else sh)")
-            ->check(CLI::IsMember({"bash", "zsh", "fish", "sh"}));
+            ->check(one_of({"bash", "zsh", "fish", "sh"}));
     };
     c.run = [o](Globals& g) -> RunResult {
-        PI_TRY(fs::path prefix, installed_prefix(o->prefix));
+        PI_TRY(fs::path prefix, installed_prefix(located_prefix(o->where).string()));
         PI_TRY_VOID(install::require_finished(prefix));
         prefix::Shell shell = prefix::Shell::sh;
         if (!o->shell.empty()) {
@@ -62,7 +64,7 @@ Command make_shell_hook_command() {
         } else if (const std::string* s = g.getenv("SHELL"); s && !s->empty()) {
             if (auto parsed = prefix::parse_shell(*s); parsed.ok()) shell = *parsed;
         }
-        PI_TRY(std::string text, prefix::activation_script(prefix::ActivationInfo::for_prefix(prefix), shell));
+        PI_TRY(std::string text, prefix::activation_script(prefix::ActivationInfo::recorded(prefix), shell));
         // The script's "# Use: . <prefix>/activate.sh" line only where that file exists (an
         // environment made by conda or pixi has none).
         const char* saved = shell == prefix::Shell::fish ? "activate.fish" : "activate.sh";

@@ -10,16 +10,18 @@
 #include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "pixi_install/base/fs.hpp"
+#include "env_location.hpp"
 #include "pixi_install/base/thread_pool.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/prefix/verify.hpp"
+#include "usage.hpp"
 
 namespace pixi_install::cli {
 
 namespace {
 
 struct VerifyCliOptions {
-    std::string prefix;
+    LocationFlags where;
     bool json = false;
     bool extra = false;
     std::size_t jobs = 0;
@@ -108,19 +110,20 @@ Command make_verify_command() {
     c.name = "verify";
     c.setup = [o](CLI::App& sub, Globals&) {
         sub.description("Check that every recorded file of a prefix is present with its recorded hash");
-        sub.add_option("-p,--prefix", o->prefix, "The environment prefix to verify")->required();
+        add_location_flags(sub, o->where, "The environment prefix to verify");
         sub.add_flag("--json", o->json, "Write a JSON document");
         sub.add_flag("--extra", o->extra, "Also report files that no package recorded");
-        sub.add_option("-j,--jobs", o->jobs, "Hashing threads (default: all cores)");
+        sub.add_option("-j,--jobs", o->jobs, "Hashing threads (default: all cores)")->check(whole_number_at_least(0, 4096));
     };
     c.run = [o](Globals& g) -> RunResult {
         base::ThreadPool pool(o->jobs);
         prefix::VerifyOptions vo;
         vo.extra = o->extra;
-        PI_TRY_VOID(install::require_finished(base::absolute_normal(std::filesystem::path(o->prefix))));
-        PI_TRY(prefix::VerifyReport report, prefix::verify_prefix(o->prefix, vo, pool));
-        if (o->json) std::cout << render_json(o->prefix, report) << std::flush;
-        else render_text(o->prefix, report, g);
+        const std::string prefix = o->where.prefix.empty() ? located_prefix(o->where).string() : o->where.prefix;
+        PI_TRY_VOID(install::require_finished(base::absolute_normal(std::filesystem::path(prefix))));
+        PI_TRY(prefix::VerifyReport report, prefix::verify_prefix(prefix, vo, pool));
+        if (o->json) std::cout << render_json(prefix, report) << std::flush;
+        else render_text(prefix, report, g);
         return report.ok() ? 0 : base::exit_code(base::ErrorKind::integrity);
     };
     c.wants_json = [o] { return o->json; };

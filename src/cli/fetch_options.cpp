@@ -9,6 +9,7 @@
 #include "settings.hpp"
 #include "pixi_install/manifest/config.hpp"
 #include "signals.hpp"
+#include "usage.hpp"
 
 namespace pixi_install::cli {
 
@@ -22,14 +23,16 @@ void add_fetch_flags(CLI::App& sub, FetchFlags& f, bool with_bundle) {
                  "Refuse to download an artifact the lock gives no sha256 or md5 for (exit 4) instead of using it "
                  "unverified with a warning (also PIXI_INSTALL_REQUIRE_HASHES=1)");
     sub.add_option("-j,--jobs", f.jobs, "Concurrent downloads (default: concurrent-downloads from the config, else 16)")
-        ->check(CLI::PositiveNumber);
+        ->check(whole_number_at_least(1));
     add_network_flags(sub, f.config, f.network);
     sub.add_option("--connect-timeout", f.connect_timeout_s, "Seconds to wait for a connection")
-        ->capture_default_str()->check(CLI::PositiveNumber);
+        ->capture_default_str()->check(positive_number());
     sub.add_option("--low-speed-timeout", f.low_speed_timeout_s,
                    "Abort (and retry) a transfer slower than 1 KiB/s for this many seconds")
-        ->capture_default_str()->check(CLI::PositiveNumber);
-    sub.add_option("--retries", f.retries, "Attempts per artifact")->capture_default_str()->check(CLI::PositiveNumber);
+        ->capture_default_str()->check(positive_number());
+    sub.add_option("--retries", f.retries, "Attempts per host and per artifact")
+        ->capture_default_str()
+        ->check(whole_number_at_least(1));
 }
 
 void add_network_flags(CLI::App& sub, std::string& config, NetworkFlags& n) {

@@ -14,6 +14,7 @@
 #include "pixi_install/archive/extract.hpp"
 #include "pixi_install/fetch/fetch.hpp"
 #include "signals.hpp"
+#include "usage.hpp"
 
 extern char** environ;
 
@@ -94,14 +95,27 @@ int run_main(int argc, char** argv) {
     std::vector<Command> commands = all_commands();
 
     // `pixi-install [install] ...`: with no subcommand name, the install command runs.
+    // The subcommand's name is the first word that is neither an option nor the value of a
+    // global option (`--color always install`).
     std::vector<std::string> args(argv + 1, argv + argc);
     bool has_sub = false;
-    for (const auto& a : args) {
-        if (a == "--") break;
-        if (!a.empty() && a[0] == '-') continue;
-        for (const auto& c : commands) has_sub |= (c.name == a);
-        break;
+    bool json = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--") break;
+        json |= args[i] == "--json";
+        if (!args[i].empty() && args[i][0] == '-') {
+            if (args[i] == "--color") ++i;
+            continue;
+        }
+        if (has_sub) continue;
+        for (const auto& c : commands) has_sub |= (c.name == args[i]);
+        if (!has_sub) break;
     }
+    if (!json)  // after the subcommand too: `install ... --json`
+        for (const auto& a : args) {
+            if (a == "--") break;
+            json |= a == "--json";
+        }
     bool asks_top_help = !args.empty() && (args[0] == "-h" || args[0] == "--help" || args[0] == "--version");
     if (!has_sub && !asks_top_help) args.insert(args.begin(), "install");
 
@@ -118,7 +132,7 @@ int run_main(int argc, char** argv) {
     app.add_flag("-q,--quiet", g.quiet, "Only errors");
     app.add_flag("--no-progress", g.no_progress, "No live progress display");
     app.add_option("--color", g.color, "Colored output")
-        ->check(CLI::IsMember({"auto", "always", "never"}))
+        ->check(one_of({"auto", "always", "never"}))
         ->capture_default_str();
 
     std::vector<std::pair<CLI::App*, const Command*>> subs;
@@ -131,9 +145,34 @@ int run_main(int argc, char** argv) {
     std::vector<std::string> rev(args.rbegin(), args.rend());
     try {
         app.parse(rev);
+    } catch (const CLI::Success& e) {
+        return app.exit(e);  // --help, --version
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        return rc == 0 ? 0 : 2;
+        // One form for every mistake on the command line: a sentence after "error:", a hint,
+        // the JSON error document under --json, exit 2.
+        const CLI::App* chosen = nullptr;
+        for (auto& [sub, cmd] : subs)
+            if (sub->parsed()) chosen = sub;
+        std::string message = e.what();
+        if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+            std::vector<std::string> words = app.remaining(false);
+            if (words.empty() && chosen) words = chosen->remaining(false);
+            std::vector<std::string> options, names;
+            for (const CLI::App* a : {static_cast<const CLI::App*>(&app), chosen}) {
+                if (!a) continue;
+                for (const CLI::Option* o : a->get_options()) {
+                    for (const auto& l : o->get_lnames()) options.push_back("--" + l);
+                    for (const auto& s : o->get_snames()) options.push_back("-" + s);
+                }
+            }
+            for (const auto& c : commands) names.push_back(c.name);
+            if (!words.empty()) message = unexpected_words(words, options, names);
+        }
+        const std::string help = std::string("pixi-install ") + (chosen ? chosen->get_name() + " " : "") + "--help";
+        base::Error err = base::fail(base::ErrorKind::usage, message);
+        if (json) print_json_error(std::cout, err);
+        std::cerr << "error: " << message << " (see " << help << ")\n";
+        return base::exit_code(base::ErrorKind::usage);
     }
 
     install_signal_handlers();

@@ -122,6 +122,26 @@ void StatusPrinter::fetch_finished(std::string_view name, std::uint64_t bytes, b
     }
 }
 
+void StatusPrinter::fetch_retry(std::string_view host, unsigned attempt, unsigned attempts, long delay_ms,
+                                std::string_view why) {
+    std::lock_guard lock(mutex_);
+    std::string what = format_retry(host, attempt, attempts, delay_ms, why);
+    if (!style_.interactive) queue_line("retrying " + what);
+    state_.retrying[std::string(host)] = std::move(what);
+}
+
+void StatusPrinter::fetch_given_up(std::string_view host, std::string_view name, std::string_view url) {
+    std::lock_guard lock(mutex_);
+    std::string line = std::string(host) + ": " + std::string(name) + " (" + std::string(url) + ")";
+    if (style_.verbosity >= 1) queue_line("not downloaded: " + line);
+    given_up_.push_back(std::move(line));
+}
+
+std::vector<std::string> StatusPrinter::given_up() const {
+    std::lock_guard lock(mutex_);
+    return given_up_;
+}
+
 void StatusPrinter::extracted(std::string_view name) {
     std::lock_guard lock(mutex_);
     ++state_.extracted;

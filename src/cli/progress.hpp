@@ -77,7 +77,13 @@ struct ProgressSnapshot {
     std::uint64_t bytes_expected = 0;    ///< known totals of all transfers
     std::vector<Transfer> in_flight;     ///< largest first
     double fetch_seconds = 0;            ///< since the first transfer started (for the rate)
+    /// Hosts that could not be reached and are being tried again: "HOST: attempt 2 of 5 (why)".
+    std::map<std::string, std::string> retrying;
 };
+
+/// "conda.anaconda.org: attempt 2 of 5 in 0.5s (Could not resolve host: ...)".
+std::string format_retry(std::string_view host, unsigned attempt, unsigned attempts, long delay_ms,
+                         std::string_view why);
 
 /// The live display's lines (not yet fitted to the width; LinePrinter does
 /// that): an overall bar with bytes, rate and package counts, then the
@@ -151,6 +157,10 @@ public:
     void fetch_started(std::string_view name, std::uint64_t total) override;
     void fetch_progress(std::string_view name, std::uint64_t delta) override;
     void fetch_finished(std::string_view name, std::uint64_t bytes, bool from_network) override;
+    void fetch_retry(std::string_view host, unsigned attempt, unsigned attempts, long delay_ms,
+                     std::string_view why) override;
+    /// Recorded for the JSON error; printed with -v.
+    void fetch_given_up(std::string_view host, std::string_view name, std::string_view url) override;
     void extracted(std::string_view name) override;
     void linked(std::string_view name) override;
     void removed(std::string_view name) override;
@@ -168,6 +178,8 @@ public:
     void finish(const Summary* summary = nullptr);
 
     ProgressSnapshot snapshot() const;
+    /// "HOST: NAME (URL)" for every artifact not downloaded because its host was given up.
+    std::vector<std::string> given_up() const;
 
     /// Runs `work` on a separate thread while this (main) thread draws; returns its result.
     template <class F>
@@ -197,6 +209,7 @@ private:
     std::map<std::string, Transfer, std::less<>> transfers_;  ///< guarded by mutex_
     std::optional<double> fetch_started_at_;   ///< guarded by mutex_
     std::vector<std::string> pending_;         ///< lines to print; guarded by mutex_
+    std::vector<std::string> given_up_;        ///< guarded by mutex_
 };
 
 }  // namespace pixi_install::cli

@@ -12,6 +12,7 @@ constexpr const char* k_reset = "\x1b[0m";
 constexpr const char* k_bold = "\x1b[1m";
 constexpr const char* k_green = "\x1b[32m";
 constexpr const char* k_cyan = "\x1b[36m";
+constexpr const char* k_yellow = "\x1b[33m";
 constexpr const char* k_dim = "\x1b[2m";
 
 std::string paint(const OutputStyle& st, const char* code, std::string_view s) {
@@ -166,7 +167,15 @@ std::vector<std::string> format_live(const ProgressSnapshot& s, const OutputStyl
     if (s.in_flight.size() > shown) {
         lines.push_back(paint(st, k_dim, "  and " + std::to_string(s.in_flight.size() - shown) + " more"));
     }
+    if (s.phase <= base::Phase::fetch)
+        for (const auto& [host, what] : s.retrying) lines.push_back(paint(st, k_yellow, "  retrying " + what));
     return lines;
+}
+
+std::string format_retry(std::string_view host, unsigned attempt, unsigned attempts, long delay_ms,
+                         std::string_view why) {
+    return std::string(host) + ": attempt " + std::to_string(attempt) + " of " + std::to_string(attempts) + " in " +
+           format_duration(static_cast<double>(delay_ms) / 1000.0) + " (" + std::string(why) + ")";
 }
 
 std::string format_phase_line(base::Phase p, std::size_t items) {

@@ -77,14 +77,33 @@ int severity(base::ErrorKind k) {
     }
 }
 
-base::Error combine(std::vector<base::Error> errors, std::size_t total) {
-    if (errors.size() == 1) return std::move(errors.front());
-    auto worst = std::max_element(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
-        return severity(a.kind) < severity(b.kind);
-    });
-    std::string msg = std::to_string(errors.size()) + " of " + std::to_string(total) + " artifacts could not be fetched:";
+/// One error for every failed artifact: a line per host that could not be reached (with the
+/// count of its artifacts, every artifact in `details`), then a line per other failure.
+base::Error combine(std::vector<base::Error> errors, const std::vector<UnreachableHost>& unreachable,
+                    const std::vector<Artifact>& artifacts, std::size_t failed, base::Reporter& reporter) {
+    if (unreachable.empty() && errors.size() == 1) return std::move(errors.front());
+    base::ErrorKind kind = base::ErrorKind::unavailable;
+    if (!errors.empty()) {
+        auto worst = std::max_element(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
+            return severity(a.kind) < severity(b.kind);
+        });
+        if (unreachable.empty() || severity(worst->kind) > severity(kind)) kind = worst->kind;
+    }
+    std::string msg = std::to_string(failed) + " of " + std::to_string(artifacts.size()) +
+                      " artifacts could not be fetched:";
+    for (const auto& u : unreachable) {
+        msg += "\n  " + u.host + ": " + u.why + " (gave up after " + std::to_string(u.attempts) + " attempt" +
+               (u.attempts == 1 ? "" : "s") + "); " + std::to_string(u.indices.size()) + " artifact" +
+               (u.indices.size() == 1 ? "" : "s") + " not downloaded";
+        for (std::size_t i : u.indices)
+            reporter.fetch_given_up(u.host, artifacts[i].name, without_credentials(artifacts[i].url));
+    }
     for (const auto& e : errors) msg += "\n  " + e.message;
-    return base::fail(worst->kind, std::move(msg));
+    if (!unreachable.empty())
+        msg += "\n(no network here? install from what is at hand: --offline uses the cache only, --bundle PATH "
+               "takes a bundle made by `pixi-install pack` on a connected machine, --mirror FROM=TO or a [mirrors] "
+               "config sends the downloads to a reachable mirror; -v lists every artifact)";
+    return base::fail(kind, std::move(msg));
 }
 
 }  // namespace
@@ -252,24 +271,31 @@ base::Result<std::vector<fs::path>> fetch_all(const std::vector<Artifact>& artif
             else complete(oci[k].index, std::move(jobs[k]).error());
         }
     }
-    run_http(http, store, o, reporter, [&](std::size_t i, base::Result<fs::path> r) { complete(i, std::move(r)); });
+    std::vector<UnreachableHost> unreachable =
+        run_http(http, store, o, reporter, [&](std::size_t i, base::Result<fs::path> r) { complete(i, std::move(r)); });
+    std::vector<bool> on_unreachable(n, false);
+    for (const auto& u : unreachable)
+        for (std::size_t i : u.indices) on_unreachable[i] = true;
     if (pool) pool->wait_idle();
 
     std::vector<fs::path> out(n);
+    std::size_t failed = 0;
     for (std::size_t i = 0; i < n; ++i) {
         auto& r = results[leader[i]];
         if (!r) {
+            ++failed;
             errors.push_back(base::fail(base::ErrorKind::failure, "no result for " + artifacts[i].name));
             continue;
         }
         if (!*r) {
-            if (leader[i] == i) errors.push_back(r->error());
+            ++failed;
+            if (leader[i] == i && !on_unreachable[i]) errors.push_back(r->error());
             continue;
         }
         out[i] = r->value();
         if (leader[i] != i && o.on_ready) o.on_ready(i, out[i]);
     }
-    if (!errors.empty()) return combine(std::move(errors), n);
+    if (!errors.empty() || !unreachable.empty()) return combine(std::move(errors), unreachable, artifacts, failed, reporter);
     return out;
 }
 

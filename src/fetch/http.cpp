@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/fetch/fetch.hpp"
+#include "pixi_install/fetch/host_health.hpp"
 #include "sink.hpp"
 #include "transfer_options.hpp"
 
@@ -50,6 +52,8 @@ struct Transfer {
     bool error_response = false;   ///< the server answered >= 400: the body is its explanation
     std::string error_body;        ///< the first bytes of that answer
     Clock::time_point not_before{};
+    std::string host;              ///< what a connection failure is charged to (the host, or the proxy)
+    Clock::time_point started_at{};
     char errbuf[CURL_ERROR_SIZE] = {0};
 };
 
@@ -101,10 +105,24 @@ std::string http_reason(long code) {
     }
 }
 
+/// "host[:port]" of a URL, without credentials: what a connection is made to.
+std::string authority(const std::string& url) {
+    auto start = url.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    auto end = url.find_first_of("/?#", start);
+    std::string a = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (auto at = a.rfind('@'); at != std::string::npos) a.erase(0, at + 1);
+    return base::ascii_lower(a);
+}
+
 class Loop {
 public:
     Loop(const ArtifactStore& store, const FetchOptions& o, base::Reporter& r, const HttpDone& done)
-        : store_(store), o_(o), reporter_(r), done_(done) {
+        : store_(store),
+          o_(o),
+          reporter_(r),
+          done_(done),
+          health_(o.retries.attempts, o.retries.initial_backoff_ms, o.retries.max_backoff_ms) {
         global_init();
         multi_ = curl_multi_init();
         curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -120,6 +138,8 @@ public:
             t->options = &o_;
             t->reporter = &reporter_;
             t->want = expected_digest(*j.artifact);
+            const std::string& proxy = proxy_for(o_.proxy, j.url);
+            t->host = proxy.empty() ? authority(j.url) : "through proxy " + without_credentials(proxy);
             all.push_back(std::move(t));
         }
         // Largest first, so the tail of the run is short.
@@ -142,10 +162,16 @@ public:
                     ++it;
                 }
             }
-            while (active_ < max_parallel() && !ready_.empty()) {
-                Transfer* t = ready_.front();
-                ready_.pop_front();
+            // The first transfer whose host may be tried now (not one waiting out a failure).
+            for (auto it = ready_.begin(); active_ < max_parallel() && it != ready_.end();) {
+                if (!health_.may_start((*it)->host, now)) {
+                    ++it;
+                    continue;
+                }
+                Transfer* t = *it;
+                it = ready_.erase(it);
                 start(t);
+                it = ready_.begin();
             }
             int running = 0;
             curl_multi_perform(multi_, &running);
@@ -159,9 +185,9 @@ public:
                 any_done = true;
             }
             // A finished transfer frees a slot: start the next one before waiting.
-            if (any_done && !ready_.empty()) continue;
+            if (any_done && startable()) continue;
             int timeout_ms = 100;
-            if (active_ == 0 && ready_.empty() && !waiting_.empty()) {
+            if (active_ == 0 && !startable() && !waiting_.empty()) {
                 auto next = std::min_element(waiting_.begin(), waiting_.end(),
                                              [](auto* a, auto* b) { return a->not_before < b->not_before; });
                 auto ms = std::chrono::duration_cast<std::chrono::milliseconds>((*next)->not_before - Clock::now());
@@ -171,8 +197,19 @@ public:
         }
     }
 
+    std::vector<UnreachableHost> unreachable() const {
+        std::vector<UnreachableHost> out;
+        for (const auto& [host, u] : unreachable_) out.push_back(u);
+        return out;
+    }
+
 private:
     unsigned max_parallel() const { return std::max(1u, o_.max_parallel); }
+
+    bool startable() const {
+        auto now = Clock::now();
+        return std::any_of(ready_.begin(), ready_.end(), [&](const Transfer* t) { return health_.may_start(t->host, now); });
+    }
 
     std::string where(const Transfer* t) const {
         std::string w = t->job->artifact->name + " from " + base::redact(t->job->url);
@@ -248,6 +285,8 @@ private:
                 t->headers = curl_slist_append(t->headers, h.c_str());
             curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
         }
+        health_.started(t->host);
+        t->started_at = Clock::now();
         curl_multi_add_handle(multi_, e);
         ++active_;
         running_.insert(t);
@@ -271,6 +310,60 @@ private:
         done_(t->job->index, std::move(r));
     }
 
+    /// The error of an artifact whose host was given up.
+    base::Error host_error(const Transfer* t) const {
+        const HostHealth::Status* s = health_.status(t->host);
+        std::string why = s ? s->why : std::string("unreachable");
+        return base::fail(base::ErrorKind::unavailable, "cannot download " + where(t) + ": " + why + " (gave up on " +
+                                                            t->host + " after " + std::to_string(health_.attempts()) +
+                                                            " attempts)");
+    }
+
+    void give_up(Transfer* t) {
+        UnreachableHost& u = unreachable_[t->host];
+        if (u.host.empty()) {
+            const HostHealth::Status* s = health_.status(t->host);
+            u.host = t->host;
+            u.why = s ? s->why : std::string();
+            u.attempts = s ? s->failures : 0;
+        }
+        u.indices.push_back(t->job->index);
+        finish_with(t, host_error(t));
+    }
+
+    /// A transfer could not reach a host that has never answered in this run: the host is
+    /// retried as a whole, or given up with every artifact it holds.
+    void host_failed(Transfer* t, const HostHealth::Verdict& v, const std::string& why) {
+        if (!v.give_up) {
+            if (v.new_round)
+                reporter_.fetch_retry(t->host, v.next_attempt, health_.attempts(), v.delay_ms, why);
+            t->not_before = v.not_before;
+            waiting_.push_back(t);
+            return;
+        }
+        give_up(t);
+        // Everything else bound for the host goes with it, without another try.
+        std::vector<Transfer*> same;
+        auto take = [&](auto& queue) {
+            for (auto it = queue.begin(); it != queue.end();) {
+                if ((*it)->host == t->host) {
+                    same.push_back(*it);
+                    it = queue.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        };
+        take(ready_);
+        take(waiting_);
+        for (Transfer* r : std::vector<Transfer*>(running_.begin(), running_.end()))
+            if (r->host == t->host) {
+                release_handle(r);
+                same.push_back(r);
+            }
+        for (Transfer* r : same) give_up(r);
+    }
+
     void retry(Transfer* t, const std::string& why) {
         ++t->attempt;
         if (t->attempt >= std::max(1u, o_.retries.attempts)) {
@@ -290,6 +383,8 @@ private:
         long connect_code = 0;
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
         curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+        curl_off_t connect_us = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
         std::string curl_msg = t->errbuf[0] ? std::string(t->errbuf) : std::string(curl_easy_strerror(rc));
         std::optional<std::string> refused = refused_redirect(t->easy, rc, t->request_url);
         if (rc == CURLE_OK)
@@ -298,6 +393,14 @@ private:
         release_handle(t);
         if (t->cancelled || (o_.cancel && o_.cancel->load()))
             return finish_with(t, base::fail(base::ErrorKind::interrupted, "interrupted while downloading " + where(t)));
+        const bool no_connection = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+                                   rc == CURLE_COULDNT_CONNECT || (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0);
+        if (no_connection) {
+            auto v = health_.connect_failed(t->host, t->started_at, Clock::now(), curl_msg);
+            if (v.host_level) return host_failed(t, v, curl_msg);
+        } else {
+            health_.connected(t->host);
+        }
         if (t->write_failed) return finish_with(t, t->sink->error());
         const Artifact& a = *t->job->artifact;
         if (rc == CURLE_OK && code >= 400) rc = CURLE_HTTP_RETURNED_ERROR;
@@ -405,6 +508,8 @@ private:
     std::deque<Transfer*> ready_;
     std::vector<Transfer*> waiting_;
     std::set<Transfer*> running_;
+    HostHealth health_;
+    std::map<std::string, UnreachableHost> unreachable_;
 };
 
 }  // namespace
@@ -444,11 +549,12 @@ std::string server_error_detail(const std::string& body) {
     return {};
 }
 
-void run_http(const std::vector<HttpJob>& jobs, const ArtifactStore& store, const FetchOptions& options,
-              base::Reporter& reporter, const HttpDone& done) {
-    if (jobs.empty()) return;
+std::vector<UnreachableHost> run_http(const std::vector<HttpJob>& jobs, const ArtifactStore& store,
+                                      const FetchOptions& options, base::Reporter& reporter, const HttpDone& done) {
+    if (jobs.empty()) return {};
     Loop loop(store, options, reporter, done);
     loop.run(jobs);
+    return loop.unreachable();
 }
 
 std::string http_library_versions() { return curl_version(); }

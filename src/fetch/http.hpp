@@ -36,12 +36,22 @@ struct HttpJob {
 
 using HttpDone = std::function<void(std::size_t index, base::Result<std::filesystem::path> result)>;
 
+/// A host given up during a run: it could not be resolved or connected to.
+struct UnreachableHost {
+    std::string host;                 ///< "conda.anaconda.org", or "through proxy http://host:port"
+    std::string why;                  ///< the last failure
+    unsigned attempts = 0;
+    std::vector<std::size_t> indices; ///< the jobs' indices whose artifacts it held
+};
+
 /// Runs every job on the calling thread's curl-multi loop (at most
 /// `options.max_parallel` at once, largest first), retrying and resuming as the
 /// options say; each verified download is committed to `store` and reported
-/// through `done` exactly once.
-void run_http(const std::vector<HttpJob>& jobs, const ArtifactStore& store, const FetchOptions& options,
-              base::Reporter& reporter, const HttpDone& done);
+/// through `done` exactly once. A host that cannot be reached is retried as a
+/// whole (fetch/host_health.hpp) and then given up for all its jobs, which are
+/// returned grouped by host (their `done` results say so too).
+std::vector<UnreachableHost> run_http(const std::vector<HttpJob>& jobs, const ArtifactStore& store,
+                                      const FetchOptions& options, base::Reporter& reporter, const HttpDone& done);
 
 }  // namespace pixi_install::fetch
 

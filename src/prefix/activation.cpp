@@ -1,6 +1,9 @@
 #include "pixi_install/prefix/activation.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "pixi_install/base/fs.hpp"
@@ -44,6 +47,30 @@ ActivationInfo ActivationInfo::for_prefix(const fs::path& prefix) {
     if (envs.filename() == "envs" && dot_pixi.filename() == ".pixi" && dot_pixi.has_parent_path()) {
         info.project_root = dot_pixi.parent_path();
     }
+    return info;
+}
+
+fs::path activation_record_path(const fs::path& prefix) { return prefix / "conda-meta" / "pixi-install-environment"; }
+
+ActivationInfo ActivationInfo::recorded(const fs::path& prefix) {
+    ActivationInfo info = for_prefix(prefix);
+    std::ifstream in(activation_record_path(info.prefix), std::ios::binary);
+    if (!in) return info;
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_object()) return info;
+    auto text_of = [&](const char* key) -> std::string {
+        auto it = j.find(key);
+        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    // A name with a control character is not one install wrote.
+    auto clean = [](const std::string& s) {
+        return std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    };
+    std::string env = text_of("environment"), project = text_of("project_name"), root = text_of("project_root");
+    if (!env.empty() && clean(env)) info.environment_name = env;
+    if (clean(project)) info.project_name = project;
+    if (!root.empty() && clean(root) && fs::path(root).is_absolute()) info.project_root = root;
     return info;
 }
 
@@ -137,7 +164,13 @@ base::Result<std::string> activation_script(const ActivationInfo& info, Shell sh
 base::Result<void> write_activation_scripts(const ActivationInfo& info) {
     PI_TRY(auto sh, activation_script(info, Shell::sh));
     PI_TRY(auto fish, activation_script(info, Shell::fish));
-    for (const auto& [name, text] : {std::pair{"activate.sh", &sh}, std::pair{"activate.fish", &fish}}) {
+    nlohmann::ordered_json record;
+    record["environment"] = env_name(info);
+    record["project_name"] = info.project_name;
+    record["project_root"] = info.project_root.string();
+    std::string names = record.dump(2) + "\n";
+    for (const auto& [name, text] : {std::pair{"activate.sh", &sh}, std::pair{"activate.fish", &fish},
+                                     std::pair{"conda-meta/pixi-install-environment", &names}}) {
         auto r = base::write_file_atomic(info.prefix / name, *text, false, 0644);
         if (!r.ok()) return std::move(r).error().with_context("while writing the activation scripts of " +
                                                               info.prefix.string());

@@ -337,3 +337,25 @@ TEST_CASE("output style from the command line and the environment") {
     CHECK(st.color);
     CHECK(!st.unicode);
 }
+
+TEST_CASE("status printer: a host tried again is shown, on the live display and as a plain line") {
+    MemFile out;
+    LinePrinter printer(out.f, false, 80);
+    StatusPrinter status(plain_style(), printer);
+    status.phase(base::Phase::fetch, 191);
+    status.fetch_retry("conda.anaconda.org", 2, 5, 500, "Could not resolve host: conda.anaconda.org");
+    status.tick();
+    status.finish(nullptr);
+    const std::vector<std::string> expected{
+        "fetching 191 packages",
+        "retrying conda.anaconda.org: attempt 2 of 5 in 0.50s (Could not resolve host: conda.anaconda.org)",
+    };
+    CHECK(split_lines(out.text()) == expected);
+
+    OutputStyle st = plain_style();
+    st.interactive = true;
+    auto lines = format_live(status.snapshot(), st, 0);
+    REQUIRE(!lines.empty());
+    CHECK(lines.back() ==
+          "  retrying conda.anaconda.org: attempt 2 of 5 in 0.50s (Could not resolve host: conda.anaconda.org)");
+}

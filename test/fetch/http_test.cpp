@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -334,4 +335,54 @@ TEST_CASE("an explicit proxy carries the transfer; no_proxy hosts go direct") {
     CHECK(r.error().message.find("secret") == std::string::npos);
     o.proxy.no_proxy = "localhost, 127.0.0.1";
     CHECK(fetch_all({a}, o, base::null_reporter()).ok());
+}
+
+namespace {
+struct HostRecorder : base::Reporter {
+    std::mutex mu;
+    std::vector<std::string> retries, given_up;
+    void fetch_retry(std::string_view host, unsigned attempt, unsigned attempts, long, std::string_view) override {
+        std::lock_guard<std::mutex> lock(mu);
+        retries.push_back(std::string(host) + " " + std::to_string(attempt) + "/" + std::to_string(attempts));
+    }
+    void fetch_given_up(std::string_view host, std::string_view name, std::string_view) override {
+        std::lock_guard<std::mutex> lock(mu);
+        given_up.push_back(std::string(host) + " " + std::string(name));
+    }
+};
+}  // namespace
+
+TEST_CASE("a host that refuses connections is tried as one host, then given up for all its artifacts") {
+    Env env;
+    FetchOptions o = env.options();
+    o.retries.attempts = 3;
+    o.max_parallel = 8;
+    std::vector<Artifact> all;
+    // Nothing listens on port 9; the served artifact on the test server still arrives.
+    for (int i = 0; i < 40; ++i) {
+        std::string name = "down" + std::to_string(i) + ".conda";
+        all.push_back(Artifact{name, "http://127.0.0.1:9/" + name, {}, base::sha256_hex(name), "", 10});
+    }
+    all.push_back(env.add("files", "up.conda", 3000));
+    HostRecorder rec;
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = fetch_all(all, o, rec);
+    auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == base::ErrorKind::unavailable);
+    const std::string& m = r.error().message;
+    CAPTURE(m);
+    // One line for the host with its count, not one per artifact, and what to do.
+    CHECK(m.find("40 of 41 artifacts could not be fetched") != std::string::npos);
+    CHECK(m.find("127.0.0.1:9: ") != std::string::npos);
+    CHECK(m.find("40 artifacts not downloaded") != std::string::npos);
+    CHECK(m.find("down17.conda") == std::string::npos);
+    CHECK(m.find("--offline") != std::string::npos);
+    CHECK(m.find("--bundle") != std::string::npos);
+    CHECK(m.find("--mirror") != std::string::npos);
+    // Three attempts for the host in all: two retries announced, then every artifact given up.
+    CHECK(rec.retries == std::vector<std::string>{"127.0.0.1:9 2/3", "127.0.0.1:9 3/3"});
+    CHECK(rec.given_up.size() == 40);
+    CHECK(secs < 5);
+    CHECK(env.stored() == 1);  // the reachable artifact
 }

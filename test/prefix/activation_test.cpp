@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -164,4 +165,30 @@ TEST_CASE("activation: activate.sh sourced by bash and sh runs the prefix's tool
         CHECK(out.find("env=env with space\n") != std::string::npos);
         CHECK(out.find("path=" + p.string() + "/bin:/usr/bin:/bin\n") != std::string::npos);
     }
+}
+
+TEST_CASE("activation: the names install recorded are read back, whatever the prefix is called") {
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    const fs::path p = make_prefix(tmp->path());
+    // Nothing recorded: the directory's name.
+    CHECK(ActivationInfo::recorded(p).environment_name == "env with space");
+
+    ActivationInfo info = ActivationInfo::for_prefix(p);
+    info.environment_name = "prod";
+    info.project_name = "demo";
+    REQUIRE(prefix::write_activation_scripts(info).ok());
+    ActivationInfo back = ActivationInfo::recorded(p);
+    CHECK(back.environment_name == "prod");
+    CHECK(back.project_name == "demo");
+    CHECK(back.prefix == p);
+    auto vars = prefix::activation_variables(back);
+    CHECK(std::find(vars.begin(), vars.end(), std::pair<std::string, std::string>{"PIXI_ENVIRONMENT_NAME", "prod"}) !=
+          vars.end());
+
+    // A garbled record, or one with a control character in a name, is not trusted.
+    REQUIRE(base::write_file_atomic(prefix::activation_record_path(p), "{not json").ok());
+    CHECK(ActivationInfo::recorded(p).environment_name == "env with space");
+    REQUIRE(base::write_file_atomic(prefix::activation_record_path(p), "{\"environment\": \"a\\nb\"}").ok());
+    CHECK(ActivationInfo::recorded(p).environment_name == "env with space");
 }

@@ -23,6 +23,12 @@ public:
     /// `delta` more bytes arrived for `name`.
     virtual void fetch_progress(std::string_view /*name*/, std::uint64_t /*delta*/) {}
     virtual void fetch_finished(std::string_view /*name*/, std::uint64_t /*bytes*/, bool /*from_network*/) {}
+    /// `host` could not be reached; attempt `attempt` of `attempts` follows in `delay_ms`.
+    virtual void fetch_retry(std::string_view /*host*/, unsigned /*attempt*/, unsigned /*attempts*/,
+                             long /*delay_ms*/, std::string_view /*why*/) {}
+    /// `name` (at `url`) was not downloaded because `host` was given up; the error then
+    /// counts such artifacts per host, this names each one.
+    virtual void fetch_given_up(std::string_view /*host*/, std::string_view /*name*/, std::string_view /*url*/) {}
     virtual void extracted(std::string_view /*name*/) {}
     virtual void linked(std::string_view /*name*/) {}
     virtual void removed(std::string_view /*name*/) {}

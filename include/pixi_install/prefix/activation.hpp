@@ -44,7 +44,16 @@ struct ActivationInfo {
     /// gives environment `<env>` and project root `<root>`; any other prefix
     /// gives only the environment name (its file name).
     static ActivationInfo for_prefix(const std::filesystem::path& prefix);
+
+    /// What install recorded with the activation scripts (`record_path`): the
+    /// environment's name, project name and root as `install -e ENV` saw them,
+    /// whatever the prefix is called. Where nothing readable is recorded (a prefix
+    /// made by conda, pixi or an older pixi-install), `for_prefix`.
+    static ActivationInfo recorded(const std::filesystem::path& prefix);
 };
+
+/// PREFIX/conda-meta/pixi-install-environment: the names activation uses (JSON).
+std::filesystem::path activation_record_path(const std::filesystem::path& prefix);
 
 /// The variables activation sets, in the order the scripts set them (PATH is
 /// not among them: it is prepended to, see `activation_environment`).
@@ -65,7 +74,7 @@ base::Result<std::string> activation_script(const ActivationInfo& info, Shell sh
 base::Result<std::string> activation_script(const ActivationInfo& info, Shell shell);
 
 /// Writes PREFIX/activate.sh (POSIX sh; works when sourced by sh, bash and zsh)
-/// and PREFIX/activate.fish, atomically.
+/// and PREFIX/activate.fish, and the names to `activation_record_path`, atomically.
 base::Result<void> write_activation_scripts(const ActivationInfo& info);
 
 /// The environment of a process activated in the prefix: `base_env` plus the
