@@ -96,7 +96,7 @@ base::Error combine(std::vector<base::Error> errors, const std::vector<Unreachab
                (u.attempts == 1 ? "" : "s") + "); " + std::to_string(u.indices.size()) + " artifact" +
                (u.indices.size() == 1 ? "" : "s") + " not downloaded";
         for (std::size_t i : u.indices)
-            reporter.fetch_given_up(u.host, artifacts[i].name, without_credentials(artifacts[i].url));
+            reporter.fetch_given_up(u.host, artifacts[i].name, base::redact(artifacts[i].url));
     }
     for (const auto& e : errors) msg += "\n  " + e.message;
     if (!unreachable.empty())

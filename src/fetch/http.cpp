@@ -139,7 +139,7 @@ public:
             t->reporter = &reporter_;
             t->want = expected_digest(*j.artifact);
             const std::string& proxy = proxy_for(o_.proxy, j.url);
-            t->host = proxy.empty() ? authority(j.url) : "through proxy " + without_credentials(proxy);
+            t->host = proxy.empty() ? authority(j.url) : "through proxy " + base::redact(proxy);
             all.push_back(std::move(t));
         }
         // Largest first, so the tail of the run is short.
