@@ -242,8 +242,9 @@ Result<SourceRecord> make_source(const Context& cx, const RawRecord& r, const st
                           "conda source package `" + location +
                               "` has no `name`, and none can be derived from its location");
     PI_TRY_VOID(check_segment(cx, r, "conda source", location, "name", name));
-    if (r.version) PI_TRY_VOID(check_segment(cx, r, "conda source", location, "version", *r.version));
-    if (r.build) PI_TRY_VOID(check_segment(cx, r, "conda source", location, "build", *r.build));
+    // A source record is not built yet: an empty version or build names nothing.
+    if (r.version && !r.version->empty()) PI_TRY_VOID(check_segment(cx, r, "conda source", location, "version", *r.version));
+    if (r.build && !r.build->empty()) PI_TRY_VOID(check_segment(cx, r, "conda source", location, "build", *r.build));
     SourceRecord s;
     s.name = std::move(name);
     s.version = r.version;

@@ -60,7 +60,7 @@ def main():
         check(r.returncode == 0, "without the option it installs (%d %s)" % (r.returncode, r.stderr))
         check("unverified" in r.stderr, "with a warning: " + r.stderr.strip())
 
-        r = install(local, "local", "--require-hashes")
+        r = install(local, "local-env", "--require-hashes")
         check(r.returncode == 0, "a local file without a hash is accepted (%d %s)" % (r.returncode, r.stderr))
     finally:
         if server:
