@@ -26,6 +26,9 @@ base::Result<fs::path> installed_prefix(const std::string& prefix) {
         return base::fail(base::ErrorKind::failure,
                           "prefix " + p.string() + " does not exist (install it first: pixi-install -p " + prefix + ")");
     }
+    if (!fs::is_directory(p / "conda-meta", ec) && ec && ec != std::errc::no_such_file_or_directory)
+        return base::fail(base::ErrorKind::failure, "cannot read " + (p / "conda-meta").string() + ": " + ec.message() +
+                                                        " (run as a user who may read the environment)");
     if (!fs::is_directory(p / "conda-meta", ec)) {
         return base::fail(base::ErrorKind::failure, "prefix " + p.string() +
                                                         " is not an environment (it has no conda-meta directory; "

@@ -182,8 +182,12 @@ void walk(const std::string& root, const std::string& rel, std::vector<std::stri
 Result<VerifyReport> verify_prefix(const fs::path& prefix, const VerifyOptions& options, base::ThreadPool& pool) {
     VerifyReport report;
     std::error_code ec;
-    if (!fs::is_directory(prefix / "conda-meta", ec))
+    if (!fs::is_directory(prefix / "conda-meta", ec)) {
+        if (ec && ec != std::errc::no_such_file_or_directory)
+            return fail(ErrorKind::failure, "cannot read " + (prefix / "conda-meta").string() + ": " + ec.message() +
+                                                " (run as a user who may read the environment)");
         return fail(ErrorKind::failure, "no conda-meta directory in " + prefix.string() + " (is it an environment?)");
+    }
     PI_TRY(auto records, read_prefix_records(prefix, ReadDepth::full, &pool));
     report.packages = records.size();
     const std::string root = prefix.string();

@@ -162,6 +162,19 @@ def users_scenario(tmp):
     for n, ino in markers.items():
         assert os.stat(os.path.join(state, n + ".complete")).st_ino == ino, ("alice's marker was replaced", n)
     assert run_as("pi-bob", [BIN, "verify", "-p", os.path.join(tmp, "bob-env")]).returncode == 0
+    # An environment Bob may not read: the errors say so, not "is it an environment?".
+    alice_env = os.path.join(tmp, "alice-env")
+    mode = os.stat(alice_env).st_mode
+    os.chmod(alice_env, 0o700)
+    try:
+        for argv in ([BIN, "verify", "-p", alice_env], [BIN, "run", "-p", alice_env, "--", "true"],
+                     [BIN, "shell-hook", "-p", alice_env]):
+            denied = run_as("pi-bob", argv)
+            assert denied.returncode != 0 and "Permission denied" in denied.stderr and "conda-meta" in denied.stderr \
+                and "is it an environment" not in denied.stderr and "not an environment" not in denied.stderr, \
+                (argv[1], denied.returncode, denied.stderr[-500:])
+    finally:
+        os.chmod(alice_env, mode & 0o7777)
     # Alice's files reach Bob's prefix as copies (another user's inode is never shared), said once.
     summary = json.loads(r.stdout)["environments"][0]
     said = [w for w in summary.get("warnings", []) if "copied, not linked" in w]
