@@ -1,5 +1,7 @@
 #include "pixi_install/base/beneath.hpp"
 
+#include "path_components.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -38,17 +40,11 @@ std::atomic<int> g_openat2{1};
 template <class F>
 bool for_each_component(std::string_view rel, F&& f) {
     if (!rel.empty() && rel.front() == '/') return false;
-    std::size_t pos = 0;
-    while (pos <= rel.size()) {
-        std::size_t slash = rel.find('/', pos);
-        if (slash == std::string_view::npos) slash = rel.size();
-        std::string_view comp = rel.substr(pos, slash - pos);
-        pos = slash + 1;
-        if (comp.empty() || comp == ".") continue;
+    return detail::for_each_path_component(rel, [&](std::string_view comp) {
         if (comp == "..") return false;
-        f(comp);
-    }
-    return true;
+        if (!comp.empty() && comp != ".") f(comp);
+        return true;
+    });
 }
 
 /// After openat(dir, name, ... O_NOFOLLOW) failed with `err`: ELOOP when `name` is a symlink.

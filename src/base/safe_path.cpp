@@ -1,5 +1,7 @@
 #include "pixi_install/base/safe_path.hpp"
 
+#include "path_components.hpp"
+
 
 #include <sys/stat.h>
 
@@ -37,15 +39,12 @@ std::string_view path_problem(std::string_view entry) {
     if (entry.find('\0') != std::string_view::npos) return "name contains a NUL byte";
     if (entry.front() == '/') return "absolute path";
     bool any = false;
-    std::size_t pos = 0;
-    while (pos <= entry.size()) {
-        std::size_t slash = entry.find('/', pos);
-        if (slash == std::string_view::npos) slash = entry.size();
-        std::string_view comp = entry.substr(pos, slash - pos);
-        pos = slash + 1;
-        if (comp == "..") return "'..' component";
-        if (!comp.empty() && comp != ".") any = true;
-    }
+    if (!detail::for_each_path_component(entry, [&](std::string_view comp) {
+            if (comp == "..") return false;
+            if (!comp.empty() && comp != ".") any = true;
+            return true;
+        }))
+        return "'..' component";
     return any ? std::string_view() : std::string_view("names no file");
 }
 
@@ -91,29 +90,18 @@ std::string_view env_name_problem(std::string_view name) {
 
 bool is_clean_relative(std::string_view entry) {
     if (entry.empty() || entry.front() == '/' || entry.back() == '/') return false;
-    std::size_t pos = 0;
-    while (pos <= entry.size()) {
-        std::size_t slash = entry.find('/', pos);
-        if (slash == std::string_view::npos) slash = entry.size();
-        std::string_view comp = entry.substr(pos, slash - pos);
-        if (comp.empty() || comp == "." || comp == ".." || comp.find('\0') != std::string_view::npos) return false;
-        pos = slash + 1;
-    }
-    return true;
+    return detail::for_each_path_component(entry, [](std::string_view comp) {
+        return !(comp.empty() || comp == "." || comp == ".." || comp.find('\0') != std::string_view::npos);
+    });
 }
 
 base::Result<fs::path> safe_relative(std::string_view entry) {
     if (auto problem = path_problem(entry); !problem.empty()) return unsafe(entry, problem);
     fs::path out;
-    std::size_t pos = 0;
-    while (pos <= entry.size()) {
-        std::size_t slash = entry.find('/', pos);
-        if (slash == std::string_view::npos) slash = entry.size();
-        std::string_view comp = entry.substr(pos, slash - pos);
-        pos = slash + 1;
-        if (comp.empty() || comp == ".") continue;
-        out /= fs::path(std::string(comp));
-    }
+    detail::for_each_path_component(entry, [&](std::string_view comp) {
+        if (!comp.empty() && comp != ".") out /= fs::path(std::string(comp));
+        return true;
+    });
     return out;
 }
 
