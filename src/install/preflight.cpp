@@ -204,9 +204,19 @@ Result<void> check_target_directory(const fs::path& prefix, bool allow_non_env) 
     if (!fs::is_directory(fs::status(prefix, ec)))
         return base::fail(ErrorKind::usage, "the prefix " + prefix.string() +
                                                 " exists and is not a directory; choose another -p/--prefix");
-    if (fs::is_directory(prefix / "conda-meta", ec)) return {};
-    if (fs::directory_iterator(prefix, ec) == fs::directory_iterator() && !ec) return {};
-    if (allow_non_env) return {};
+    // One listing decides: another install may be creating (prefix, then conda-meta/, then the
+    // rest) or removing (the rest, then conda-meta/) this directory right now, and two separate
+    // looks could each see a different moment.
+    bool empty = true;
+    for (fs::directory_iterator it(prefix, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->path().filename() == "conda-meta") return {};
+        empty = false;
+    }
+    if (ec == std::errc::no_such_file_or_directory) return {};  // removed meanwhile: a new prefix
+    if (ec)
+        return base::fail(ErrorKind::failure, "cannot list the prefix " + prefix.string() + ": " + ec.message() +
+                                                  "; nothing was changed");
+    if (empty || allow_non_env) return {};
     return base::fail(ErrorKind::usage,
                       "the prefix " + prefix.string() +
                           " is a directory that is neither empty nor an environment (it has no conda-meta/); "

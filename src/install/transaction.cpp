@@ -6,6 +6,8 @@
 #include <set>
 #include <unordered_set>
 
+#include <unistd.h>
+
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/install/wheel_check.hpp"
@@ -26,6 +28,17 @@ using base::ErrorKind;
 using base::Result;
 
 namespace {
+
+// Removes a prefix this run created and never modified. conda-meta/ goes last, so that another
+// install checking the directory meanwhile (preflight) sees an environment or an empty
+// directory, never a directory that is neither.
+void remove_fresh_prefix(const fs::path& prefix) {
+    std::error_code ec;
+    for (fs::directory_iterator it(prefix, ec), end; !ec && it != end; it.increment(ec))
+        if (it->path().filename() != "conda-meta") (void)base::remove_tree(it->path());
+    (void)base::remove_tree(prefix / "conda-meta");
+    (void)::rmdir(prefix.c_str());  // fails when another install has started here: it is theirs
+}
 
 std::string dir_name_of(const lockfile::CondaRecord& r) { return r.name + "-" + r.version + "-" + r.build; }
 
@@ -160,7 +173,7 @@ Result<InstallReport> Transaction::run() {
             }
         }
         if (created_prefix_ && !modified_) {
-            (void)base::remove_tree(opt_.prefix);  // still locked: see lock_prefix()
+            remove_fresh_prefix(opt_.prefix);  // still locked: see lock_prefix()
             lock_ = base::FileLock();
         }
         return std::move(error).with_context("while installing environment '" + sel_.environment +
