@@ -7,13 +7,15 @@
 # or more lines `metric: ours X, peer Y, ratio Z` (anything else it prints is
 # passed through). Helpers that are not benchmarks themselves (input
 # generators and the like) are named `*_gen.*` or `_*` and are not run. This script runs them in turn and ends with a table of every
-# such line. The binary comes from $PIXI_INSTALL_BIN, else the first of
-# build/pixi-install, build-*/pixi-install that exists.
+# such line. The binary comes from $PIXI_INSTALL_BIN, else the static release binary users
+# get (dist/pixi-install-*-linux-<arch>, scripts/release.sh) when it has been built, else the
+# first of build/pixi-install, build-*/pixi-install that exists; the run says which.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 if [[ -z "${PIXI_INSTALL_BIN:-}" ]]; then
-    for cand in "$root/build/pixi-install" "$root"/build-*/pixi-install; do
+    for cand in "$root"/dist/pixi-install-*-linux-"$(uname -m)" "$root/build/pixi-install" \
+                "$root"/build-*/pixi-install; do
         if [[ -x "$cand" ]]; then PIXI_INSTALL_BIN="$cand"; break; fi
     done
 fi
@@ -22,6 +24,7 @@ if [[ -z "${PIXI_INSTALL_BIN:-}" || ! -x "$PIXI_INSTALL_BIN" ]]; then
     exit 2
 fi
 export PIXI_INSTALL_BIN
+echo "binary: $PIXI_INSTALL_BIN ($("$PIXI_INSTALL_BIN" --version | sed -n 's/^target: //p'))"
 # The peers the benchmarks compare against (Debian packages).
 # shellcheck source=../scripts/deps.sh
 source "$root/scripts/deps.sh"

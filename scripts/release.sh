@@ -55,7 +55,7 @@ EOF
 APT=(apt-get -q -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent
      -o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" -o APT::Sandbox::User=root)
 
-mapfile -t PINS < <(grep -E '^(source|headers) ' scripts/release/sources.txt)
+mapfile -t PINS < <(grep -hE '^(source|headers) ' scripts/release/sources.txt scripts/release/allocator.txt)
 need_fetch=0
 for line in "${PINS[@]}"; do
   read -r kind pin <<<"$line"
@@ -101,7 +101,9 @@ if [ $FETCH_ONLY = 1 ]; then
 fi
 
 # The bundled libraries as --version prints them: "name version (Debian source version)".
-BUNDLED=$(grep -E '^(source|headers) ' scripts/release/sources.txt | awk '{print $2}' | paste -sd' ')
+BUNDLED=$(grep -hE '^(source|headers) ' scripts/release/sources.txt scripts/release/allocator.txt |
+  awk '{print $2}' | paste -sd' ')
+MIMALLOC_SRC=$SRC_DIR/$(sed -n 's/^source \([^=]*\)=.*/\1/p' scripts/release/allocator.txt)
 COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then COMMIT="$COMMIT-dirty"; fi
 VERSION=$(sed -n "s/^  version: '\([^']*\)'.*/\1/p" meson.build | head -1)
@@ -116,7 +118,10 @@ for TARGET in "${TARGETS[@]}"; do
   KEY=$( {
     echo "$TARGET zig $ZIG_VERSION"
     cat scripts/release/sources.txt scripts/release/libs.sh
-    sha256sum "$SRC_DIR"/download/*.dsc | awk '{print $1}' | sort
+    # the libraries' own source packages (not the allocator's: Meson builds that one)
+    grep -E '^source ' scripts/release/sources.txt | while read -r _ pin; do
+      v=${pin#*=}; sha256sum "$SRC_DIR/download/${pin%%=*}_${v#*:}.dsc"
+    done | awk '{print $1}' | sort
   } | sha256sum | cut -c1-16)
   PREFIX=$CACHE/libs/$TARGET-$KEY
   PREFIXES[$TARGET]=$PREFIX
@@ -174,7 +179,8 @@ deps = '$PREFIX'
 EOF
   SETUP_ARGS=(--cross-file "$BUILD/toolchain.ini" --cross-file "cross/$TARGET.ini"
     --buildtype=release -Db_ndebug=true -Dtests=false -Dprefer_static=true -Ddefault_library=static
-    -Drelease_target="$TARGET" -Drelease_commit="$COMMIT" -Dbundled_libraries="$BUNDLED")
+    -Drelease_target="$TARGET" -Drelease_commit="$COMMIT" -Dbundled_libraries="$BUNDLED"
+    -Dmimalloc_source="$MIMALLOC_SRC")
   if [ -f "$BUILD/build.ninja" ]; then
     meson setup --reconfigure "$BUILD" "${SETUP_ARGS[@]}" > "$BUILD/setup.log"
   else

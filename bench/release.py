@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""The binary users run against the developer build, side by side in one run.
+
+  bench/release.py [ROUNDS] [N_PACKAGES] [TOTAL_FILES] [TOTAL_MB]
+
+"ours" is the static release binary (dist/pixi-install-*-linux-<arch>, scripts/release.sh, or
+$PIXI_INSTALL_RELEASE_BIN), "peer" the developer build (build/pixi-install, or
+$PIXI_INSTALL_DEV_BIN). Each round runs both, alternating, on the same inputs; the figures are
+medians over the rounds:
+  release_cold   empty cache, new prefix                     (target: ratio <= 1.1)
+  release_warm   populated cache, new prefix                 (target: ratio <= 1.1)
+  release_list   `list --json` of the largest corpus lock     (target: ratio <= 1.1)
+  copy_vs_link   release binary, cold, --link-mode copy against --link-mode hardlink
+                 (ours: copy, peer: hardlink; target: ratio <= 1.15)
+Between runs the previous prefix and cache are removed and the disk synced, outside the timing.
+"""
+import glob
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def find_binaries():
+    rel = os.environ.get("PIXI_INSTALL_RELEASE_BIN") or next(
+        iter(sorted(glob.glob(os.path.join(ROOT, "dist", "pixi-install-*-linux-" + platform.machine())))), None)
+    dev = os.environ.get("PIXI_INSTALL_DEV_BIN") or os.path.join(ROOT, "build", "pixi-install")
+    missing = [what for what, p in (("release binary (scripts/release.sh)", rel),
+                                    ("developer build (meson setup build && ninja -C build)", dev))
+               if not p or not os.access(p, os.X_OK)]
+    if missing:
+        print("release: needs both binaries; missing: " + ", ".join(missing), file=sys.stderr)
+        sys.exit(2)
+    return rel, dev
+
+
+def largest_lock():
+    for base in (os.path.join(ROOT, "fixtures", "corpus", "locks"),
+                 os.path.join(os.environ.get("PIXI_INSTALL_SHARED", os.path.join(ROOT, "..", "shared")),
+                              "corpus", "locks")):
+        locks = glob.glob(os.path.join(base, "*pixi.lock"))
+        if locks:
+            return max(locks, key=os.path.getsize)
+    print("release: no corpus lock found (fixtures/corpus/locks)", file=sys.stderr)
+    sys.exit(2)
+
+
+def clean(*paths):
+    for p in paths:
+        shutil.rmtree(p, ignore_errors=True)
+    os.sync()
+
+
+def timed(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def main(argv):
+    rounds = int(argv[0]) if len(argv) > 0 else 3
+    n, files, mb = (argv[1:4] + ["120", "22000", "400"][len(argv[1:4]):])
+    rel, dev = find_binaries()
+    lock_big = largest_lock()
+    work = tempfile.mkdtemp(prefix="release-bench.", dir=os.environ.get("TMPDIR", "/tmp"))
+    try:
+        subprocess.run([sys.executable, os.path.join(HERE, "install_gen.py"), os.path.join(work, "env"), n, files, mb],
+                       check=True, stdout=subprocess.DEVNULL)
+        lock = os.path.join(work, "env", "pixi.lock")
+        times = {k: [] for k in ("cold_rel", "cold_dev", "warm_rel", "warm_dev", "list_rel", "list_dev",
+                                 "copy", "hardlink")}
+
+        def install(binary, tag, cache, mode="auto"):
+            prefix = os.path.join(work, "prefix-" + tag)
+            clean(prefix)
+            return timed([binary, "-q", "-l", lock, "-p", prefix, "--cache-dir", cache, "--link-mode", mode])
+
+        for _ in range(rounds):
+            for binary, tag in ((rel, "rel"), (dev, "dev")):
+                cache = os.path.join(work, "cache-" + tag)
+                clean(cache)
+                times["cold_" + tag].append(install(binary, tag, cache))
+                times["warm_" + tag].append(install(binary, tag, cache))
+                clean(cache, os.path.join(work, "prefix-" + tag))
+                times["list_" + tag].append(timed([binary, "list", "--json", "-l", lock_big]))
+            for mode in ("copy", "hardlink"):
+                cache = os.path.join(work, "cache-" + mode)
+                clean(cache)
+                times[mode].append(install(rel, mode, cache, mode))
+                clean(cache, os.path.join(work, "prefix-" + mode))
+
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print("release: %s" % rel)
+        print("developer: %s" % dev)
+        print("environment: %s packages, %s files, %s MB; %d rounds, medians; list: %s (%d KiB)" %
+              (n, files, mb, rounds, os.path.basename(lock_big), os.path.getsize(lock_big) // 1024))
+        for key, what, target in (("cold", "release_cold", "1.1"), ("warm", "release_warm", "1.1"),
+                                  ("list", "release_list", "1.1")):
+            o, p = med[key + "_rel"], med[key + "_dev"]
+            print("%s: ours %.3fs, peer %.3fs, ratio %.2f   (ours: release binary, peer: developer build; "
+                  "target <= %s)" % (what, o, p, o / p, target))
+        o, p = med["copy"], med["hardlink"]
+        print("copy_vs_link: ours %.3fs, peer %.3fs, ratio %.2f   (release binary, cold: --link-mode copy "
+              "against hardlink; target <= 1.15)" % (o, p, o / p))
+    finally:
+        clean(work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
