@@ -209,7 +209,8 @@ Result<void> check_target_directory(const fs::path& prefix, bool allow_non_env) 
     // looks could each see a different moment.
     bool empty = true;
     for (fs::directory_iterator it(prefix, ec), end; !ec && it != end; it.increment(ec)) {
-        if (it->path().filename() == "conda-meta") return {};
+        std::error_code dir_ec;
+        if (it->path().filename() == "conda-meta" && it->is_directory(dir_ec)) return {};
         empty = false;
     }
     if (ec == std::errc::no_such_file_or_directory) return {};  // removed meanwhile: a new prefix

@@ -1,5 +1,8 @@
 #include "repair.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -87,9 +90,20 @@ base::Result<void> Transaction::lock_prefix() {
     // A failed install removes the fresh prefix it made, lock file included, while still
     // holding the lock: a process that waited on that lock then holds a removed file and
     // starts over with a new one.
-    const fs::path lock_path = opt_.prefix / "conda-meta" / "pixi-install.lock";
+    // Whether this run made the prefix (and its conda-meta/) is decided by its own mkdir, at
+    // every attempt: only what this run made is removed when it fails without changing anything.
+    const fs::path meta = opt_.prefix / "conda-meta";
+    const fs::path lock_path = meta / "pixi-install.lock";
     for (int attempt = 0;; ++attempt) {
-        PI_TRY_VOID(base::make_dirs(opt_.prefix / "conda-meta"));
+        if (opt_.prefix.has_parent_path()) PI_TRY_VOID(base::make_dirs(opt_.prefix.parent_path()));
+        created_prefix_ = ::mkdir(opt_.prefix.c_str(), 0777) == 0;
+        if (!created_prefix_ && errno != EEXIST) return base::fail_errno("cannot create the prefix", opt_.prefix.string(), errno);
+        created_conda_meta_ = ::mkdir(meta.c_str(), 0777) == 0;
+        if (!created_conda_meta_ && errno != EEXIST) {
+            // The prefix was removed between the two calls (a failed install cleaning up): start over.
+            if (errno == ENOENT && attempt < 8) continue;
+            return base::fail_errno("cannot create", meta.string(), errno);
+        }
         auto l = base::FileLock::acquire(lock_path, [&] {
             report_.waited = true;
             if (opt_.on_wait && attempt == 0) opt_.on_wait();

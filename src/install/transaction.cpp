@@ -32,12 +32,23 @@ namespace {
 // Removes a prefix this run created and never modified. conda-meta/ goes last, so that another
 // install checking the directory meanwhile (preflight) sees an environment or an empty
 // directory, never a directory that is neither.
+// When anything else could not be removed, conda-meta/ stays: the directory is then still an
+// environment (unfinished, which verify and the next install report), not a stranger's folder.
 void remove_fresh_prefix(const fs::path& prefix) {
     std::error_code ec;
+    bool rest_removed = true;
     for (fs::directory_iterator it(prefix, ec), end; !ec && it != end; it.increment(ec))
-        if (it->path().filename() != "conda-meta") (void)base::remove_tree(it->path());
+        if (it->path().filename() != "conda-meta") rest_removed &= base::remove_tree(it->path()).ok();
+    if (ec || !rest_removed) return;
     (void)base::remove_tree(prefix / "conda-meta");
     (void)::rmdir(prefix.c_str());  // fails when another install has started here: it is theirs
+}
+
+// An existing directory this run only added conda-meta/ to (for its lock): that goes again.
+void remove_fresh_conda_meta(const fs::path& prefix) {
+    const fs::path meta = prefix / "conda-meta";
+    (void)::unlink((meta / "pixi-install.lock").c_str());
+    (void)::rmdir(meta.c_str());  // anything else in it (another install's files) keeps it
 }
 
 std::string dir_name_of(const lockfile::CondaRecord& r) { return r.name + "-" + r.version + "-" + r.build; }
@@ -130,10 +141,12 @@ Result<InstallReport> Transaction::run() {
         return report_;
     }
 
-    std::error_code ec;
-    created_prefix_ = !fs::exists(opt_.prefix, ec);
     auto result = [&]() -> Result<void> {
         PI_TRY_VOID(lock_prefix());
+        // Another install may have made or used this directory between our mkdir and the lock:
+        // then what is here is not ours to remove, whatever happens next.
+        if (read_state(opt_.prefix).state != PrefixState::absent || has_snapshot_dir(opt_.prefix))
+            created_prefix_ = created_conda_meta_ = false;
         // A killed install is rolled back first: the prefix is then what it was before it.
         PI_TRY(const bool restored, recover_interrupted());
         // Another process may have finished the same install while we waited.
@@ -144,7 +157,7 @@ Result<InstallReport> Transaction::run() {
             return {};
         }
         // Another process got there first: the prefix is no longer ours to remove on failure.
-        if (now.state != PrefixState::absent) created_prefix_ = false;
+        if (now.state != PrefixState::absent) created_prefix_ = created_conda_meta_ = false;
         report_.repaired = now.state == PrefixState::installing;
         // A killed run leaves temporaries of its atomic writes; we hold the lock, so they are stale.
         PI_TRY(auto swept, remove_stale_temporaries(opt_.prefix, report_.repaired));
@@ -172,8 +185,11 @@ Result<InstallReport> Transaction::run() {
                                  "; the next install finishes the rollback)";
             }
         }
-        if (created_prefix_ && !modified_) {
-            remove_fresh_prefix(opt_.prefix);  // still locked: see lock_prefix()
+        // Only under the lock (another install may be at work here otherwise), and only what
+        // this run made.
+        if (lock_.is_open() && !modified_ && (created_prefix_ || created_conda_meta_)) {
+            if (created_prefix_) remove_fresh_prefix(opt_.prefix);  // still locked: see lock_prefix()
+            else remove_fresh_conda_meta(opt_.prefix);
             lock_ = base::FileLock();
         }
         return std::move(error).with_context("while installing environment '" + sel_.environment +

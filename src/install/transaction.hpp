@@ -70,7 +70,8 @@ private:
     InstallReport report_;
     std::string fingerprint_;
     base::FileLock lock_;
-    bool created_prefix_ = false;
+    bool created_prefix_ = false;     ///< this run's mkdir made the prefix
+    bool created_conda_meta_ = false;  ///< this run's mkdir made conda-meta/
     bool modified_ = false;
     bool snapshot_ = false;  ///< the previous environment is kept for a rollback
 

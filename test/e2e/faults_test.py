@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -212,6 +213,28 @@ def test_concurrency(tmp):
         verify(prefix)
         assert set(lockgen.conda_meta_records(prefix)) == {"pkg04", "pkg05", "pkg06", "pkg07"}
 
+    # Two failing installs racing for a fresh prefix: neither leaves anything behind.
+    for k in range(6):
+        prefix = os.path.join(tmp, "badrace%d" % k)
+        procs = [subprocess.Popen(install_cmd(lbad, prefix, cache), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        rcs = [(p.communicate(timeout=120), p.returncode) for p in procs]
+        assert all(rc == 4 for _, rc in rcs), rcs
+        assert not os.path.exists(prefix), (k, sorted(os.listdir(prefix)))
+
+    # A failing install into the user's own empty directory leaves it empty (not an
+    # unfinished environment); a failing install into a non-empty one (allowed by the flag)
+    # leaves it as it was.
+    for name, content in (("empty-dir", None), ("user-dir", "notes")):
+        d = os.path.join(tmp, name)
+        os.makedirs(d)
+        if content:
+            with open(os.path.join(d, "notes.txt"), "w") as f:
+                f.write(content)
+        r = subprocess.run(install_cmd(lbad, d, cache, "--allow-non-env-prefix"), capture_output=True, text=True)
+        assert r.returncode == 4, (r.returncode, r.stderr)
+        assert sorted(os.listdir(d)) == ([] if not content else ["notes.txt"]), (name, sorted(os.listdir(d)))
+
     # Four environments (overlapping package sets) into four prefixes, one cache.
     envs = {"e%d" % k: [e for i, e in enumerate(e1) if (i + k) % 3 != 0] for k in range(4)}
     lock4 = lockgen.write_lock(os.path.join(tmp, "l4"), envs.pop("e0"), env="e0", environments=envs)
@@ -324,6 +347,20 @@ def test_diskfull(tmp):
         subprocess.run(["mount", "-o", "remount,size=16m", mnt], check=True)
         install(l_big, prefix, cache)
         verify(prefix)
+        cache_is_clean(cache)
+        umount(mnt)
+
+        # (2b) Only the cache on the small disk, too small for any of the three big packages:
+        # every extraction fails alike, and the error says so once, with the count.
+        assert not mount_tmpfs(mnt, "size=512k")
+        cache = os.path.join(mnt, "cache")
+        prefix = os.path.join(tmp, "env-fullcache")
+        r = install(l_big, prefix, cache, expect=None)
+        assert r.returncode != 0, (r.stdout, r.stderr)
+        assert re.search(r"and 2 more (package|artifact)\(s\) for the same reason", r.stderr) and \
+            "is full" in r.stderr and mnt in r.stderr, r.stderr
+        assert r.stderr.count("No space left on device") == 1, r.stderr
+        assert not os.path.exists(prefix), "a failed install left a fresh prefix"
         cache_is_clean(cache)
         umount(mnt)
 
