@@ -226,8 +226,9 @@ Result<std::vector<PathEntry>> parse_paths_json(std::string_view text) {
 }
 
 Result<NoarchEntryPoint> parse_entry_point(std::string_view spec) {
-    auto bad = [&](const char* why) {
-        return fail(ErrorKind::integrity, "invalid entry point '" + std::string(spec) + "' in info/link.json (" + why + ")");
+    auto bad = [&](std::string_view why) {
+        return fail(ErrorKind::integrity, "invalid entry point '" + std::string(spec) + "' in info/link.json (" +
+                                              std::string(why) + ")");
     };
     auto eq = spec.find('=');
     if (eq == std::string_view::npos) return bad("expected 'command = module:function'");
@@ -239,9 +240,10 @@ Result<NoarchEntryPoint> parse_entry_point(std::string_view spec) {
     ep.module = std::string(trim(rest.substr(0, colon)));
     ep.function = std::string(trim(rest.substr(colon + 1)));
     const std::string& c = ep.command;
-    if (c.empty() || c == "." || c == ".." || c.front() == '.' ||
-        c.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos)
-        return bad("the command must be a plain file name");
+    // The command names a file in bin/: one path segment, printable, not hidden.
+    if (auto problem = base::segment_problem(c); !problem.empty())
+        return bad("the command must be a plain file name: " + std::string(problem));
+    if (c.front() == '.') return bad("the command must be a plain file name, not a hidden one");
     if (is_reserved_script_name(c)) return bad("the command would replace the environment's interpreter");
     if (!is_dotted_identifier(ep.module)) return bad("the module is not a dotted python identifier");
     if (!is_dotted_identifier(ep.function)) return bad("the function is not a dotted python identifier");

@@ -13,6 +13,7 @@
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/prefix/link.hpp"
 #include "pixi_install/prefix/package_info.hpp"
+#include "pixi_install/prefix/unlink.hpp"
 
 using namespace pixi_install;
 using namespace pixi_install::prefix;
@@ -160,4 +161,35 @@ TEST_CASE("a file already in the prefix as a symlink is replaced, its target lef
         CHECK(*base::read_file(prefix / "etc/b.conf") == "at " + prefix.string());
     }
     c.check_untouched();
+}
+
+TEST_CASE("removing a package whose directory became a symlink leaves the link's target alone") {
+    Canary c;
+    both_methods([&] {
+        auto tmp = *base::TempDir::create();
+        // The package owns share/data/secret.txt and share/data/empty/ (pruned when empty).
+        fs::path pkg = make_package(tmp.path() / "pkgs", "lib", "1", "0",
+                                    {{"share/data/secret.txt", "pkg"}, {"share/data/sub/x.txt", "x"}});
+        fs::path prefix = tmp.path() / "env";
+        auto linked = link_once(pkg, prefix, LinkMode::copy);
+        REQUIRE(linked.ok());
+        fs::create_directories(c.dir / "sub");
+        // Since the install, the package's directory was replaced by a link to the host's.
+        fs::remove_all(prefix / "share/data");
+        fs::create_directory_symlink(c.dir, prefix / "share/data");
+        PrefixRecord rec;
+        rec.package.name = "lib";
+        rec.package.version = "1";
+        rec.package.build = "0";
+        rec.paths = linked->paths;
+        UnlinkOptions o;
+        o.remove_record = false;
+        auto st = unlink_package(prefix, rec, o);
+        REQUIRE(st.ok());
+        CHECK(st->removed == 0);
+        CHECK(st->missing == 2);
+        CHECK(fs::is_directory(c.dir / "sub"));  // not pruned through the link
+        fs::remove(c.dir / "sub");
+        c.check_untouched();
+    });
 }

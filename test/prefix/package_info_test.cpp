@@ -95,6 +95,14 @@ TEST_CASE("link.json entry points are parsed and validated") {
     CHECK(!parse_entry_point("x = a-b:c").ok());
     CHECK(!parse_entry_point("x = a:").ok());
     CHECK(!parse_entry_point("x = a").ok());
+    // The command becomes a file name in bin/: control characters and separators are refused.
+    for (const char* bad : {"x\ny = a:b", "x\x1b[31m = a:b", "a\\b = a:b", "x\ty = a:b"}) {
+        auto r = parse_entry_point(bad);
+        CAPTURE(bad);
+        REQUIRE(!r.ok());
+        CHECK(r.error().kind == base::ErrorKind::integrity);
+        CHECK(r.error().message.find("plain file name") != std::string::npos);
+    }
 }
 
 TEST_CASE("legacy has_prefix lines: three tokens, quoted tokens, bare paths") {
