@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -98,7 +99,16 @@ base::Error combine(std::vector<base::Error> errors, const std::vector<Unreachab
         for (std::size_t i : u.indices)
             reporter.fetch_given_up(u.host, artifacts[i].name, base::redact(artifacts[i].url));
     }
-    for (const auto& e : errors) msg += "\n  " + e.message;
+    // A full disk fails every download alike: the first one's line, then the count.
+    std::size_t full = 0;
+    for (const auto& e : errors) {
+        const bool is_full = e.sys_errno == ENOSPC || e.sys_errno == EDQUOT;
+        if (is_full && full++ > 0) continue;
+        msg += "\n  " + e.message;
+    }
+    if (full > 1)
+        msg += "\n  (and " + std::to_string(full - 1) + " more artifact(s) for the same reason: the file system of "
+               "the package cache is full; free space there or choose another --cache-dir)";
     if (!unreachable.empty())
         msg += "\n(no network here? install from what is at hand: --offline uses the cache only, --bundle PATH "
                "takes a bundle made by `pixi-install pack` on a connected machine, --mirror FROM=TO or a [mirrors] "
