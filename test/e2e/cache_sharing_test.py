@@ -197,7 +197,11 @@ def users_scenario(tmp):
     admin = os.path.join(tmp, "admin-cache")
     r = subprocess.run(install_cmd(lb, os.path.join(tmp, "admin-env"), admin), capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    subprocess.run(["mount", "--bind", admin, admin], check=True)
+    m = subprocess.run(["mount", "--bind", admin, admin], capture_output=True, text=True)
+    if m.returncode != 0:
+        print("skipped the read-only cache: cannot bind-mount here (a container without CAP_SYS_ADMIN?):",
+              m.stderr.strip())
+        return 77
     try:
         subprocess.run(["mount", "-o", "remount,ro,bind", admin], check=True)
         for user in ("pi-alice", "pi-bob"):
