@@ -82,15 +82,17 @@ def main(argv):
             clean(prefix)
             return timed([binary, "-q", "-l", lock, "-p", prefix, "--cache-dir", cache, "--link-mode", mode])
 
-        for _ in range(rounds):
-            for binary, tag in ((rel, "rel"), (dev, "dev")):
+        for k in range(rounds):
+            # Who goes first alternates between rounds, so neither always meets a warmer machine.
+            pair = ((rel, "rel"), (dev, "dev"))
+            for binary, tag in (pair if k % 2 == 0 else pair[::-1]):
                 cache = os.path.join(work, "cache-" + tag)
                 clean(cache)
                 times["cold_" + tag].append(install(binary, tag, cache))
                 times["warm_" + tag].append(install(binary, tag, cache))
                 clean(cache, os.path.join(work, "prefix-" + tag))
                 times["list_" + tag].append(timed([binary, "list", "--json", "-l", lock_big]))
-            for mode in ("copy", "hardlink"):
+            for mode in (("copy", "hardlink") if k % 2 == 0 else ("hardlink", "copy")):
                 cache = os.path.join(work, "cache-" + mode)
                 clean(cache)
                 times[mode].append(install(rel, mode, cache, mode))

@@ -16,7 +16,15 @@ root="$(dirname "$here")"
 if [[ -z "${PIXI_INSTALL_BIN:-}" ]]; then
     for cand in "$root"/dist/pixi-install-*-linux-"$(uname -m)" "$root/build/pixi-install" \
                 "$root"/build-*/pixi-install; do
-        if [[ -x "$cand" ]]; then PIXI_INSTALL_BIN="$cand"; break; fi
+        [[ -x "$cand" ]] || continue
+        # A release binary of another commit is not what this tree would give users.
+        if [[ "$cand" == "$root"/dist/* ]] && head=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null) &&
+           ! "$cand" --version 2>/dev/null | grep -q "$head"; then
+            echo "bench: $cand was built from another commit; measuring the next candidate (rebuild: scripts/release.sh)" >&2
+            continue
+        fi
+        PIXI_INSTALL_BIN="$cand"
+        break
     done
 fi
 if [[ -z "${PIXI_INSTALL_BIN:-}" || ! -x "$PIXI_INSTALL_BIN" ]]; then

@@ -61,7 +61,7 @@ for line in "${PINS[@]}"; do
   read -r kind pin <<<"$line"
   name=${pin%%=*} version=${pin#*=}
   if [ "$kind" = source ]; then
-    [ "$(cat "$SRC_DIR/$name.version" 2>/dev/null)" = "$version" ] || need_fetch=1
+    { [ -d "$SRC_DIR/$name" ] && [ "$(cat "$SRC_DIR/$name.version" 2>/dev/null)" = "$version" ]; } || need_fetch=1
   else
     [ "$(cat "$HDR_DIR/$name.version" 2>/dev/null)" = "$version" ] || need_fetch=1
   fi
@@ -104,6 +104,7 @@ fi
 BUNDLED=$(grep -hE '^(source|headers) ' scripts/release/sources.txt scripts/release/allocator.txt |
   awk '{print $2}' | paste -sd' ')
 MIMALLOC_SRC=$SRC_DIR/$(sed -n 's/^source \([^=]*\)=.*/\1/p' scripts/release/allocator.txt)
+[ -f "$MIMALLOC_SRC/src/static.c" ] || { echo "release.sh: no allocator source in $MIMALLOC_SRC (delete $MIMALLOC_SRC.version and run again to fetch it)" >&2; exit 1; }
 COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then COMMIT="$COMMIT-dirty"; fi
 VERSION=$(sed -n "s/^  version: '\([^']*\)'.*/\1/p" meson.build | head -1)
@@ -182,7 +183,7 @@ EOF
     -Drelease_target="$TARGET" -Drelease_commit="$COMMIT" -Dbundled_libraries="$BUNDLED"
     -Dmimalloc_source="$MIMALLOC_SRC")
   if [ -f "$BUILD/build.ninja" ]; then
-    meson setup --reconfigure "$BUILD" "${SETUP_ARGS[@]}" > "$BUILD/setup.log"
+    meson setup --reconfigure "$BUILD" "${SETUP_ARGS[@]}" > "$BUILD/setup.log" || { tail -30 "$BUILD/setup.log"; exit 1; }
   else
     meson setup "$BUILD" "${SETUP_ARGS[@]}" > "$BUILD/setup.log" || { tail -30 "$BUILD/setup.log"; exit 1; }
   fi

@@ -130,6 +130,11 @@ def demo_checks(root, arch, emulator=None, platform_args=()):
           and re.search(r"libcurl/[\d.]+ OpenSSL/[\d.]+ zlib/[\d.]+ .*nghttp2/", v) is not None
           and "libarchive 3." in v and "openssl=" in v and "curl=7.88.1-10+deb12u" in v,
           "%s: --version names version, target, commit and the bundled libraries: %r" % (tag, v))
+    # The allocator is really mimalloc (musl's malloc serialises threads): it speaks when asked.
+    r = in_root(root, "--version", env={"MIMALLOC_VERBOSE": "1"}, emulator=emulator)
+    check(r.returncode == 0 and "mimalloc=" in v and "mimalloc:" in r.stderr,
+          "%s: mimalloc is the allocator (--version lists it; MIMALLOC_VERBOSE=1 makes it report): %r"
+          % (tag, r.stderr[:300]))
 
     r = in_root(root, "info", "--json", emulator=emulator)
     try:
