@@ -130,8 +130,8 @@ Result<void> Transaction::fault(const char* step) const {
     if (opt_.fault == s + ":kill") ::kill(::getpid(), SIGKILL);
     // Ctrl-C or a `docker stop` at this point: the handler only raises the cancel flag,
     // and the install goes on to its next cancellation check.
-    if (opt_.fault == s + ":interrupt") ::kill(::getpid(), SIGINT);
-    if (opt_.fault == s + ":terminate") ::kill(::getpid(), SIGTERM);
+    if (opt_.fault == s + ":interrupt") ::raise(SIGINT);  // handled on this thread before it returns
+    if (opt_.fault == s + ":terminate") ::raise(SIGTERM);
     if (opt_.fault == s + ":fail")
         return base::fail(ErrorKind::failure, "injected fault after the step '" + s + "' (PIXI_INSTALL_FAULT)");
     return {};
