@@ -1,5 +1,7 @@
 #include "pixi_install/base/result.hpp"
 
+#include <cerrno>
+
 #include <cstring>
 
 namespace pixi_install::base {
@@ -42,6 +44,8 @@ Error Error::with_context(std::string what) const& {
     copy.context.push_back(std::move(what));
     return copy;
 }
+
+bool Error::is_disk_full() const noexcept { return sys_errno == ENOSPC || sys_errno == EDQUOT; }
 
 std::string Error::to_string() const {
     std::string out = message;

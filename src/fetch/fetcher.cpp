@@ -1,7 +1,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -102,8 +101,7 @@ base::Error combine(std::vector<base::Error> errors, const std::vector<Unreachab
     // A full disk fails every download alike: the first one's line, then the count.
     std::size_t full = 0;
     for (const auto& e : errors) {
-        const bool is_full = e.sys_errno == ENOSPC || e.sys_errno == EDQUOT;
-        if (is_full && full++ > 0) continue;
+        if (e.is_disk_full() && full++ > 0) continue;
         msg += "\n  " + e.message;
     }
     if (full > 1)

@@ -156,8 +156,6 @@ Result<InstallReport> Transaction::run() {
             report_.repaired = restored;
             return {};
         }
-        // Another process got there first: the prefix is no longer ours to remove on failure.
-        if (now.state != PrefixState::absent) created_prefix_ = created_conda_meta_ = false;
         report_.repaired = now.state == PrefixState::installing;
         // A killed run leaves temporaries of its atomic writes; we hold the lock, so they are stale.
         PI_TRY(auto swept, remove_stale_temporaries(opt_.prefix, report_.repaired));
@@ -353,11 +351,10 @@ Result<void> Transaction::acquire_artifacts() {
     if (!errors.empty()) {
         // A full disk fails every extraction alike: one line, with the count, not one per package.
         std::size_t full = 0;
-        for (const auto& e : errors) full += e.sys_errno == ENOSPC || e.sys_errno == EDQUOT ? 1 : 0;
+        for (const auto& e : errors) full += e.is_disk_full() ? 1 : 0;
         if (full > 1) {
-            base::Error e = *std::find_if(errors.begin(), errors.end(), [](const base::Error& x) {
-                return x.sys_errno == ENOSPC || x.sys_errno == EDQUOT;
-            });
+            base::Error e = *std::find_if(errors.begin(), errors.end(),
+                                          [](const base::Error& x) { return x.is_disk_full(); });
             e.message += "\n(and " + std::to_string(full - 1) + " more package(s) for the same reason: the file "
                          "system of the package cache " + cache_.pkgs_dir().string() + " is full)";
             return e;

@@ -167,7 +167,7 @@ TEST_CASE("removing a package whose directory became a symlink leaves the link's
     Canary c;
     both_methods([&] {
         auto tmp = *base::TempDir::create();
-        // The package owns share/data/secret.txt and share/data/empty/ (pruned when empty).
+        // The package owns share/data/secret.txt and share/data/sub/x.txt (sub/ pruned when empty).
         fs::path pkg = make_package(tmp.path() / "pkgs", "lib", "1", "0",
                                     {{"share/data/secret.txt", "pkg"}, {"share/data/sub/x.txt", "x"}});
         fs::path prefix = tmp.path() / "env";

@@ -41,6 +41,8 @@ struct Error {
     Error with_context(std::string what) const&;
     /// message, then each context line on its own line.
     std::string to_string() const;
+    /// A full file system or an exhausted quota (ENOSPC, EDQUOT): every write there fails alike.
+    bool is_disk_full() const noexcept;
 };
 
 /// Builds an error; the usual way to fail: `return fail(ErrorKind::integrity, "...")`.
