@@ -16,8 +16,11 @@ ALLOWED = {
     "archive": {"base"},
     "cache": {"base", "spec", "archive"},
     "prefix": {"base", "spec", "cache", "archive"},
-    "install": {"base", "spec", "lockfile", "manifest", "satisfy", "host", "fetch", "archive", "cache", "prefix"},
-    "cli": {"base", "spec", "lockfile", "manifest", "satisfy", "host", "fetch", "archive", "cache", "prefix", "install"},
+    "build": {"base", "spec", "manifest", "archive", "prefix"},
+    "install": {"base", "spec", "lockfile", "manifest", "satisfy", "host", "fetch", "archive", "cache", "prefix",
+                "build"},
+    "cli": {"base", "spec", "lockfile", "manifest", "satisfy", "host", "fetch", "archive", "cache", "prefix", "build",
+            "install"},
 }
 THIRD_PARTY = re.compile(r'#\s*include\s*[<"](yaml-cpp|toml\+\+|curl|archive|zstd|xxhash|openssl|nlohmann|CLI)')
 INCLUDE = re.compile(r'#\s*include\s*"pixi_install/([a-z_]+)/')

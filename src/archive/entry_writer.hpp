@@ -23,6 +23,9 @@ struct WriterPolicy {
     /// (members recording none are absent). libarchive ignores them for zips made
     /// on DOS/Windows; pip and pypa/installer honour them whatever system made the zip.
     const std::unordered_map<std::string, std::uint32_t>* zip_perms = nullptr;
+    /// Source trees: a symlink must stay inside the tree (relative, not climbing
+    /// above the root), so nothing a build reads through it is outside.
+    bool contained_symlinks = false;
 };
 
 class EntryWriter {
@@ -41,6 +44,8 @@ public:
     base::Result<void> check_cancel() const;
 
 private:
+    /// Whether a symlink at `rel` (root-relative) to `target` resolves inside the root, lexically.
+    static bool link_stays_inside(const std::string& rel, std::string_view target);
     base::Result<void> ensure_parents(const std::string& rel, std::string_view entry);
     base::Result<void> check_no_symlink_prefix(const std::string& rel, std::string_view entry) const;
     base::Result<void> clear_existing(const std::string& rel, std::string_view entry);

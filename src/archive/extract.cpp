@@ -14,6 +14,7 @@
 #include "entry_writer.hpp"
 #include "libarchive_util.hpp"
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/strings.hpp"
 #include "zip_index.hpp"
 
 namespace pixi_install::archive {
@@ -246,6 +247,49 @@ base::Result<ExtractStats> extract_zip(const fs::path& archive, const fs::path& 
     if (archive_read_open_fd(a.get(), in.fd.get(), kReadBlock) != ARCHIVE_OK)
         return corrupt(label, archive_message(a.get()));
     PI_TRY_VOID(writer.write_all(a.get()));
+    return writer.stats();
+}
+
+base::Result<ExtractStats> extract_source_archive(const fs::path& archive, std::string_view file_name,
+                                                  const fs::path& dest, const ExtractOptions& options) {
+    ScopedUtf8Names utf8_names;
+    const std::string label(file_name);
+    std::string lower;
+    for (char c : label) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool zip = ends_with(lower, ".zip");
+    if (!zip && !ends_with(lower, ".tar.gz") && !ends_with(lower, ".tgz") && !ends_with(lower, ".tar.bz2") &&
+        !ends_with(lower, ".tar.xz") && !ends_with(lower, ".tar"))
+        return base::fail(ErrorKind::failure, "cannot unpack " + base::printable(label) +
+                                                  ": a source distribution ends in .tar.gz, .tgz, .tar.bz2, "
+                                                  ".tar.xz, .tar or .zip");
+    PI_TRY(OpenedArchive in, open_archive(archive));
+    PI_TRY(UniqueFd dest_fd, open_dest(dest));
+    ReadArchive a = new_reader();
+    if (!a) return base::fail(ErrorKind::failure, "out of memory opening " + label);
+    if (zip) {
+        if (archive_read_support_format_zip_seekable(a.get()) != ARCHIVE_OK)
+            return base::fail(ErrorKind::failure, "libarchive lacks zip support: " + archive_message(a.get()));
+    } else {
+        if (archive_read_support_format_tar(a.get()) != ARCHIVE_OK ||
+            archive_read_support_filter_gzip(a.get()) < ARCHIVE_WARN ||
+            archive_read_support_filter_bzip2(a.get()) < ARCHIVE_WARN)
+            return base::fail(ErrorKind::failure, "libarchive lacks tar/gzip/bzip2 support: " + archive_message(a.get()));
+        (void)archive_read_support_filter_xz(a.get());  // where the library has it
+    }
+    if (archive_read_open_fd(a.get(), in.fd.get(), kReadBlock) != ARCHIVE_OK)
+        return corrupt(label, archive_message(a.get()));
+    EntryWriter writer(dest_fd.get(), label, options, WriterPolicy{.contained_symlinks = true});
+    bool first = true;
+    for (;;) {
+        PI_TRY_VOID(writer.check_cancel());
+        struct archive_entry* e = nullptr;
+        int r = archive_read_next_header(a.get(), &e);
+        if (r == ARCHIVE_EOF) break;
+        if (r < ARCHIVE_WARN) return corrupt(label, archive_message(a.get()));
+        first = false;
+        PI_TRY_VOID(writer.write_entry(a.get(), e));
+    }
+    if (first) return corrupt(label, "the archive holds no entries");
     return writer.stats();
 }
 

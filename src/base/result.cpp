@@ -15,6 +15,7 @@ int exit_code(ErrorKind kind) noexcept {
         case ErrorKind::unavailable: return 5;
         case ErrorKind::lockfile: return 6;
         case ErrorKind::stale: return 7;
+        case ErrorKind::build: return 8;
         case ErrorKind::interrupted: return 130;
     }
     return 1;
@@ -29,6 +30,7 @@ const char* kind_name(ErrorKind kind) noexcept {
         case ErrorKind::unavailable: return "unavailable";
         case ErrorKind::lockfile: return "lockfile";
         case ErrorKind::stale: return "stale";
+        case ErrorKind::build: return "build";
         case ErrorKind::interrupted: return "interrupted";
     }
     return "failure";

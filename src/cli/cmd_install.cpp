@@ -19,6 +19,7 @@
 #include "pixi_install/install/preflight.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
 #include "progress.hpp"
 #include "signals.hpp"
 #include "usage.hpp"
@@ -45,6 +46,8 @@ struct InstallFlags {
     bool reinstall = false;
     std::vector<std::string> reinstall_packages;
     bool no_pypi = false;
+    std::vector<std::string> find_links;
+    bool no_install_local = false;
     bool run_post_link_scripts = false;
     bool no_host_check = false;
     bool dry_run = false;
@@ -148,6 +151,12 @@ Command make_install_command() {
         sub.add_option("--reinstall-package", f->reinstall_packages,
                        "Relink this package (conda or PyPI) even when up to date (repeatable)");
         sub.add_flag("--no-pypi", f->no_pypi, "Leave out every PyPI package");
+        sub.add_option("--find-links", f->find_links,
+                       "A directory of wheels to take build dependencies of source packages from (repeatable; "
+                       "before the lock's and the manifest's find-links)");
+        sub.add_flag("--no-install-local", f->no_install_local,
+                     "Leave out the local PyPI packages (path entries: the project itself, editables): install only "
+                     "their dependencies, e.g. for a Docker layer made before the sources are copied in");
         sub.add_flag("--run-post-link-scripts", f->run_post_link_scripts,
                      "Run the packages' post-link scripts (not run by default, as in pixi)");
         sub.add_flag("--no-host-check", f->no_host_check, "Install even if this machine lacks what the packages need");
@@ -234,6 +243,8 @@ Command make_install_command() {
             in.compile_bytecode = compile;
             in.source_date_epoch = epoch;
             in.manifest_flag = f->manifest;
+            in.find_links = f->find_links;
+            in.no_install_local = f->no_install_local;
             auto digest = lock_digest(lock_path);
             auto key = digest ? noop_key(g, in, *digest) : std::nullopt;
             if (key) {
@@ -332,6 +343,28 @@ Command make_install_command() {
         PI_TRY(fetch::FetchOptions fo, make_fetch_options(g, f->fetch, lock_path.parent_path()));
         for (const auto& check : checks)
             PI_TRY_VOID(base::check_script_value(prefix_of(check.environment).string(), "the prefix"));
+        // How source entries are built, per environment (the manifest is read only for
+        // environments that have some).
+        std::map<std::string, install::InstallOptions::SourceBuilds> builds;
+        auto builds_for = [&](const std::string& environment) -> install::InstallOptions::SourceBuilds {
+            if (auto it = builds.find(environment); it != builds.end()) return it->second;
+            bool sources = false;
+            if (auto it = lock.environments.find(environment); it != lock.environments.end())
+                for (const auto& [plat, pkgs] : it->second.packages)
+                    for (const auto& p : pkgs)
+                        if (p.pypi && spec::classify_pypi_location(p.pypi->location, p.pypi->editable) !=
+                                          spec::PypiSourceKind::wheel)
+                            sources = true;
+            install::InstallOptions::SourceBuilds b;
+            if (sources) {
+                std::vector<std::string> w;
+                std::optional<std::filesystem::path> mp;
+                if (!f->manifest.empty()) mp = std::filesystem::path(f->manifest);
+                b = source_builds_for(lock, environment, lock_path, mp, f->find_links, host.packages, g.env, w);
+                for (const auto& x : w) status.warning(x);
+            }
+            return builds[environment] = b;
+        };
         auto options_for = [&](const EnvironmentCheck& check) {
             install::InstallOptions io;
             io.prefix = prefix_of(check.environment);
@@ -353,6 +386,8 @@ Command make_install_command() {
             for (const auto& [k, v] : g.env) io.script_env.push_back(k + "=" + v);
             if (auto f = g.env.find("PIXI_INSTALL_FAULT"); f != g.env.end()) io.fault = f->second;
             io.environment_name = check.environment;
+            io.builds = builds_for(check.environment);
+            io.builds.no_install_local = f->no_install_local;
             if (f->prefix.empty()) io.project_root = base::absolute_normal(lock_path.parent_path());
             if (manifest) io.project_name = manifest->workspace_name;
             io.on_wait = [&status, p = io.prefix] {
@@ -407,7 +442,13 @@ Command make_install_command() {
                 return base::exit_code(e.kind);
             }
             const install::InstallReport& rep = *result;
-            if (noop && !f->dry_run) {
+            // Local source directories change without the lock: no memo, so every run digests them.
+            bool local_sources = false;
+            for (const auto& r : filtered.pypi) {
+                auto k = spec::classify_pypi_location(r->location, r->editable);
+                local_sources |= k == spec::PypiSourceKind::directory || k == spec::PypiSourceKind::editable;
+            }
+            if (noop && !f->dry_run && !local_sources) {
                 // Remember this outcome for the fast path, if the lock is still what was hashed.
                 install::StateMarker st = install::read_state(io.prefix);
                 auto now = lock_digest(lock_path);

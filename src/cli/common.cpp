@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "pixi_install/base/fs.hpp"
 #include "pixi_install/install/wheel_check.hpp"
 #include "pixi_install/spec/platform.hpp"
 
@@ -153,8 +154,6 @@ base::Result<host::PlatformChoice> resolve_platform(const lockfile::LockFile& lo
     return chosen;
 }
 
-namespace {
-
 /// The wheel tags of the target, from the platform and the (possibly overridden) virtual packages.
 std::optional<spec::TagPlatform> tag_platform(const host::VirtualPackages& host) {
     auto os = spec::subdir_os(host.subdir);
@@ -182,6 +181,8 @@ std::optional<spec::TagPlatform> tag_platform(const host::VirtualPackages& host)
     }
     return p;
 }
+
+namespace {
 
 base::Result<std::vector<std::string>> wheel_problems(const lockfile::Selection& sel,
                                                       const host::VirtualPackages& host) {
@@ -257,6 +258,62 @@ base::Result<EnvironmentCheck> check_environment(const lockfile::LockFile& lock,
                                "), but the locked packages are compatible with it, continuing");
     }
     return out;
+}
+
+install::InstallOptions::SourceBuilds source_builds_for(const lockfile::LockFile& lock, const std::string& environment,
+                                                       const std::filesystem::path& lock_path,
+                                                       const std::optional<std::filesystem::path>& manifest_path,
+                                                       const std::vector<std::string>& find_links,
+                                                       const host::VirtualPackages& host,
+                                                       const std::map<std::string, std::string>& env,
+                                                       std::vector<std::string>& warnings) {
+    install::InstallOptions::SourceBuilds b;
+    b.platform = tag_platform(host);
+    for (const auto& [k, v] : env) b.env.push_back(k + "=" + v);
+    auto add_dir = [&](const std::string& entry, const std::filesystem::path& base) {
+        if (entry.find("://") != std::string::npos && entry.rfind("file://", 0) != 0) return;  // an index page
+        std::filesystem::path p = entry.rfind("file://", 0) == 0 ? std::filesystem::path(entry.substr(7))
+                                                                 : std::filesystem::path(entry);
+        if (p.is_relative()) p = base / p;
+        p = base::absolute_normal(p);
+        if (std::find(b.find_links.begin(), b.find_links.end(), p) == b.find_links.end()) b.find_links.push_back(p);
+    };
+    std::filesystem::path lock_dir = lock_path.parent_path();
+    if (lock_dir.empty()) lock_dir = ".";
+    for (const auto& f : find_links) add_dir(f, std::filesystem::current_path());
+    if (auto it = lock.environments.find(environment); it != lock.environments.end())
+        for (const auto& f : it->second.find_links) add_dir(f, lock_dir);
+    std::optional<std::filesystem::path> mp = manifest_path;
+    if (!mp) mp = manifest::find_manifest(lock_dir);
+    if (!mp) return b;
+    auto ws = manifest::load_workspace(*mp);
+    if (!ws.ok()) {
+        warnings.push_back("the manifest " + mp->string() + " could not be read for build settings (" +
+                           ws.error().message + "): source packages are built with isolation and not editable");
+        return b;
+    }
+    const manifest::WorkspaceEnvironment* we = ws->environment(environment);
+    std::vector<const manifest::Feature*> features;
+    if (we) {
+        auto fs = ws->features_of(*we);
+        if (fs.ok()) features = *fs;
+    } else {
+        features.push_back(&ws->default_feature);
+    }
+    manifest::PypiOptions po;
+    for (const auto* f : features) {
+        if (f->has_pypi_options) po.merge(f->pypi_options);
+        auto take = [&](const manifest::DependencySet& d) {
+            for (const auto& p : d.pypi)
+                if (p.kind == manifest::PypiDep::Kind::path && p.editable.value_or(false)) b.editable.push_back(p.name);
+        };
+        take(f->dependencies);
+        for (const auto& [sel, d] : f->targets) take(d);
+    }
+    for (const auto& f : po.find_links) add_dir(f, ws->root);
+    b.no_isolation_all = po.no_build_isolation_all.value_or(false);
+    b.no_isolation = po.no_build_isolation_packages;
+    return b;
 }
 
 }  // namespace pixi_install::cli

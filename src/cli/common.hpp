@@ -13,6 +13,8 @@
 #include "command.hpp"
 #include "pixi_install/host/check.hpp"
 #include "pixi_install/host/detect.hpp"
+#include "pixi_install/install/pipeline.hpp"
+#include "pixi_install/spec/wheel_tags.hpp"
 #include "pixi_install/lockfile/model.hpp"
 #include "pixi_install/manifest/manifest.hpp"
 #include "pixi_install/satisfy/satisfy.hpp"
@@ -55,6 +57,21 @@ base::Error stale_error(const satisfy::Report& report);
 nlohmann::json stale_json(const satisfy::Report& report);
 
 /// The outcome of the host check for one environment.
+/// The wheel tags of the target, from the platform and the (possibly overridden) virtual
+/// packages; nullopt for platforms without wheel tags.
+std::optional<spec::TagPlatform> tag_platform(const host::VirtualPackages& host);
+
+/// How the source entries of `environment` are built: wheel directories (`find_links`
+/// from the command line, then the lock's and the manifest's local find-links),
+/// no-build-isolation and editables from the workspace manifest (when there is one).
+install::InstallOptions::SourceBuilds source_builds_for(const lockfile::LockFile& lock, const std::string& environment,
+                                                       const std::filesystem::path& lock_path,
+                                                       const std::optional<std::filesystem::path>& manifest_path,
+                                                       const std::vector<std::string>& find_links,
+                                                       const host::VirtualPackages& host,
+                                                       const std::map<std::string, std::string>& env,
+                                                       std::vector<std::string>& warnings);
+
 struct EnvironmentCheck {
     std::string environment;
     std::string platform;  ///< platform name in the lock ("linux-64", "p1")

@@ -41,6 +41,8 @@ std::optional<std::string> noop_key(const Globals& g, const NoopInputs& in, cons
     h.field(in.no_pypi ? "no-pypi" : "pypi");
     h.field(in.run_post_link_scripts ? "post-link" : "no-post-link");
     h.field(in.no_host_check ? "no-host-check" : "host-check");
+    for (const auto& f : in.find_links) h.field("find-links:" + f);
+    if (in.no_install_local) h.field("no-install-local");
     h.field(in.compile_bytecode ? "compile-bytecode" : "no-bytecode");
     h.field(in.source_date_epoch ? "epoch:" + std::to_string(*in.source_date_epoch) : "no-epoch");
 

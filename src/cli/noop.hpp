@@ -32,6 +32,8 @@ struct NoopInputs {
     bool compile_bytecode = false;
     std::optional<std::int64_t> source_date_epoch;
     std::string manifest_flag;           ///< --manifest as given
+    std::vector<std::string> find_links;  ///< --find-links as given
+    bool no_install_local = false;
 };
 
 /// xxh3 of the lock file's bytes; nullopt when it cannot be read (the full path reports it).

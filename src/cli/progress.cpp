@@ -171,6 +171,11 @@ void StatusPrinter::info(std::string_view message) {
     if (style_.verbosity >= 1) queue_line(std::string(message));
 }
 
+void StatusPrinter::building(std::string_view line) {
+    std::lock_guard lock(mutex_);
+    if (style_.verbosity >= 0) queue_line(std::string(line));
+}
+
 ProgressSnapshot StatusPrinter::snapshot() const {
     std::lock_guard lock(mutex_);
     ProgressSnapshot s = state_;

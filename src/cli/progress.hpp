@@ -166,6 +166,7 @@ public:
     void removed(std::string_view name) override;
     void warning(std::string_view message) override;
     void info(std::string_view message) override;
+    void building(std::string_view line) override;
 
     // Main thread only.
     /// Prints the lines recorded since the last call and, on a terminal,

@@ -20,7 +20,8 @@ Plan make_plan(const std::vector<InstalledConda>& installed,
                const std::vector<InstalledWheel>& installed_wheels,
                const std::vector<CondaPtr>& desired, const std::vector<PypiPtr>& desired_wheels,
                const std::string& old_python, const std::string& new_python,
-               const std::vector<std::string>& force_reinstall) {
+               const std::vector<std::string>& force_reinstall,
+               const std::map<std::string, std::string>& source_identities) {
     Plan plan;
     std::unordered_map<std::string, const InstalledConda*> by_name;
     for (const auto& i : installed) by_name.emplace(i.name, &i);
@@ -55,9 +56,15 @@ Plan make_plan(const std::vector<InstalledConda>& installed,
         std::string n = spec::normalize_pypi_name(d->name);
         wanted.insert(n);
         auto it = wheels.find(n);
-        bool same = it != wheels.end() && d->version && it->second->version == *d->version &&
-                    !python_changed &&
-                    (!d->sha256 || !it->second->sha256 || *d->sha256 == *it->second->sha256);
+        bool same = false;
+        if (auto src = source_identities.find(n); src != source_identities.end()) {
+            // Built from source: the same source (and version, when the lock has one).
+            same = it != wheels.end() && !python_changed && it->second->source_identity == src->second &&
+                   (!d->version || it->second->version == *d->version);
+        } else {
+            same = it != wheels.end() && d->version && it->second->version == *d->version && !python_changed &&
+                   (!d->sha256 || !it->second->sha256 || *d->sha256 == *it->second->sha256);
+        }
         if (same) {
             plan.wheel_unchanged.push_back(d);
         } else {

@@ -105,8 +105,14 @@ lockfile::Selection filter_selection(const lockfile::Selection& s, const Install
     for (const auto& r : s.conda)
         if (k.conda.count(r->name)) out.conda.push_back(r);
     if (!o.no_pypi)
-        for (const auto& r : s.pypi)
-            if (k.pypi.count(spec::normalize_pypi_name(r->name))) out.pypi.push_back(r);
+        for (const auto& r : s.pypi) {
+            if (!k.pypi.count(spec::normalize_pypi_name(r->name))) continue;
+            // Local packages: sources at a path (or file: URL); local wheels are dependencies.
+            if (o.builds.no_install_local && !r->path.empty() &&
+                spec::classify_pypi_location(r->location, r->editable) != spec::PypiSourceKind::wheel)
+                continue;
+            out.pypi.push_back(r);
+        }
     for (const auto& r : s.sources)
         if (k.sources.count(r->name)) out.sources.push_back(r);
     return out;
@@ -122,7 +128,10 @@ std::vector<std::string> not_installable(const lockfile::Selection& selection, c
     }
     for (const auto& r : s.pypi) {
         auto kind = spec::classify_pypi_location(r->location, r->editable);
-        if (kind == spec::PypiSourceKind::wheel) continue;
+        // Wheels install as they are; sdists and local directories are built (build/).
+        if (kind == spec::PypiSourceKind::wheel || kind == spec::PypiSourceKind::sdist ||
+            kind == spec::PypiSourceKind::directory || kind == spec::PypiSourceKind::editable)
+            continue;
         out.push_back(r->name + " (" + spec::pypi_source_kind_name(kind) + " at " + r->location +
                       "): " + spec::pypi_source_remedy(kind, r->name));
     }

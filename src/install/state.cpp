@@ -31,6 +31,8 @@ std::string fingerprint(const lockfile::Selection& s, const FingerprintInputs& i
     if (in.run_post_link_scripts) h.field("run-post-link-scripts");
     if (in.compile_bytecode) h.field("compile-bytecode");
     if (in.source_date_epoch) h.field("source-date-epoch:" + std::to_string(*in.source_date_epoch));
+    for (const auto& s : in.source_identities) h.field("source:" + s);
+    if (!in.build_settings.empty()) h.field("build:" + in.build_settings);
     for (const auto& r : s.conda) {
         h.field("conda");
         h.field(r->name);

@@ -123,6 +123,13 @@ Result<InstallReport> Transaction::run() {
     in.run_post_link_scripts = opt_.run_post_link_scripts;
     in.compile_bytecode = opt_.compile_bytecode;
     in.source_date_epoch = opt_.source_date_epoch;
+    new_python_ = environment_python(sel_);  // preflight() refused PyPI packages without one
+    // Local source directories change without the lock: their digests are inputs too.
+    if (auto ids = prepare_source_ids(); !ids.ok())
+        return std::move(ids).error().with_context("while installing environment '" + sel_.environment + "' into " +
+                                                   opt_.prefix.string());
+    for (const auto& [n, id] : source_ids_) in.source_identities.push_back(n + "=" + id);
+    if (!source_ids_.empty()) in.build_settings = build_settings_text(opt_);
     fingerprint_ = fingerprint(sel_, in);
 
     // Fast path: the prefix says it completed exactly this. No lock, no conda-meta.
@@ -134,7 +141,6 @@ Result<InstallReport> Transaction::run() {
         report_.up_to_date = true;
         return report_;
     }
-    new_python_ = environment_python(sel_);  // preflight() refused PyPI packages without one
 
     if (opt_.dry_run) {
         PI_TRY_VOID(make_plan_now(state.state == PrefixState::installing));
@@ -226,6 +232,7 @@ Result<void> Transaction::make_plan_now(bool repair) {
             w.dist_info = d.dist_info.string();
             w.installer = d.installer;
             w.sha256 = sha256_from_direct_url(d.direct_url);
+            w.source_identity = d.source_identity;
             // Only distributions this tool installed are managed; others (pip, uv) are left alone.
             if (w.installer != prefix::kWheelInstaller) continue;
             wheels.push_back(std::move(w));
@@ -244,7 +251,7 @@ Result<void> Transaction::make_plan_now(bool repair) {
         if (all || named.count(r->name)) forced.push_back(r->name);
     report_.plan = make_plan(installed, wheels, sel_.conda, sel_.pypi,
                              old_python_ ? old_python_->short_version : "",
-                             new_python_ ? new_python_->short_version : "", forced);
+                             new_python_ ? new_python_->short_version : "", forced, source_ids_);
     // An interrupted install may have left half-written wheels: reinstall them too.
     auto reinstalled = [&](const std::string& name) { return all || named.count(spec::normalize_pypi_name(name)); };
     for (auto& w : wheels) {
@@ -295,7 +302,10 @@ Result<void> Transaction::acquire_artifacts() {
         artifacts.push_back(artifact_of(r.file_name, r.url, r.path, r.sha256, r.md5, r.size));
     }
     const std::size_t conda_artifacts = artifacts.size();
-    for (const auto& w : plan.wheel_install) {
+    std::vector<std::size_t> artifact_wheels;  // artifact index - conda_artifacts -> wheel_install index
+    PI_TRY_VOID(plan_sources(artifact_wheels));
+    for (std::size_t wi : artifact_wheels) {
+        const auto& w = plan.wheel_install[wi];
         std::string file = spec::location_file_name(w->location);
         artifacts.push_back(artifact_of(file, w->url, w->path, w->sha256, w->md5, std::nullopt));
     }
@@ -310,7 +320,7 @@ Result<void> Transaction::acquire_artifacts() {
     fo.cancel = opt_.cancel;
     fo.on_ready = [&](std::size_t index, const fs::path& path) {
         if (index >= conda_artifacts) {
-            wheel_files_[index - conda_artifacts] = path;
+            wheel_files_[artifact_wheels[index - conda_artifacts]] = path;
             return;
         }
         Staged& s = staged_[missing[index]];
@@ -363,8 +373,9 @@ Result<void> Transaction::acquire_artifacts() {
         for (std::size_t i = 1; i < errors.size(); ++i) e.message += "\n" + errors[i].message;
         return e;
     }
-    for (std::size_t i = 0; i < wheel_files_.size(); ++i)
-        if (wheel_files_[i].empty()) wheel_files_[i] = (*fetched)[conda_artifacts + i];
+    for (std::size_t k = 0; k < artifact_wheels.size(); ++k)
+        if (wheel_files_[artifact_wheels[k]].empty()) wheel_files_[artifact_wheels[k]] = (*fetched)[conda_artifacts + k];
+    PI_TRY_VOID(find_built_sources());
 
     // What each package contains (paths.json / legacy files), read in parallel.
     rep_.phase(base::Phase::extract, staged_.size());

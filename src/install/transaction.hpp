@@ -12,10 +12,12 @@
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/thread_pool.hpp"
+#include "pixi_install/build/build.hpp"
 #include "pixi_install/cache/package_cache.hpp"
 #include "pixi_install/install/pipeline.hpp"
 #include "pixi_install/prefix/conda_meta.hpp"
 #include "pixi_install/prefix/package_info.hpp"
+#include "pixi_install/prefix/wheel.hpp"
 #include "pixi_install/spec/python_info.hpp"
 
 namespace pixi_install::install {
@@ -37,6 +39,18 @@ struct Staged {
 /// records: a hard-linked prefix file edited in place changes the cache's copy too.
 bool cache_entry_intact(const std::filesystem::path& dir);
 
+/// Whether a wheel URL was served by one of the environment's package indexes
+/// (same host as an index, or PyPI's file host) rather than named directly.
+bool is_registry_url(const std::string& url, const std::vector<std::string>& indexes);
+
+/// Whether a PyPI entry is installed editable (the lock or the manifest says so).
+bool is_editable(const lockfile::PypiRecord& r, const InstallOptions& o);
+/// The kind of a PyPI entry that is built from source; nullopt for wheels (and for
+/// what cannot be built: git, unknown locations).
+std::optional<spec::PypiSourceKind> source_kind(const lockfile::PypiRecord& r, const InstallOptions& o);
+/// The build options as text, for the fingerprint.
+std::string build_settings_text(const InstallOptions& o);
+
 class Transaction {
 public:
     Transaction(const lockfile::Selection& selection, const InstallOptions& options, base::Reporter& reporter);
@@ -51,7 +65,20 @@ private:
     base::Result<void> link_new(std::map<std::string, prefix::PrefixRecord>& records);
     /// Adds the files of the installed wheels (their RECORDs) to `files`.
     base::Result<void> add_wheel_files(std::unordered_set<std::string>& files) const;
-    base::Result<void> install_wheels(const std::map<std::string, prefix::PrefixRecord>& records);
+    /// Installs the wheels plan.wheel_install[i] for every i in `which`.
+    base::Result<void> install_wheels(const std::map<std::string, prefix::PrefixRecord>& records,
+                                      const std::vector<std::size_t>& which);
+    // Source entries (transaction_sources.cpp).
+    build::BuildRequest source_request(const lockfile::PypiRecord& r) const;
+    /// The identities of the selected source entries (directories are digested).
+    base::Result<void> prepare_source_ids();
+    /// Which wheel_install entries are sources; the indexes that need an artifact go to `artifact_wheels`.
+    base::Result<void> plan_sources(std::vector<std::size_t>& artifact_wheels);
+    /// After fetching: the sdists' archives, and the wheels the cache already built.
+    base::Result<void> find_built_sources();
+    base::Result<void> build_source(std::size_t i);
+    base::Result<void> build_isolated_sources();
+    base::Result<void> install_unisolated_sources(const std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> finish();
     /// Recovers from a killed install: rolls its snapshot back (true) or discards it.
     base::Result<bool> recover_interrupted();
@@ -79,6 +106,16 @@ private:
     std::optional<spec::PythonInfo> old_python_;
     std::vector<Staged> staged_;                       ///< install + change, largest first
     std::vector<std::filesystem::path> wheel_files_;   ///< verified files for plan.wheel_install
+    std::vector<std::string> wheel_names_;             ///< their wheel file names
+    /// A PyPI entry built from source: how, and whether its wheel is in wheel_files_.
+    struct SourceBuild {
+        build::BuildRequest request;
+        std::string identity;
+        std::optional<prefix::DirectUrl> direct_url;
+        bool built = false;
+    };
+    std::vector<std::optional<SourceBuild>> sources_;  ///< parallel to plan.wheel_install
+    std::map<std::string, std::string> source_ids_;    ///< normalized name -> source identity
     std::map<std::string, std::string> wheel_dist_info_;  ///< normalized name -> dist-info (installed)
     cache::PackageCache cache_;
     std::unique_ptr<base::ThreadPool> pool_;

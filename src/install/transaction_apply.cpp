@@ -50,8 +50,8 @@ prefix::PackageRecord package_record_of(const lockfile::CondaRecord& r) {
     return p;
 }
 
-/// Whether a wheel URL was served by one of the environment's package indexes
-/// (same host as an index, or PyPI's file host) rather than named directly.
+}  // namespace
+
 bool is_registry_url(const std::string& url, const std::vector<std::string>& indexes) {
     auto host_of = [](std::string_view u) {
         auto p = u.find("://");
@@ -68,8 +68,6 @@ bool is_registry_url(const std::string& url, const std::vector<std::string>& ind
         if (host_of(i) == host) return true;
     return false;
 }
-
-}  // namespace
 
 Result<void> Transaction::apply() {
     if (cancelled()) return base::fail(ErrorKind::interrupted, "interrupted before changing the prefix");
@@ -93,7 +91,13 @@ Result<void> Transaction::apply() {
     PI_TRY_VOID(fault("unlinked"));
     PI_TRY_VOID(link_new(records));
     PI_TRY_VOID(fault("linked"));
-    PI_TRY_VOID(install_wheels(records));
+    PI_TRY_VOID(build_isolated_sources());
+    PI_TRY_VOID(fault("built"));
+    std::vector<std::size_t> ready;
+    for (std::size_t i = 0; i < report_.plan.wheel_install.size(); ++i)
+        if (!sources_[i] || sources_[i]->request.isolated) ready.push_back(i);
+    PI_TRY_VOID(install_wheels(records, ready));
+    PI_TRY_VOID(install_unisolated_sources(records));
     return fault("wheels");
 }
 
@@ -237,9 +241,10 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
     return {};
 }
 
-Result<void> Transaction::install_wheels(const std::map<std::string, prefix::PrefixRecord>& records) {
+Result<void> Transaction::install_wheels(const std::map<std::string, prefix::PrefixRecord>& records,
+                                         const std::vector<std::size_t>& which) {
     const auto& wheels = report_.plan.wheel_install;
-    if (wheels.empty()) return {};
+    if (which.empty()) return {};
     if (!new_python_) return base::fail(ErrorKind::failure, "no python in the environment to install wheels into");
     std::unordered_set<std::string> conda_owned;
     for (const auto& [name, rec] : records)
@@ -247,8 +252,8 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
 
     // Largest first, so that one big wheel (torch) does not start last and run alone.
     std::vector<std::pair<std::uintmax_t, std::size_t>> order;
-    order.reserve(wheels.size());
-    for (std::size_t i = 0; i < wheels.size(); ++i) {
+    order.reserve(which.size());
+    for (std::size_t i : which) {
         std::error_code size_ec;
         const auto size = fs::file_size(wheel_files_[i], size_ec);
         order.emplace_back(size_ec ? 0 : size, i);
@@ -260,12 +265,16 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
     auto install_one = [&](std::size_t i) -> Result<void> {
         const auto& w = *wheels[i];
         prefix::WheelInstallOptions wo;
-        // The verified store file has no wheel name of its own: pass the lock's.
-        wo.file_name = spec::location_file_name(w.location);
+        // The verified store file has no wheel name of its own: pass the lock's (or the
+        // built wheel's).
+        wo.file_name = wheel_names_[i];
         wo.conda_owned = &conda_owned;
         // Like uv, direct_url.json only for direct references (paths, URLs outside the
         // indexes); tools read its presence as "not installed from an index".
-        if (!is_registry_url(w.url, sel_.indexes)) {
+        if (sources_[i]) {
+            wo.direct_url = sources_[i]->direct_url;
+            wo.source_identity = sources_[i]->identity;
+        } else if (!is_registry_url(w.url, sel_.indexes)) {
             prefix::DirectUrl du;
             du.kind = prefix::DirectUrl::Kind::archive;
             du.url = !w.url.empty() ? w.url : ("file://" + w.path.string());
@@ -280,7 +289,7 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
         placed[i] = std::move(res->files);
         return {};
     };
-    PI_TRY_VOID(for_all(wheels.size(), [&](std::size_t k) -> Result<void> {
+    PI_TRY_VOID(for_all(order.size(), [&](std::size_t k) -> Result<void> {
         const std::size_t i = order[k].second;
         PI_TRY_VOID(install_one(i));
         rep_.linked(wheels[i]->name);
@@ -292,7 +301,7 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
     // schedule. Make it the lock's order: the last claimant wins, as if installed one by one.
     std::map<std::string, std::size_t> last_claimant;
     std::set<std::size_t> rewrite;
-    for (std::size_t i = 0; i < wheels.size(); ++i)
+    for (std::size_t i : which)
         for (const auto& f : placed[i]) {
             auto [it, fresh] = last_claimant.emplace(f, i);
             if (!fresh) {

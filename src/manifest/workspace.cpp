@@ -125,6 +125,13 @@ PypiOptions read_pypi_options(const toml::table& t) {
             o.no_build_packages = strings_of(nb);
         }
     }
+    if (const auto* nbi = t.get("no-build-isolation")) {
+        if (auto b = nbi->value<bool>()) o.no_build_isolation_all = *b;
+        else {
+            o.no_build_isolation_all = false;
+            o.no_build_isolation_packages = strings_of(nbi);
+        }
+    }
     o.prerelease_mode = str_of(t.get("prerelease-mode"));
     if (const auto* ov = t.get_as<toml::table>("dependency-overrides"))
         for (const auto& [k, v] : *ov) {
@@ -466,6 +473,11 @@ void PypiOptions::merge(const PypiOptions& o) {
         else no_build_all = *no_build_all || *o.no_build_all;
     }
     for (const auto& p : o.no_build_packages) no_build_packages.push_back(p);
+    if (o.no_build_isolation_all) {
+        if (!no_build_isolation_all) no_build_isolation_all = o.no_build_isolation_all;
+        else no_build_isolation_all = *no_build_isolation_all || *o.no_build_isolation_all;
+    }
+    for (const auto& p : o.no_build_isolation_packages) no_build_isolation_packages.push_back(p);
     if (!prerelease_mode) prerelease_mode = o.prerelease_mode;
     for (const auto& [k, v] : o.dependency_overrides) dependency_overrides.emplace(k, v);
 }
@@ -525,6 +537,44 @@ base::Result<std::optional<PackageManifest>> load_package_manifest(const std::fi
         }
     }
     return std::optional<PackageManifest>();
+}
+
+base::Result<BuildSystem> load_build_system(const std::filesystem::path& dir) {
+    BuildSystem b;
+    std::error_code ec;
+    const auto p = dir / "pyproject.toml";
+    const toml::table* bs = nullptr;
+    toml::table root;
+    if (std::filesystem::is_regular_file(p, ec)) {
+        PI_TRY(std::string text, base::read_file(p));
+        PI_TRY(root, parse_toml(text, p.string()));
+        bs = root["build-system"].as_table();
+    }
+    if (!bs) {
+        b.legacy = true;
+        b.requirements = {"setuptools>=40.8.0"};
+        b.backend = "setuptools.build_meta:__legacy__";
+        return b;
+    }
+    if (const auto* req = bs->get("requires")) {
+        if (!req->is_array())
+            return fail(ErrorKind::failure, p.string() + ": [build-system] requires must be a list of strings");
+        for (const auto& e : *req->as_array()) {
+            auto s = e.value<std::string>();
+            if (!s) return fail(ErrorKind::failure, p.string() + ": [build-system] requires must be a list of strings");
+            b.requirements.push_back(*s);
+        }
+    } else {
+        return fail(ErrorKind::failure, p.string() + ": [build-system] has no `requires` (PEP 518 makes it required)");
+    }
+    if (auto be = str_of(bs->get("build-backend"))) {
+        b.backend = *be;
+    } else {
+        b.legacy = true;
+        b.backend = "setuptools.build_meta:__legacy__";
+    }
+    b.backend_path = strings_of(bs->get("backend-path"));
+    return b;
 }
 
 base::Result<PyprojectMetadata> load_pyproject_metadata(const std::filesystem::path& dir) {

@@ -307,6 +307,7 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
     meta("INSTALLER", opts.installer);
     if (opts.requested) meta("REQUESTED", "");
     if (opts.direct_url) meta("direct_url.json", direct_url_json(*opts.direct_url));
+    if (opts.source_identity) meta("PIXI_INSTALL_SOURCE", *opts.source_identity + "\n");
     // Generated files replace same-named members (a wheel shipping its own INSTALLER).
     {
         std::set<std::string> seen;

@@ -96,6 +96,7 @@ base::Result<std::vector<InstalledDist>> list_installed_dists(const fs::path& pr
         }
         if (auto inst = base::read_file(d.dist_info / "INSTALLER")) d.installer = trimmed(*inst);
         if (auto du = base::read_file(d.dist_info / "direct_url.json")) d.direct_url = *du;
+        if (auto si = base::read_file(d.dist_info / "PIXI_INSTALL_SOURCE")) d.source_identity = trimmed(*si);
         d.normalized_name = spec::normalize_pypi_name(d.name);
         out.push_back(std::move(d));
     }

@@ -121,6 +121,8 @@ def lock_text(entries, env="default", environments=None, platform="linux-64"):
             out += ["- pypi: %s" % _q(e["location"]), "  name: %s" % e["name"], "  version: %s" % e["version"]]
             if e.get("sha256"):
                 out.append("  sha256: %s" % e["sha256"])
+            if e.get("editable"):
+                out.append("  editable: true")
             out.append("  requires_dist:" + ("" if e["requires_dist"] else " []"))
             out += ["  - %s" % _q(d) for d in e["requires_dist"]]
     return "\n".join(out) + "\n"

@@ -69,6 +69,14 @@ base::Result<ExtractStats> extract_zip(const std::filesystem::path& archive,
 
 /// The archive library and its compression libraries as libarchive names them
 /// ("libarchive 3.6.2 zlib/1.2.13 bz2lib/1.0.8 libzstd/1.5.4"), for --version.
+/// Unpacks a source distribution (`file_name` ends in .tar.gz, .tgz, .tar.bz2,
+/// .tar.xz, .tar or .zip) into `dest` through the same checks as packages, and
+/// more: a symlink must point inside the tree (relative, never above the root),
+/// and hard links, devices and FIFOs are refused (ErrorKind::integrity).
+base::Result<ExtractStats> extract_source_archive(const std::filesystem::path& archive, std::string_view file_name,
+                                                  const std::filesystem::path& dest,
+                                                  const ExtractOptions& options = {});
+
 std::string archive_library_versions();
 
 }  // namespace pixi_install::archive

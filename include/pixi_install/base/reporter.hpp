@@ -34,6 +34,9 @@ public:
     virtual void removed(std::string_view /*name*/) {}
     virtual void warning(std::string_view /*message*/) {}
     virtual void info(std::string_view /*message*/) {}
+    /// A source package's build starts ("building NAME (kind) with BACKEND"): shown
+    /// unless quiet, since it may take a while.
+    virtual void building(std::string_view /*line*/) {}
 };
 
 /// Discards everything.

@@ -22,6 +22,7 @@ enum class ErrorKind {
     unavailable,  ///< artifact unavailable (offline miss, HTTP failure) -> exit 5
     lockfile,     ///< invalid or unsupported pixi.lock -> exit 6
     stale,        ///< the lock is out of date with its manifest (`--locked`) -> exit 7
+    build,        ///< a source package's build backend failed -> exit 8
     interrupted,  ///< SIGINT/SIGTERM -> exit 130
 };
 

@@ -25,6 +25,7 @@
 #include "pixi_install/lockfile/model.hpp"
 #include "pixi_install/prefix/clobber.hpp"
 #include "pixi_install/prefix/link.hpp"
+#include "pixi_install/spec/wheel_tags.hpp"
 
 namespace pixi_install::install {
 
@@ -61,6 +62,25 @@ struct InstallOptions {
     std::filesystem::path project_root;
     /// Called once when another process holds the prefix lock and this one waits.
     std::function<void()> on_wait;
+    /// How source entries (sdists, local directories) are built.
+    struct SourceBuilds {
+        /// Local directories of wheels for build dependencies (--find-links, the lock's
+        /// and the manifest's find-links that are paths), in order.
+        std::vector<std::filesystem::path> find_links;
+        /// no-build-isolation: every source package, or these (normalized names).
+        bool no_isolation_all = false;
+        std::vector<std::string> no_isolation;
+        /// Local directories installed editable (normalized names): the manifest's
+        /// `editable = true` path dependencies; v6 locks may say so themselves.
+        std::vector<std::string> editable;
+        /// Leave out the local packages (PyPI sources at a path: directories, editables,
+        /// local sdists; local wheels stay), for the dependencies-only Docker layer.
+        bool no_install_local = false;
+        /// The target's tags (from the host facts); needed to choose build dependencies.
+        std::optional<spec::TagPlatform> platform;
+        /// The environment builds start from (KEY=VALUE); activation is added.
+        std::vector<std::string> env;
+    } builds;
     /// For tests of the transaction (PIXI_INSTALL_FAULT): "<step>:kill" or "<step>:fail"
     /// stops the install after that step (see docs/ARCHITECTURE.md); empty in real use.
     std::string fault;
@@ -77,9 +97,10 @@ struct InstallReport {
     std::vector<std::string> wheel_conda_overwrites;  ///< "wheel: path" replacing conda files
     std::vector<std::string> warnings;
     std::size_t bytecode_compiled = 0;  ///< .pyc files written by --compile-bytecode
+    std::size_t built = 0;              ///< source packages built (not taken from the built-wheel cache)
 };
 
-/// Records that can't be installed (source records, sdists, git, directories), after
+/// Records that can't be installed (conda source records, git entries), after
 /// --skip/--only/--no-pypi; each with its location and a remedy. Empty = fine.
 /// (preflight.hpp: everything refused before the prefix changes.)
 std::vector<std::string> not_installable(const lockfile::Selection& selection, const InstallOptions& options);

@@ -2,6 +2,7 @@
 // selection. Pure: no I/O, so every rule is unit-tested with literal values.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,7 @@ struct InstalledWheel {
     std::string dist_info;  ///< relative to the prefix
     std::optional<std::string> sha256;  ///< of the wheel it came from, when this tool installed it
     std::string installer;              ///< INSTALLER content ("pixi-install", "uv", "pip", ...)
+    std::optional<std::string> source_identity;  ///< of the source it was built from (PIXI_INSTALL_SOURCE)
 };
 
 using CondaPtr = std::shared_ptr<const lockfile::CondaRecord>;
@@ -62,11 +64,14 @@ bool same_content(const InstalledConda& installed, const lockfile::CondaRecord& 
 /// The plan. `old_python`/`new_python` are "3.12"-style minor versions (empty when
 /// no python); a change relinks noarch: python packages. `force_reinstall` treats
 /// every installed conda package as changed (repair after an interrupted install).
+/// A PyPI entry built from source (its normalized name in `source_identities`) is
+/// unchanged when the installed one was built from a source of that identity.
 Plan make_plan(const std::vector<InstalledConda>& installed,
                const std::vector<InstalledWheel>& installed_wheels,
                const std::vector<CondaPtr>& desired,
                const std::vector<PypiPtr>& desired_wheels,
                const std::string& old_python, const std::string& new_python,
-               const std::vector<std::string>& force_reinstall = {});
+               const std::vector<std::string>& force_reinstall = {},
+               const std::map<std::string, std::string>& source_identities = {});
 
 }  // namespace pixi_install::install

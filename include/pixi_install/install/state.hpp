@@ -33,6 +33,10 @@ struct FingerprintInputs {
     bool compile_bytecode = false;
     /// SOURCE_DATE_EPOCH / --reproducible: every time the install writes is this one.
     std::optional<std::int64_t> source_date_epoch;
+    /// The identities of local source directories (their content is not in the lock).
+    std::vector<std::string> source_identities;
+    /// How source entries are built (wheel directories, isolation, editables).
+    std::string build_settings;
 };
 
 /// xxh3 over the tool version, the platform, the selected records (identity,

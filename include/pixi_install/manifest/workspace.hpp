@@ -57,6 +57,9 @@ struct PypiOptions {
     std::vector<std::string> no_build_packages;
     std::optional<std::string> prerelease_mode;
     std::map<std::string, std::string> dependency_overrides;  ///< name -> PEP 440 specifiers
+    /// no-build-isolation: nullopt = not set; `true` = all; a list = those packages.
+    std::optional<bool> no_build_isolation_all;
+    std::vector<std::string> no_build_isolation_packages;
 
     /// Combines another feature's options into these (first value wins for scalars).
     void merge(const PypiOptions& other);
@@ -135,5 +138,15 @@ struct PyprojectMetadata {
     std::optional<std::string> requires_python;
 };
 base::Result<PyprojectMetadata> load_pyproject_metadata(const std::filesystem::path& dir);
+
+/// A project's `[build-system]` (PEP 517/518). Without a pyproject.toml, or one
+/// without the table, the setuptools legacy backend (`legacy` set), as pip and uv do.
+struct BuildSystem {
+    std::vector<std::string> requirements;
+    std::string backend;                    ///< "module:object"
+    std::vector<std::string> backend_path;  ///< as written (relative to the project)
+    bool legacy = false;
+};
+base::Result<BuildSystem> load_build_system(const std::filesystem::path& dir);
 
 }  // namespace pixi_install::manifest

@@ -43,6 +43,9 @@ struct WheelInstallOptions {
     std::string installer = kWheelInstaller;
     bool requested = true;                  ///< write an empty REQUESTED
     std::optional<DirectUrl> direct_url;    ///< write direct_url.json (URL/path installs)
+    /// The identity of the source a built wheel came from: written to the dist-info's
+    /// `PIXI_INSTALL_SOURCE` (recorded in RECORD), read back by list_installed_dists.
+    std::optional<std::string> source_identity;
     /// Prefix-relative paths ("lib/python3.12/site-packages/x.py", "bin/tool") owned by
     /// conda packages; a wheel file landing on one is allowed and reported.
     const std::unordered_set<std::string>* conda_owned = nullptr;
@@ -89,6 +92,7 @@ struct InstalledDist {
     std::string installer;                  ///< INSTALLER, trimmed; "" when absent
     std::optional<std::string> requires_python;  ///< METADATA Requires-Python
     std::optional<std::string> direct_url;  ///< direct_url.json text when present
+    std::optional<std::string> source_identity;  ///< PIXI_INSTALL_SOURCE, trimmed, when present
 };
 
 /// The distributions in the prefix's site-packages, sorted by normalized name.

@@ -1,0 +1,89 @@
+// Building what a lock pins as source (sdists, local directories, editable
+// projects) into wheels through the project's own PEP 517 / PEP 660 backend,
+// run by the environment's interpreter. Build dependencies come from the
+// environment itself (no build isolation) or are chosen from local wheel
+// directories and installed into a temporary prefix of their own; the set
+// used is recorded with the built wheel. Built wheels are cached by the
+// source's identity, the interpreter, the platform and the build settings.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pixi_install/base/result.hpp"
+#include "pixi_install/spec/python_info.hpp"
+#include "pixi_install/spec/wheel_tags.hpp"
+
+namespace pixi_install::build {
+
+/// What kind of source is built.
+enum class SourceKind { sdist, directory };
+
+/// One package of a build environment, as recorded with the wheel built in it.
+struct BuildDependency {
+    std::string name;     ///< as in the wheel's METADATA
+    std::string version;
+    std::string file_name;
+    std::string location;  ///< where it was taken from (path or URL), for the record
+    std::string sha256;
+};
+
+/// The build of one source entry.
+struct BuildRequest {
+    std::string name;                     ///< the lock's name, for messages and the cache
+    SourceKind kind = SourceKind::sdist;
+    std::filesystem::path source;         ///< the sdist archive (verified) or the project directory
+    std::string sdist_file_name;          ///< the archive's own name (the store names files by hash)
+    bool editable = false;                ///< PEP 660 build_editable (directories)
+    bool isolated = true;                 ///< false: the backend runs in the target environment
+    std::filesystem::path prefix;         ///< the target environment (absolute)
+    spec::PythonInfo python;              ///< its python
+    std::string python_version;           ///< the locked python's full version ("3.11.4"), for markers
+    std::string subdir;                   ///< the conda platform ("linux-64"), for markers
+    spec::TagPlatform platform;           ///< for choosing build dependencies
+    /// Local directories of wheels to take build dependencies from, in order.
+    std::vector<std::filesystem::path> find_links;
+    /// The base environment of the backend (KEY=VALUE); activation is added.
+    std::vector<std::string> env;
+    std::string environment_name;         ///< for activation (CONDA_DEFAULT_ENV)
+    std::filesystem::path cache_dir;      ///< built wheels, logs and build directories live below it
+    std::optional<std::int64_t> source_date_epoch;
+    const std::atomic<bool>* cancel = nullptr;
+    /// Called once the backend is known, before it runs ("setuptools.build_meta").
+    std::function<void(const std::string& backend)> on_start;
+};
+
+struct BuiltWheel {
+    std::filesystem::path wheel;          ///< in the built-wheel cache
+    std::string file_name;                ///< the wheel's name
+    std::string backend;
+    std::vector<BuildDependency> build_set;
+    bool from_cache = false;
+};
+
+/// The identity of a source: "sha256:<hex>" of an sdist, or for a directory a
+/// digest of its metadata files (editable: pyproject.toml, setup.py, setup.cfg,
+/// as uv keys editables) or of every file in it (not editable), skipping
+/// version-control and build output directories.
+base::Result<std::string> source_identity(const BuildRequest& request, const std::string& sdist_sha256);
+
+/// The built-wheel cache key of a request whose source identity is `identity`.
+std::string cache_key(const BuildRequest& request, const std::string& identity);
+
+/// The wheel built earlier for `key`, if the cache has it.
+std::optional<BuiltWheel> cached_wheel(const std::filesystem::path& cache_dir, const std::string& key);
+
+/// Builds (or takes from the cache) the wheel of `request`. A backend that fails
+/// is ErrorKind::build, with the backend's last lines and the path of the full
+/// log; nothing is written outside the cache and the temporary build directories.
+base::Result<BuiltWheel> build_wheel(const BuildRequest& request, const std::string& identity);
+
+/// The hook runner's text (Python), as written next to each build.
+std::string_view hook_runner_source();
+
+}  // namespace pixi_install::build

@@ -1,0 +1,223 @@
+// Build dependencies: chosen from local wheel directories (find-links), newest
+// first, following each wheel's Requires-Dist; and the child processes builds run.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "build_internal.hpp"
+#include "pixi_install/archive/zip_reader.hpp"
+#include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/strings.hpp"
+#include "pixi_install/spec/pep440.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
+
+namespace pixi_install::build {
+
+namespace fs = std::filesystem;
+using base::ErrorKind;
+using base::Result;
+
+namespace {
+
+struct Candidate {
+    spec::WheelName name;
+    spec::pep440::Version version;
+    fs::path path;
+    std::size_t tag_priority = 0;
+};
+
+/// Every usable wheel of the directories, by normalized name.
+Result<std::map<std::string, std::vector<Candidate>>> scan(const std::vector<fs::path>& dirs,
+                                                           const spec::TagSet& tags) {
+    std::map<std::string, std::vector<Candidate>> out;
+    for (const auto& d : dirs) {
+        std::error_code ec;
+        fs::directory_iterator it(d, ec);
+        if (ec) return base::fail_errno("cannot read the wheel directory", d.string(), ec.value());
+        for (const auto& e : it) {
+            const std::string file = e.path().filename().string();
+            if (file.size() < 5 || file.compare(file.size() - 4, 4, ".whl") != 0) continue;
+            std::error_code sec;
+            if (!e.is_regular_file(sec)) continue;
+            auto w = spec::WheelName::parse(file);
+            if (!w.ok()) continue;
+            auto prio = tags.compatible(*w);
+            if (!prio) continue;
+            auto v = spec::pep440::Version::parse(w->version);
+            if (!v.ok()) continue;
+            out[w->normalized_name()].push_back({*w, *v, e.path(), *prio});
+        }
+    }
+    for (auto& [n, list] : out)
+        std::stable_sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
+            int c = a.version.compare(b.version);
+            if (c != 0) return c > 0;
+            return a.tag_priority < b.tag_priority;
+        });
+    return out;
+}
+
+/// The Requires-Dist lines of a wheel's METADATA.
+Result<std::vector<std::string>> requires_dist(const fs::path& wheel, const spec::WheelName& name) {
+    PI_TRY(auto zip, archive::ZipReader::open(wheel));
+    std::optional<std::size_t> meta;
+    for (std::size_t i = 0; i < zip.entries().size(); ++i) {
+        const std::string& n = zip.entries()[i].name;
+        auto slash = n.find('/');
+        if (slash == std::string::npos || n.substr(slash) != "/METADATA") continue;
+        const std::string dir = n.substr(0, slash);
+        if (dir.size() < 11 || dir.compare(dir.size() - 10, 10, ".dist-info") != 0) continue;
+        if (spec::normalize_pypi_name(dir.substr(0, dir.find('-'))) != name.normalized_name()) continue;
+        meta = i;
+        break;
+    }
+    if (!meta) return base::fail(ErrorKind::integrity, "the wheel " + wheel.string() + " has no METADATA");
+    PI_TRY(std::string text, zip.read(*meta));
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto nl = text.find('\n', pos);
+        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty()) break;  // the body starts
+        constexpr std::string_view key = "Requires-Dist:";
+        if (line.compare(0, key.size(), key) == 0) out.push_back(std::string(base::trim(line.substr(key.size()))));
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<void> choose_build_set(const std::vector<std::string>& requirements, const std::vector<fs::path>& find_links,
+                              const spec::TagSet& tags, const spec::pep508::MarkerEnvironment& markers,
+                              const std::string& for_what, std::vector<ChosenWheel>& chosen) {
+    PI_TRY(auto index, scan(find_links, tags));
+    struct Pending {
+        std::string text;
+        std::vector<std::string> extras;  // of the requirement that brought it
+        std::string by;
+    };
+    std::vector<Pending> queue;
+    for (const auto& r : requirements) queue.push_back({r, {}, for_what});
+    std::map<std::string, std::vector<std::string>> wanted_by;  // name -> requirements on it
+    for (std::size_t qi = 0; qi < queue.size(); ++qi) {
+        const Pending p = queue[qi];
+        auto req = spec::pep508::Requirement::parse(p.text);
+        if (!req.ok())
+            return base::fail(ErrorKind::build, "build requirement `" + base::printable(p.text) + "` of " + p.by +
+                                                    " is not a valid requirement: " + req.error().message);
+        if (!req->applies(markers, p.extras)) continue;
+        if (req->url)
+            return base::fail(ErrorKind::build, "build requirement `" + req->str() + "` of " + p.by +
+                                                    " names a URL; build dependencies come from wheel directories");
+        const std::string n = req->normalized_name;
+        wanted_by[n].push_back(req->str() + " (by " + p.by + ")");
+        auto have = std::find_if(chosen.begin(), chosen.end(),
+                                 [&](const ChosenWheel& c) { return spec::normalize_pypi_name(c.dep.name) == n; });
+        if (have != chosen.end()) {
+            auto v = spec::pep440::Version::parse(have->dep.version);
+            if (v.ok() && !req->specifiers.contains(*v)) {
+                std::string all;
+                for (const auto& w : wanted_by[n]) all += "\n  " + w;
+                return base::fail(ErrorKind::build,
+                                  "conflicting build requirements on " + n + ": " + have->dep.name + " " +
+                                      have->dep.version + " was chosen, which does not meet `" + req->str() +
+                                      "`; the requirements:" + all +
+                                      "\n(build dependencies are chosen newest-first, not solved: put wheels that "
+                                      "meet all of them in the wheel directory)");
+            }
+            continue;
+        }
+        auto it = index.find(n);
+        const Candidate* pick = nullptr;
+        if (it != index.end())
+            for (const auto& c : it->second) {
+                if (!req->specifiers.contains(c.version)) continue;
+                if (c.version.is_prerelease() && req->specifiers.empty()) continue;
+                pick = &c;
+                break;
+            }
+        if (!pick) {
+            std::string dirs;
+            for (const auto& d : find_links) dirs += (dirs.empty() ? "" : ", ") + d.string();
+            return base::fail(ErrorKind::unavailable,
+                              "no wheel for the build requirement `" + req->str() + "` of " + p.by +
+                                  (find_links.empty() ? std::string(" (no wheel directory was given")
+                                                      : " in the wheel directories (" + dirs) +
+                                  "; add a wheel that meets it with --find-links DIR, list it under the lock's "
+                                  "find-links, or build without isolation (no-build-isolation in pixi.toml)");
+        }
+        PI_TRY(auto sha, base::hash_file(pick->path, base::HashAlgo::sha256));
+        ChosenWheel c;
+        c.path = pick->path;
+        c.dep = {pick->name.distribution, pick->name.version, pick->name.file_name, pick->path.string(), sha};
+        PI_TRY(auto deps, requires_dist(pick->path, pick->name));
+        chosen.push_back(std::move(c));
+        for (auto& d : deps) queue.push_back({d, req->extras, pick->name.distribution + " " + pick->name.version});
+    }
+    return {};
+}
+
+Result<ProcessResult> run_logged(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                 const fs::path& cwd, const fs::path& log, const std::atomic<bool>* cancel) {
+    std::vector<std::string> args = argv, envs = env;
+    std::vector<char*> argp, envp;
+    for (auto& a : args) argp.push_back(a.data());
+    argp.push_back(nullptr);
+    for (auto& e : envs) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&attr, 0);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    pid_t pid = 0;
+    int rc = ::posix_spawn(&pid, args.front().c_str(), &fa, &attr, argp.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) return base::fail_errno("cannot run", args.front(), rc);
+    int status = 0;
+    bool killed = false;
+    auto kill_deadline = std::chrono::steady_clock::time_point::max();
+    for (;;) {
+        pid_t w = ::waitpid(pid, &status, WNOHANG);
+        if (w == pid) break;
+        if (w < 0 && errno != EINTR) return base::fail_errno("cannot wait for", args.front(), errno);
+        if (cancel && cancel->load() && !killed) {
+            ::kill(-pid, SIGTERM);
+            killed = true;
+            kill_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        }
+        if (killed && std::chrono::steady_clock::now() > kill_deadline) {
+            ::kill(-pid, SIGKILL);
+            kill_deadline = std::chrono::steady_clock::time_point::max();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // Whatever the backend started and left behind goes with it.
+    ::kill(-pid, SIGKILL);
+    if (killed) return base::fail(ErrorKind::interrupted, "interrupted while building");
+    ProcessResult out;
+    out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return out;
+}
+
+}  // namespace pixi_install::build

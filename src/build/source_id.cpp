@@ -1,0 +1,181 @@
+// The identity of a source (what a built wheel is cached under) and the cache
+// layout: <cache>/built-wheels/v1/<key>/{<wheel>, build.json}.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "build_internal.hpp"
+#include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/safe_path.hpp"
+#include "pixi_install/build/build.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
+
+namespace pixi_install::build {
+
+namespace fs = std::filesystem;
+using base::ErrorKind;
+using base::Result;
+
+namespace {
+
+/// Directories whose content is not an input of a build: version control, tool
+/// state and what builds themselves write into a tree.
+bool skipped_dir(const std::string& name) {
+    static const char* const kSkip[] = {".git", ".hg", ".svn", ".pixi", ".tox", ".nox", ".venv", "__pycache__",
+                                        "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache"};
+    for (const char* s : kSkip)
+        if (name == s) return true;
+    return name.size() > 9 && name.compare(name.size() - 9, 9, ".egg-info") == 0;
+}
+
+/// Adds every regular file and symlink below `dir` (sorted, relative names) to `h`.
+Result<void> digest_tree(const fs::path& root, base::Hasher& h) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
+    if (ec) return base::fail_errno("cannot read the source directory", root.string(), ec.value());
+    for (; it != end; it.increment(ec)) {
+        if (ec) return base::fail_errno("cannot read the source directory", root.string(), ec.value());
+        const auto& entry = *it;
+        const std::string name = entry.path().filename().string();
+        std::error_code sec;
+        const auto st = entry.symlink_status(sec);
+        if (fs::is_directory(st)) {
+            if (skipped_dir(name)) it.disable_recursion_pending();
+            continue;
+        }
+        if (fs::is_regular_file(st) || fs::is_symlink(st))
+            files.push_back(fs::relative(entry.path(), root, sec).generic_string());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+        const fs::path p = root / f;
+        h.update(f);
+        h.update("\0", 1);
+        std::error_code sec;
+        if (fs::is_symlink(fs::symlink_status(p, sec))) {
+            h.update("link:" + fs::read_symlink(p, sec).string());
+        } else {
+            PI_TRY(auto d, base::hash_file(p, base::HashAlgo::sha256));
+            struct stat st {};
+            const bool exec = ::stat(p.c_str(), &st) == 0 && (st.st_mode & S_IXUSR);
+            h.update(d + (exec ? ":x" : ":-"));
+        }
+        h.update("\n", 1);
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> source_identity(const BuildRequest& r, const std::string& sdist_sha256) {
+    if (r.kind == SourceKind::sdist) {
+        if (!base::is_hex_digest(sdist_sha256, 32))
+            return base::fail(ErrorKind::failure, "no sha256 for the source distribution of " + r.name);
+        return "sha256:" + sdist_sha256;
+    }
+    std::error_code ec;
+    if (!fs::is_directory(r.source, ec))
+        return base::fail(ErrorKind::unavailable,
+                          "the source directory " + r.source.string() + " of " + r.name +
+                              " does not exist (copy the project's sources in before installing it, or leave it "
+                              "out with --skip " + r.name + " or --no-install-local)");
+    base::Hasher h(base::HashAlgo::sha256);
+    h.update(std::string("dir:") + (r.editable ? "editable:" : "") + r.source.string() + "\n");
+    if (r.editable) {
+        // As uv: an editable install is fresh while its metadata files are unchanged.
+        for (const char* f : {"pyproject.toml", "setup.py", "setup.cfg"}) {
+            const fs::path p = r.source / f;
+            h.update(f);
+            if (fs::is_regular_file(p, ec)) {
+                PI_TRY(auto d, base::hash_file(p, base::HashAlgo::sha256));
+                h.update("=" + d);
+            }
+            h.update("\n", 1);
+        }
+    } else {
+        PI_TRY_VOID(digest_tree(r.source, h));
+    }
+    return "tree:" + h.finish_hex();
+}
+
+std::string cache_key(const BuildRequest& r, const std::string& identity) {
+    std::string text = "pixi-install built wheel v1\n";
+    text += "name=" + spec::normalize_pypi_name(r.name) + "\n";
+    text += "source=" + identity + "\n";
+    text += "python=" + r.python_version + " " + r.python.site_packages + "\n";
+    text += "platform=" + r.subdir + "\n";
+    text += std::string("isolated=") + (r.isolated ? "1" : "0") + " editable=" + (r.editable ? "1" : "0") + "\n";
+    // Non-isolated builds see the environment itself: key them by where it is.
+    if (!r.isolated) text += "prefix=" + r.prefix.string() + "\n";
+    for (const auto& f : r.find_links) text += "find-links=" + f.string() + "\n";
+    if (r.source_date_epoch) text += "epoch=" + std::to_string(*r.source_date_epoch) + "\n";
+    return base::sha256_hex(text).substr(0, 32);
+}
+
+fs::path built_dir(const fs::path& cache_dir) { return cache_dir / "built-wheels" / "v1"; }
+
+std::optional<BuiltWheel> cached_wheel(const fs::path& cache_dir, const std::string& key) {
+    const fs::path dir = built_dir(cache_dir) / key;
+    auto text = base::read_file(dir / "build.json");
+    if (!text.ok()) return std::nullopt;
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("wheel") || !j["wheel"].is_string()) return std::nullopt;
+    BuiltWheel w;
+    w.file_name = j["wheel"].get<std::string>();
+    if (!base::segment_problem(w.file_name).empty() || !spec::WheelName::parse(w.file_name).ok()) return std::nullopt;
+    w.wheel = dir / w.file_name;
+    std::error_code ec;
+    if (!fs::is_regular_file(w.wheel, ec)) return std::nullopt;
+    if (j.contains("sha256") && j["sha256"].is_string()) {
+        auto h = base::hash_file(w.wheel, base::HashAlgo::sha256);
+        if (!h.ok() || *h != j["sha256"].get<std::string>()) return std::nullopt;
+    }
+    w.backend = j.value("backend", "");
+    if (j.contains("build_set") && j["build_set"].is_array())
+        for (const auto& d : j["build_set"]) {
+            if (!d.is_object()) continue;
+            w.build_set.push_back({d.value("name", ""), d.value("version", ""), d.value("file_name", ""),
+                                   d.value("location", ""), d.value("sha256", "")});
+        }
+    w.from_cache = true;
+    return w;
+}
+
+Result<BuiltWheel> store_built(const fs::path& cache_dir, const std::string& key, const fs::path& wheel,
+                               const std::string& backend, const std::vector<BuildDependency>& build_set) {
+    const fs::path root = built_dir(cache_dir);
+    PI_TRY_VOID(base::make_dirs(root));
+    PI_TRY(base::TempDir tmp, base::TempDir::create(root, ".tmp-"));
+    const std::string file = wheel.filename().string();
+    std::error_code ec;
+    fs::copy_file(wheel, tmp.path() / file, ec);
+    if (ec) return base::fail_errno("cannot store the built wheel", (tmp.path() / file).string(), ec.value());
+    PI_TRY(auto sha, base::hash_file(tmp.path() / file, base::HashAlgo::sha256));
+    nlohmann::json j;
+    j["wheel"] = file;
+    j["sha256"] = sha;
+    j["backend"] = backend;
+    j["build_set"] = nlohmann::json::array();
+    for (const auto& d : build_set)
+        j["build_set"].push_back({{"name", d.name},
+                                  {"version", d.version},
+                                  {"file_name", d.file_name},
+                                  {"location", d.location},
+                                  {"sha256", d.sha256}});
+    PI_TRY_VOID(base::write_file_atomic(tmp.path() / "build.json", j.dump(1) + "\n"));
+    const fs::path dest = root / key;
+    fs::remove_all(dest, ec);  // a stale or broken entry of the same key
+    fs::rename(tmp.path(), dest, ec);
+    if (ec && ec != std::errc::directory_not_empty && ec != std::errc::file_exists)
+        return base::fail_errno("cannot store the built wheel", dest.string(), ec.value());
+    if (!ec) tmp.release();
+    auto hit = cached_wheel(cache_dir, key);
+    if (!hit) return base::fail(ErrorKind::failure, "the built wheel could not be read back from " + dest.string());
+    hit->from_cache = false;
+    return *hit;
+}
+
+}  // namespace pixi_install::build

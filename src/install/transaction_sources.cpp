@@ -1,0 +1,187 @@
+// PyPI entries pinned as source (sdists, local directories, editables): their
+// identities, the built-wheel cache, and the builds during the transaction.
+#include <algorithm>
+
+#include "pixi_install/base/hash.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
+#include "transaction.hpp"
+
+namespace pixi_install::install {
+
+namespace fs = std::filesystem;
+using base::ErrorKind;
+using base::Result;
+
+namespace {
+
+bool listed(const std::vector<std::string>& names, const std::string& name) {
+    const std::string n = spec::normalize_pypi_name(name);
+    return std::any_of(names.begin(), names.end(),
+                       [&](const std::string& x) { return spec::normalize_pypi_name(x) == n; });
+}
+
+}  // namespace
+
+bool is_editable(const lockfile::PypiRecord& r, const InstallOptions& o) {
+    return r.editable || listed(o.builds.editable, r.name);
+}
+
+std::optional<spec::PypiSourceKind> source_kind(const lockfile::PypiRecord& r, const InstallOptions& o) {
+    auto kind = spec::classify_pypi_location(r.location, is_editable(r, o));
+    if (kind == spec::PypiSourceKind::sdist || kind == spec::PypiSourceKind::directory ||
+        kind == spec::PypiSourceKind::editable)
+        return kind;
+    return std::nullopt;
+}
+
+std::string build_settings_text(const InstallOptions& o) {
+    std::string s;
+    for (const auto& f : o.builds.find_links) s += "find-links=" + f.string() + ";";
+    if (o.builds.no_isolation_all) s += "no-isolation=*;";
+    for (const auto& n : o.builds.no_isolation) s += "no-isolation=" + spec::normalize_pypi_name(n) + ";";
+    for (const auto& n : o.builds.editable) s += "editable=" + spec::normalize_pypi_name(n) + ";";
+    return s;
+}
+
+build::BuildRequest Transaction::source_request(const lockfile::PypiRecord& r) const {
+    build::BuildRequest q;
+    q.name = r.name;
+    const auto kind = source_kind(r, opt_);
+    q.kind = kind == spec::PypiSourceKind::sdist ? build::SourceKind::sdist : build::SourceKind::directory;
+    q.editable = kind == spec::PypiSourceKind::editable;
+    q.isolated = !(opt_.builds.no_isolation_all || listed(opt_.builds.no_isolation, r.name));
+    if (q.kind == build::SourceKind::directory) {
+        fs::path p = r.path;
+        if (p.empty() && r.url.rfind("file://", 0) == 0) p = r.url.substr(7);
+        q.source = base::absolute_normal(p);
+    }
+    q.sdist_file_name = spec::location_file_name(r.location);
+    q.prefix = opt_.prefix;
+    if (new_python_) q.python = *new_python_;
+    for (const auto& c : sel_.conda)
+        if (c->name == "python") q.python_version = c->version;
+    q.subdir = sel_.subdir;
+    if (opt_.builds.platform) q.platform = *opt_.builds.platform;
+    q.find_links = opt_.builds.find_links;
+    q.env = opt_.builds.env;
+    q.environment_name = opt_.environment_name.empty() ? sel_.environment : opt_.environment_name;
+    q.cache_dir = opt_.cache_dir;
+    q.source_date_epoch = opt_.source_date_epoch;
+    q.cancel = opt_.cancel;
+    return q;
+}
+
+Result<void> Transaction::prepare_source_ids() {
+    for (const auto& r : sel_.pypi) {
+        auto kind = source_kind(*r, opt_);
+        if (!kind) continue;
+        const std::string n = spec::normalize_pypi_name(r->name);
+        if (*kind == spec::PypiSourceKind::sdist) {
+            // Registry and direct sdists: the lock's hash (else its location) names the source.
+            source_ids_[n] = r->sha256 ? "sha256:" + *r->sha256 : "url:" + r->location;
+            continue;
+        }
+        PI_TRY(auto id, build::source_identity(source_request(*r), ""));
+        source_ids_[n] = id;
+    }
+    return {};
+}
+
+Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels) {
+    const auto& wheels = report_.plan.wheel_install;
+    sources_.assign(wheels.size(), std::nullopt);
+    wheel_names_.assign(wheels.size(), {});
+    for (std::size_t i = 0; i < wheels.size(); ++i) {
+        const auto& w = *wheels[i];
+        wheel_names_[i] = spec::location_file_name(w.location);
+        auto kind = source_kind(w, opt_);
+        if (!kind) {
+            artifact_wheels.push_back(i);
+            continue;
+        }
+        SourceBuild sb;
+        sb.request = source_request(w);
+        sb.identity = source_ids_[spec::normalize_pypi_name(w.name)];
+        if (*kind == spec::PypiSourceKind::sdist) {
+            artifact_wheels.push_back(i);  // fetched and hash-checked like a wheel
+            if (!is_registry_url(w.url, sel_.indexes)) {
+                prefix::DirectUrl du;
+                du.kind = prefix::DirectUrl::Kind::archive;
+                du.url = !w.url.empty() ? w.url : ("file://" + w.path.string());
+                if (w.sha256) du.sha256 = *w.sha256;
+                sb.direct_url = du;
+            }
+        } else {
+            prefix::DirectUrl du;
+            du.kind = prefix::DirectUrl::Kind::directory;
+            du.url = "file://" + sb.request.source.string();
+            du.editable = sb.request.editable;
+            sb.direct_url = du;
+        }
+        sources_[i] = std::move(sb);
+    }
+    return {};
+}
+
+Result<void> Transaction::find_built_sources() {
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+        if (!sources_[i]) continue;
+        SourceBuild& sb = *sources_[i];
+        if (sb.request.kind == build::SourceKind::sdist) {
+            sb.request.source = wheel_files_[i];  // the verified archive in the store
+            wheel_files_[i].clear();
+            if (sb.identity.rfind("sha256:", 0) != 0) {
+                PI_TRY(auto h, base::hash_file(sb.request.source, base::HashAlgo::sha256));
+                sb.identity = "sha256:" + h;
+            }
+        }
+        if (auto hit = build::cached_wheel(opt_.cache_dir, build::cache_key(sb.request, sb.identity))) {
+            wheel_files_[i] = hit->wheel;
+            wheel_names_[i] = hit->file_name;
+            sb.built = true;
+        }
+    }
+    return {};
+}
+
+Result<void> Transaction::build_source(std::size_t i) {
+    SourceBuild& sb = *sources_[i];
+    if (sb.built) return {};
+    if (!opt_.builds.platform)
+        return base::fail(ErrorKind::failure, "cannot build " + sb.request.name + ": the target's wheel tags are unknown");
+    sb.request.python = *new_python_;
+    const std::string what = spec::pypi_source_kind_name(*source_kind(*report_.plan.wheel_install[i], opt_));
+    sb.request.on_start = [&](const std::string& backend) {
+        rep_.building("building " + sb.request.name + " (" + what + ") with " + backend +
+                  (sb.request.isolated ? "" : ", without build isolation"));
+    };
+    auto built = build::build_wheel(sb.request, sb.identity);
+    if (!built.ok()) return std::move(built).error().with_context("while building " + sb.request.name);
+    wheel_files_[i] = built->wheel;
+    wheel_names_[i] = built->file_name;
+    sb.built = true;
+    ++report_.built;
+    return {};
+}
+
+Result<void> Transaction::build_isolated_sources() {
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+        if (cancelled()) return base::fail(ErrorKind::interrupted, "interrupted while building");
+        if (sources_[i] && sources_[i]->request.isolated) PI_TRY_VOID(build_source(i));
+    }
+    return {};
+}
+
+Result<void> Transaction::install_unisolated_sources(const std::map<std::string, prefix::PrefixRecord>& records) {
+    // As pixi: one at a time, in the lock's order, after everything else, each seeing
+    // what the ones before it installed.
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+        if (!sources_[i] || sources_[i]->request.isolated) continue;
+        if (cancelled()) return base::fail(ErrorKind::interrupted, "interrupted while building");
+        PI_TRY_VOID(build_source(i));
+        PI_TRY_VOID(install_wheels(records, {i}));
+    }
+    return {};
+}
+
+}  // namespace pixi_install::install
