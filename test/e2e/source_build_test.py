@@ -153,7 +153,11 @@ def main():
         write_project(legacy, "legacy-pkg", "VALUE = 'legacy'\n", pyproject=False,
                       setup_py="from setuptools import setup\nsetup(name='legacy-pkg', version='1.0', "
                                "packages=['legacy_pkg'])\n")
-        legacy_sdist = make_sdist(os.path.join(work, "dist"), "legacy-pkg", "1.0", legacy)
+        # A symlink inside the tree is fine (only links out of it are refused).
+        inner = tarfile.TarInfo("README.link")
+        inner.type = tarfile.SYMTYPE
+        inner.linkname = "legacy_pkg/__init__.py"
+        legacy_sdist = make_sdist(os.path.join(work, "dist"), "legacy-pkg", "1.0", legacy, [(inner, None)])
         # Directories next to the lock: built, editable, and without isolation.
         write_project(os.path.join(work, "proj-a"), "proj-a", "VALUE = 'a1'\n")
         write_project(os.path.join(work, "proj-e"), "proj-e", "VALUE = 'e1'\n")

@@ -115,3 +115,33 @@ TEST_CASE("wheels: names compare normalized; version or hash change replaces; go
     CHECK(p.wheel_remove[0].name == "six");
     CHECK(p.wheel_remove[1].name == "old");
 }
+
+TEST_CASE("sources: the same source identity is unchanged, another one is rebuilt, whatever the version says") {
+    auto dir = wheel("proj", "1.0", "");
+    auto nov = std::make_shared<lockfile::PypiRecord>(*wheel("nov", "0", ""));
+    nov->version.reset();  // v7 directories have no version
+    std::vector<InstalledWheel> have = {{"proj", "1.0", "proj.dist-info", std::nullopt, "pixi-install", "tree:aa"},
+                                        {"nov", "2.0", "nov.dist-info", std::nullopt, "pixi-install", "tree:bb"}};
+    std::map<std::string, std::string> ids = {{"proj", "tree:aa"}, {"nov", "tree:bb"}};
+    auto p = install::make_plan({}, have, {}, {dir, nov}, "3.12", "3.12", {}, ids);
+    CHECK(p.wheel_unchanged.size() == 2);
+    CHECK(p.wheel_install.empty());
+
+    ids["proj"] = "tree:cc";  // its files changed
+    p = install::make_plan({}, have, {}, {dir, nov}, "3.12", "3.12", {}, ids);
+    REQUIRE(p.wheel_install.size() == 1);
+    CHECK(p.wheel_install[0]->name == "proj");
+    REQUIRE(p.wheel_remove.size() == 1);
+    CHECK(p.wheel_remove[0].name == "proj");
+
+    // A wheel installed from elsewhere (no identity) is replaced by the build.
+    have[0].source_identity.reset();
+    ids["proj"] = "tree:aa";
+    p = install::make_plan({}, have, {}, {dir, nov}, "3.12", "3.12", {}, ids);
+    CHECK(p.wheel_install.size() == 1);
+
+    // A python change rebuilds too (the wheel may be for the other interpreter).
+    have[0].source_identity = "tree:aa";
+    p = install::make_plan({}, have, {}, {dir, nov}, "3.11", "3.12", {}, ids);
+    CHECK(p.wheel_install.size() == 2);
+}
