@@ -94,6 +94,7 @@ nlohmann::json report_json(const std::string& env, const std::string& platform, 
     j["clobbers"] = cl;
     j["post_link_scripts_skipped"] = r.post_link_skipped;
     j["wheel_conda_overwrites"] = r.wheel_conda_overwrites;
+    j["source_packages_built"] = r.built;
     j["warnings"] = r.warnings;
     j["bytes_downloaded"] = r.bytes_downloaded;
     j["seconds"] = seconds;

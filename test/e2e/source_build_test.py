@@ -216,7 +216,8 @@ def main():
 
         # Second run: nothing to do, nothing built.
         before = lockgen.snapshot(prefix)
-        r = run(["install", "-l", lock, "-p", prefix, "--find-links", wheels], env)
+        r = run(["install", "-l", lock, "-p", prefix, "--find-links", wheels, "--json"], env)
+        assert json.loads(r.stdout)["environments"][0]["source_packages_built"] == 0, r.stdout
         assert "building" not in r.stderr.decode(), r.stderr.decode()
         assert lockgen.snapshot(prefix) == before
 
