@@ -20,11 +20,13 @@ PIXI_INSTALL_BUILD_DEPS=(
 # distribution registry, for the OCI mirror tests), faketime (the reproducible-prefix
 # test installs "an hour later") and tar (archives of prefixes compared byte for byte);
 # the source-build tests make wheels of real build backends from python3-setuptools-whl
-# (setuptools' own wheel) and the installed python3-wheel.
+# (setuptools' own wheel) and the installed python3-wheel, flit (flit_core),
+# python3-poetry-core and python3-hatchling (with its requirements), and compile a C
+# extension against python3-dev's headers.
 PIXI_INSTALL_TEST_DEPS=(
   python3 python3-yaml python3-packaging zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
   clang libclang-rt-14-dev openssl squid curl python3-botocore docker-registry faketime tar
-  python3-setuptools-whl python3-wheel
+  python3-setuptools-whl python3-wheel flit python3-poetry-core python3-hatchling python3-dev gcc
 )
 # What scripts/release.sh needs besides the build (the Zig toolchain comes from npm; npm
 # itself is installed when missing) and what its acceptance test uses: readelf, an emulator

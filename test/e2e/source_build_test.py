@@ -19,12 +19,17 @@ stand-in for /usr/bin/python3 (3.11). Checked:
 - an sdist with another hash than the lock's: exit 4, nothing changed;
 - a build requirement no wheel meets: exit 5, naming it and the wheel directory;
 - an sdist with a symlink out of its tree: refused (exit 4), nothing built;
-- --no-install-local installs the dependencies alone, with the local sources absent.
+- --no-install-local installs the dependencies alone, with the local sources absent;
+- other real backends, from wheels packed from what Debian installed: flit_core and
+  poetry-core in isolation, hatchling without isolation (it and its requirements installed in
+  the environment as wheels), and a C-extension sdist compiled by the compiler the
+  environment's activate.d script names (CC, a wrapper that logs its calls).
 """
 import glob
 import hashlib
 import io
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -38,6 +43,7 @@ import lockgen  # noqa: E402
 
 BIN = os.environ.get("PIXI_INSTALL_BIN", "")
 SITE = "lib/python3.11/site-packages"
+DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 
 
 def run(args, env, expect=0, cwd=None):
@@ -52,26 +58,90 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def wheel_of_installed_wheel_package(out_dir):
-    """Debian's python3-wheel (an egg-info install) packed as a wheel."""
-    r = subprocess.run(["/usr/bin/python3", "-c", "import wheel; print(wheel.__file__); print(wheel.__version__)"],
-                       stdout=subprocess.PIPE, check=True)
-    init, version = r.stdout.decode().split()
-    src = os.path.dirname(init)
+def pack_installed(dist_info, out_dir):
+    """A wheel of a distribution Debian installed (its .dist-info RECORD lists the files)."""
+    base = os.path.basename(dist_info)[:-len(".dist-info")]
+    name, version = base.split("-", 1)
     files = {}
-    for root, dirs, names in os.walk(src):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        for n in names:
-            if n.endswith(".pyc"):
+    with open(os.path.join(dist_info, "RECORD")) as f:
+        for row in f:
+            rel = row.rsplit(",", 2)[0]
+            if not rel or rel.endswith(".pyc") or rel.startswith("..") or rel.endswith("/RECORD") or \
+                    rel.split("/")[0].endswith(".dist-info"):
                 continue
-            p = os.path.join(root, n)
-            with open(p, "rb") as f:
-                files[os.path.relpath(p, os.path.dirname(src))] = f.read()
-    # Its commands (bdist_wheel) reach setuptools through the entry points.
-    egg = glob.glob(os.path.join(os.path.dirname(src), "wheel-%s*-info" % version))
-    with open(os.path.join(egg[0], "entry_points.txt"), "rb") as f:
-        files["wheel-%s.dist-info/entry_points.txt" % version] = f.read()
-    return lockgen.make_wheel(out_dir, "wheel", version, files)
+            if not os.path.isfile(os.path.join(DIST_PACKAGES, rel)):
+                continue  # Debian left it out (licence files of vendored packages)
+            with open(os.path.join(DIST_PACKAGES, rel), "rb") as g:
+                files[rel] = g.read()
+    with open(os.path.join(dist_info, "METADATA"), "rb") as g:
+        meta = g.read()
+    di = "%s-%s.dist-info" % (name, version)
+    for extra in ("entry_points.txt",):
+        if os.path.exists(os.path.join(dist_info, extra)):
+            with open(os.path.join(dist_info, extra), "rb") as g:
+                files[di + "/" + extra] = g.read()
+    path = lockgen.make_wheel(out_dir, name, version, files)
+    # make_wheel writes a minimal METADATA; put the real one (Requires-Dist included) back.
+    tmp = path + ".tmp"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        record = []
+        for item in zin.infolist():
+            data = meta if item.filename == di + "/METADATA" else zin.read(item.filename)
+            if item.filename.endswith("/RECORD"):
+                continue
+            zout.writestr(item.filename, data)
+            record.append(lockgen._record_line(item.filename, data))
+        zout.writestr(di + "/RECORD", "\n".join(record + [di + "/RECORD,,"]) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def pack_egg_info(egg_info, out_dir):
+    """A wheel of a distribution Debian installed as an egg-info: its top-level packages,
+    PKG-INFO as METADATA (the unconditional requirements of requires.txt as Requires-Dist),
+    and its entry points."""
+    with open(os.path.join(egg_info, "PKG-INFO")) as f:
+        info = f.read()
+    fields = dict(line.split(": ", 1) for line in info.split("\n\n")[0].splitlines() if ": " in line)
+    name, version = fields["Name"], fields["Version"]
+    files = {}
+    with open(os.path.join(egg_info, "top_level.txt")) as f:
+        tops = [t.strip() for t in f if t.strip()]
+    for top in tops:
+        for root, dirs, names in os.walk(os.path.join(DIST_PACKAGES, top)):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for n in names:
+                if not n.endswith(".pyc"):
+                    with open(os.path.join(root, n), "rb") as g:
+                        files[os.path.relpath(os.path.join(root, n), DIST_PACKAGES)] = g.read()
+    reqs = []
+    req_file = os.path.join(egg_info, "requires.txt")
+    if os.path.exists(req_file):
+        with open(req_file) as f:
+            for line in f:
+                if line.startswith("["):
+                    break  # extras and markers sections: not needed here
+                if line.strip():
+                    reqs.append(line.strip())
+    di = "%s-%s.dist-info" % (re.sub(r"[-_.]+", "_", name), version)
+    if os.path.exists(os.path.join(egg_info, "entry_points.txt")):
+        with open(os.path.join(egg_info, "entry_points.txt"), "rb") as g:
+            files[di + "/entry_points.txt"] = g.read()
+    path = lockgen.make_wheel(out_dir, name, version, files)
+    meta = ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version) +
+            "".join("Requires-Dist: %s\n" % r for r in reqs)).encode()
+    tmp = path + ".tmp"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        record = []
+        for item in zin.infolist():
+            if item.filename.endswith("/RECORD"):
+                continue
+            data = meta if item.filename == di + "/METADATA" else zin.read(item.filename)
+            zout.writestr(item.filename, data)
+            record.append(lockgen._record_line(item.filename, data))
+        zout.writestr(di + "/RECORD", "\n".join(record + [di + "/RECORD,,"]) + "\n")
+    os.replace(tmp, path)
+    return path
 
 
 def write_project(d, name, module_text, pyproject=True, setup_py=None):
@@ -142,7 +212,7 @@ def main():
         wheels = os.path.join(tmp, "wheelhouse")
         os.makedirs(wheels)
         shutil.copy(setuptools_whl[-1], wheels)
-        wheel_whl = wheel_of_installed_wheel_package(wheels)
+        wheel_whl = pack_egg_info(glob.glob(os.path.join(DIST_PACKAGES, "wheel-*.egg-info"))[0], wheels)
         pkgs = os.path.join(tmp, "pkgs")
         py = lockgen.make_python_standin(pkgs)
 
@@ -297,8 +367,93 @@ def main():
         r = run(["install", "-l", deps_lock, "-p", prefix4, "--find-links", wheels], env, expect=5)
         assert "--no-install-local" in r.stderr.decode(), r.stderr.decode()
         assert lockgen.snapshot(prefix4) == before
+        backends(tmp, env, py, wheels)
     print("ok")
     return 0
+
+
+def backends(tmp, env, py, setuptools_wheels):
+    """flit_core and poetry-core in isolation, hatchling without isolation (its wheels in the
+    environment), and a C extension compiled by the compiler the environment's activation
+    names (an activate.d script sets CC to a wrapper that logs its calls)."""
+    wheels = os.path.join(tmp, "wheelhouse2")
+    os.makedirs(wheels)
+    for d in ("flit_core-*.dist-info", "poetry_core-*.dist-info", "hatchling-*.dist-info",
+              "packaging-*.dist-info", "pathspec-*.dist-info"):
+        found = glob.glob(os.path.join(DIST_PACKAGES, d))
+        assert found, "%s is not installed (scripts/deps.sh installs flit, python3-poetry-core and " \
+                      "python3-hatchling)" % d
+        pack_installed(found[0], wheels)
+    pack_egg_info(glob.glob(os.path.join(DIST_PACKAGES, "pluggy-*.egg-info"))[0], wheels)
+    # The environment's compiler: CC set by an activate.d script, a wrapper that logs its calls.
+    cc_log = os.path.join(tmp, "cc.log")
+    cc = lockgen.make_conda_package(os.path.join(tmp, "pkgs"), "cc-standin", "1.0", files={
+        "etc/conda/activate.d/cc-standin.sh": b'export CC="$CONDA_PREFIX/bin/cc-standin"\n',
+        "bin/cc-standin": (b'#!/bin/sh\necho "$@" >> "$PI_TEST_CC_LOG"\nexec gcc "$@"\n', 0o755)})
+    env = dict(env, PI_TEST_CC_LOG=cc_log)
+    work = os.path.join(tmp, "work2")
+    # flit_core: static metadata, isolated.
+    flit = os.path.join(work, "flitpkg")
+    os.makedirs(os.path.join(flit, "flitpkg"))
+    with open(os.path.join(flit, "flitpkg", "__init__.py"), "w") as f:
+        f.write('"""A flit package."""\nVALUE = "flit"\n')
+    with open(os.path.join(flit, "pyproject.toml"), "w") as f:
+        f.write('[build-system]\nrequires = ["flit_core >=3.2,<4"]\nbuild-backend = "flit_core.buildapi"\n\n'
+                '[project]\nname = "flitpkg"\nversion = "0.3"\ndescription = "x"\n')
+    # poetry-core, isolated.
+    poet = os.path.join(work, "poetpkg")
+    os.makedirs(os.path.join(poet, "poetpkg"))
+    with open(os.path.join(poet, "poetpkg", "__init__.py"), "w") as f:
+        f.write('VALUE = "poetry"\n')
+    with open(os.path.join(poet, "pyproject.toml"), "w") as f:
+        f.write('[build-system]\nrequires = ["poetry-core>=1.0.0"]\nbuild-backend = "poetry.core.masonry.api"\n\n'
+                '[tool.poetry]\nname = "poetpkg"\nversion = "0.4"\ndescription = "x"\nauthors = ["A <a@b.c>"]\n')
+    # hatchling, without isolation: the environment holds it (and its requirements) as wheels.
+    hatch = os.path.join(work, "hatchpkg")
+    os.makedirs(os.path.join(hatch, "hatchpkg"))
+    with open(os.path.join(hatch, "hatchpkg", "__init__.py"), "w") as f:
+        f.write('VALUE = "hatch"\n')
+    with open(os.path.join(hatch, "pyproject.toml"), "w") as f:
+        f.write('[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+                '[project]\nname = "hatchpkg"\nversion = "0.5"\n')
+    # A C extension, isolated (setuptools and wheel from the first wheel directory).
+    cext = os.path.join(tmp, "trees", "cext")
+    os.makedirs(os.path.join(cext, "cext"))
+    with open(os.path.join(cext, "cext", "__init__.py"), "w") as f:
+        f.write("from ._speed import answer\n")
+    with open(os.path.join(cext, "cext", "_speed.c"), "w") as f:
+        f.write('#define PY_SSIZE_T_CLEAN\n#include <Python.h>\n'
+                'static PyObject *answer(PyObject *s, PyObject *a) { return PyLong_FromLong(42); }\n'
+                'static PyMethodDef m[] = {{"answer", answer, METH_NOARGS, ""}, {0}};\n'
+                'static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "_speed", 0, -1, m};\n'
+                'PyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&d); }\n')
+    with open(os.path.join(cext, "setup.py"), "w") as f:
+        f.write("from setuptools import setup, Extension\nsetup(name='cext', version='2.0', packages=['cext'], "
+                "ext_modules=[Extension('cext._speed', ['cext/_speed.c'])])\n")
+    cext_sdist = make_sdist(os.path.join(work, "dist"), "cext", "2.0", cext)
+    with open(os.path.join(work, "pixi.toml"), "w") as f:
+        f.write('[workspace]\nname = "w2"\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n\n'
+                '[pypi-options]\nno-build-isolation = ["hatchpkg"]\n')
+    env_wheels = [pack for pack in sorted(glob.glob(os.path.join(wheels, "*.whl")))
+                  if os.path.basename(pack).split("-")[0] in ("hatchling", "packaging", "pathspec", "pluggy")]
+    entries = [lockgen.conda(py), lockgen.conda(cc)] + [lockgen.wheel(w, location=w) for w in env_wheels] + [
+        pypi("./flitpkg", "flitpkg", "0.3"), pypi("./poetpkg", "poetpkg", "0.4"),
+        pypi("./dist/cext-2.0.tar.gz", "cext", "2.0", cext_sdist), pypi("./hatchpkg", "hatchpkg", "0.5")]
+    lock = lockgen.write_lock(work, entries)
+    prefix = os.path.join(tmp, "env-backends")
+    r = run(["install", "-l", lock, "-p", prefix, "--find-links", wheels, "--find-links", setuptools_wheels], env)
+    err = r.stderr.decode()
+    for n, backend in (("flitpkg", "flit_core.buildapi"), ("poetpkg", "poetry.core.masonry.api"),
+                       ("cext", "setuptools.build_meta:__legacy__"), ("hatchpkg", "hatchling.build")):
+        assert "building %s" % n in err and backend in err, (n, err)
+    assert import_in(prefix, "import flitpkg, poetpkg, hatchpkg, cext; "
+                             "print(flitpkg.VALUE, poetpkg.VALUE, hatchpkg.VALUE, cext.answer())") == \
+        "flit poetry hatch 42"
+    with open(cc_log) as f:
+        assert "_speed.c" in f.read(), "the extension was not compiled by the environment's CC"
+    so = glob.glob(os.path.join(prefix, SITE, "cext", "_speed*.so"))
+    assert len(so) == 1, so
+    run(["verify", "-p", prefix], env)
 
 
 if __name__ == "__main__":
