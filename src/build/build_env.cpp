@@ -94,12 +94,60 @@ Result<std::vector<std::string>> requires_dist(const fs::path& wheel, const spec
     return out;
 }
 
+/// The newest wheel the indexes list for `req` (in index order: the first index that has
+/// one wins, as uv's first-index strategy), downloaded and verified.
+Result<std::optional<ChosenWheel>> choose_from_index(const spec::pep508::Requirement& req, const IndexAccess& index,
+                                                     const spec::TagSet& tags,
+                                                     const spec::pep508::MarkerEnvironment& markers) {
+    auto py = spec::pep440::Version::parse(markers.python_full_version);
+    for (const auto& base : index.indexes) {
+        std::string url = base;
+        if (url.empty() || url.back() != '/') url += '/';
+        url += req.normalized_name + "/";
+        auto page = index.get_page(url);
+        if (!page.ok()) {
+            if (page.error().kind == ErrorKind::interrupted) return std::move(page).error();
+            continue;  // not on this index (404) or unreachable: the next one, then the error names all
+        }
+        PI_TRY(auto files, parse_index_page(*page));
+        std::optional<Candidate> best;
+        IndexFile best_file;
+        for (const auto& f : files) {
+            if (f.yanked || f.sha256.empty()) continue;  // only what can be pinned
+            auto w = spec::WheelName::parse(f.file_name);
+            if (!w.ok() || w->normalized_name() != req.normalized_name) continue;
+            auto prio = tags.compatible(*w);
+            if (!prio) continue;
+            auto v = spec::pep440::Version::parse(w->version);
+            if (!v.ok() || !req.specifiers.contains(*v)) continue;
+            if (v->is_prerelease() && req.specifiers.empty()) continue;
+            if (f.requires_python && py.ok()) {
+                auto rp = spec::pep440::Specifiers::parse(*f.requires_python);
+                if (rp.ok() && !rp->contains(*py)) continue;
+            }
+            int c = best ? v->compare(best->version) : 1;
+            if (!best || c > 0 || (c == 0 && *prio < best->tag_priority)) {
+                best = Candidate{*w, *v, {}, *prio};
+                best_file = f;
+            }
+        }
+        if (!best) continue;
+        PI_TRY(auto path, index.download(best_file));
+        ChosenWheel c;
+        c.path = path;
+        c.dep = {best->name.distribution, best->name.version, best->name.file_name, best_file.url, best_file.sha256};
+        return std::optional<ChosenWheel>(std::move(c));
+    }
+    return std::optional<ChosenWheel>();
+}
+
 }  // namespace
 
 Result<void> choose_build_set(const std::vector<std::string>& requirements, const std::vector<fs::path>& find_links,
-                              const spec::TagSet& tags, const spec::pep508::MarkerEnvironment& markers,
-                              const std::string& for_what, std::vector<ChosenWheel>& chosen) {
-    PI_TRY(auto index, scan(find_links, tags));
+                              const IndexAccess* index, const spec::TagSet& tags,
+                              const spec::pep508::MarkerEnvironment& markers, const std::string& for_what,
+                              std::vector<ChosenWheel>& chosen) {
+    PI_TRY(auto local, scan(find_links, tags));
     struct Pending {
         std::string text;
         std::vector<std::string> extras;  // of the requirement that brought it
@@ -136,22 +184,37 @@ Result<void> choose_build_set(const std::vector<std::string>& requirements, cons
             }
             continue;
         }
-        auto it = index.find(n);
+        auto it = local.find(n);
         const Candidate* pick = nullptr;
-        if (it != index.end())
+        if (it != local.end())
             for (const auto& c : it->second) {
                 if (!req->specifiers.contains(c.version)) continue;
                 if (c.version.is_prerelease() && req->specifiers.empty()) continue;
                 pick = &c;
                 break;
             }
+        std::optional<ChosenWheel> from_index;
+        if (!pick && index && index->get_page) {
+            PI_TRY(from_index, choose_from_index(*req, *index, tags, markers));
+        }
+        if (from_index) {
+            PI_TRY(auto wn, spec::WheelName::parse(from_index->dep.file_name));
+            PI_TRY(auto deps, requires_dist(from_index->path, wn));
+            chosen.push_back(std::move(*from_index));
+            for (auto& d : deps) queue.push_back({d, req->extras, wn.distribution + " " + wn.version});
+            continue;
+        }
         if (!pick) {
             std::string dirs;
             for (const auto& d : find_links) dirs += (dirs.empty() ? "" : ", ") + d.string();
+            std::string idx;
+            if (index)
+                for (const auto& u : index->indexes) idx += (idx.empty() ? "" : ", ") + u;
+            if (!idx.empty()) idx = ", nor on the indexes " + idx;
             return base::fail(ErrorKind::unavailable,
                               "no wheel for the build requirement `" + req->str() + "` of " + p.by +
-                                  (find_links.empty() ? std::string(" (no wheel directory was given")
-                                                      : " in the wheel directories (" + dirs) +
+                                  (find_links.empty() ? std::string(" (no wheel directory was given") + idx
+                                                      : " in the wheel directories (" + dirs + idx) +
                                   "; add a wheel that meets it with --find-links DIR, list it under the lock's "
                                   "find-links, or build without isolation (no-build-isolation in pixi.toml)");
         }

@@ -28,14 +28,16 @@ struct ChosenWheel {
 
 /// Chooses, for `requirements` (PEP 508 strings) and everything they require in
 /// turn, the newest wheel in `find_links` whose tags `tags` supports and whose
-/// version meets every requirement on it; `chosen` holds what earlier rounds
+/// version meets every requirement on it — or, when none does and `index` is given, the
+/// newest such wheel its indexes list with a sha256 (downloaded and verified), in index
+/// order; `chosen` holds what earlier rounds
 /// took and is extended. Not a resolver: a requirement that the chosen version
 /// does not meet is a conflict (ErrorKind::build), as is a requirement no wheel meets
 /// (ErrorKind::unavailable).
 base::Result<void> choose_build_set(const std::vector<std::string>& requirements,
-                                    const std::vector<std::filesystem::path>& find_links, const spec::TagSet& tags,
-                                    const spec::pep508::MarkerEnvironment& markers, const std::string& for_what,
-                                    std::vector<ChosenWheel>& chosen);
+                                    const std::vector<std::filesystem::path>& find_links, const IndexAccess* index,
+                                    const spec::TagSet& tags, const spec::pep508::MarkerEnvironment& markers,
+                                    const std::string& for_what, std::vector<ChosenWheel>& chosen);
 
 /// What a finished child process left.
 struct ProcessResult {

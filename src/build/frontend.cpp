@@ -186,12 +186,14 @@ public:
         auto markers = spec::pep508::MarkerEnvironment::for_platform(r_.subdir, r_.python_version);
         if (!markers) return base::fail(ErrorKind::build, "no marker environment for platform " + r_.subdir);
         const std::size_t before = chosen_.size();
-        PI_TRY_VOID(choose_build_set(reqs, r_.find_links, tags, *markers, r_.name + " (" + why + ")", chosen_));
+        PI_TRY_VOID(choose_build_set(reqs, r_.find_links, r_.index, tags, *markers, r_.name + " (" + why + ")",
+                                     chosen_));
         const fs::path env_prefix = work_ / "env";
         for (std::size_t i = before; i < chosen_.size(); ++i) {
             prefix::WheelInstallOptions wo;
             wo.requested = false;
             wo.cancel = r_.cancel;
+            wo.file_name = chosen_[i].dep.file_name;  // an index download is stored by its hash
             auto res = prefix::install_wheel(chosen_[i].path, env_prefix, r_.python, wo);
             if (!res.ok())
                 return std::move(res).error().with_context("while installing the build dependency " +

@@ -111,6 +111,8 @@ std::string cache_key(const BuildRequest& r, const std::string& identity) {
     // Non-isolated builds see the environment itself: key them by where it is.
     if (!r.isolated) text += "prefix=" + r.prefix.string() + "\n";
     for (const auto& f : r.find_links) text += "find-links=" + f.string() + "\n";
+    if (r.index)
+        for (const auto& u : r.index->indexes) text += "index=" + u + "\n";
     if (r.source_date_epoch) text += "epoch=" + std::to_string(*r.source_date_epoch) + "\n";
     return base::sha256_hex(text).substr(0, 32);
 }

@@ -11,6 +11,7 @@
 
 #include "http.hpp"
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/fetch/mirrors.hpp"
 #include "sink.hpp"
@@ -180,6 +181,9 @@ struct Small {
     long status = 0;
     std::string body;
     std::string www_authenticate;
+    std::string content_type;
+    std::string effective_url;
+    bool apply_url_credentials = false;  ///< the host's credentials as for downloads (index pages)
     std::string error;  ///< transfer error (no answer)
     char errbuf[CURL_ERROR_SIZE] = {0};
     CURL* easy = nullptr;
@@ -201,6 +205,8 @@ std::size_t on_header(char* data, std::size_t, std::size_t n, void* user) {
         std::string v(base::trim(line.substr(colon + 1)));
         if (base::ascii_lower(v.substr(0, 7)) == "bearer " || s->www_authenticate.empty()) s->www_authenticate = v;
     }
+    if (colon != std::string_view::npos && base::ascii_lower(base::trim(line.substr(0, colon))) == "content-type")
+        s->content_type = std::string(base::trim(line.substr(colon + 1)));
     // A new response (after a redirect) starts over.
     if (line.rfind("HTTP/", 0) == 0) s->www_authenticate.clear();
     return n;
@@ -232,6 +238,10 @@ void run_small(std::vector<Small*> all, const FetchOptions& o) {
             if (!s->bearer.empty()) {
                 curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER));
                 curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, s->bearer.c_str());
+            } else if (s->apply_url_credentials) {
+                curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
+                if (o.netrc) curl_easy_setopt(e, CURLOPT_NETRC_FILE, o.netrc->c_str());
+                (void)apply_credentials(e, o, s->url);
             } else if (s->credentials) {
                 curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
                 if (o.netrc) curl_easy_setopt(e, CURLOPT_NETRC_FILE, o.netrc->c_str());
@@ -258,6 +268,8 @@ void run_small(std::vector<Small*> all, const FetchOptions& o) {
             Small* s = nullptr;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&s));
             curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &s->status);
+            if (char* eff = nullptr; curl_easy_getinfo(m->easy_handle, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
+                s->effective_url = eff;
             if (m->data.result != CURLE_OK) {
                 s->error = s->errbuf[0] ? s->errbuf : curl_easy_strerror(m->data.result);
                 std::string hint = tls_hint(m->data.result, s->error, o.tls);
@@ -401,6 +413,25 @@ std::vector<base::Result<HttpJob>> resolve_oci(const std::vector<OciPending>& pe
         out[i] = std::move(job);
     }
     return out;
+}
+
+base::Result<Page> fetch_page(const std::string& url, const std::string& accept, const FetchOptions& o) {
+    if (o.offline)
+        return base::fail(base::ErrorKind::unavailable, "cannot read the index page " + base::redact(url) + " offline");
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    Small s;
+    s.url = url;
+    s.accept = accept;
+    s.apply_url_credentials = true;
+    run_small({&s}, o);
+    if (o.cancel && o.cancel->load()) return base::fail(base::ErrorKind::interrupted, "interrupted");
+    if (!s.error.empty() || s.status != 200)
+        return base::fail(base::ErrorKind::unavailable, "cannot read the index page " + base::redact(url) + ": " + answer(s));
+    Page p;
+    p.url = s.effective_url.empty() ? url : s.effective_url;
+    p.content_type = s.content_type;
+    p.body = std::move(s.body);
+    return p;
 }
 
 }  // namespace pixi_install::fetch

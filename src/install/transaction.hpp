@@ -116,6 +116,9 @@ private:
     };
     std::vector<std::optional<SourceBuild>> sources_;  ///< parallel to plan.wheel_install
     std::map<std::string, std::string> source_ids_;    ///< normalized name -> source identity
+    /// The environment's indexes, for build dependencies no local wheel meets.
+    std::unique_ptr<build::IndexAccess> index_;
+    std::map<std::string, build::IndexPage> pages_;    ///< index pages read in this run
     std::map<std::string, std::string> wheel_dist_info_;  ///< normalized name -> dist-info (installed)
     cache::PackageCache cache_;
     std::unique_ptr<base::ThreadPool> pool_;

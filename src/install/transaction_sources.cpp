@@ -63,6 +63,7 @@ build::BuildRequest Transaction::source_request(const lockfile::PypiRecord& r) c
     q.subdir = sel_.subdir;
     if (opt_.builds.platform) q.platform = *opt_.builds.platform;
     q.find_links = opt_.builds.find_links;
+    q.index = index_.get();
     q.env = opt_.builds.env;
     q.environment_name = opt_.environment_name.empty() ? sel_.environment : opt_.environment_name;
     q.cache_dir = opt_.cache_dir;
@@ -89,6 +90,35 @@ Result<void> Transaction::prepare_source_ids() {
 
 Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels) {
     const auto& wheels = report_.plan.wheel_install;
+    // Build dependencies no wheel directory has come from the environment's indexes, each
+    // file pinned by the sha256 the index gives and fetched like any artifact.
+    index_ = std::make_unique<build::IndexAccess>();
+    index_->indexes = sel_.indexes;
+    if (index_->indexes.empty()) index_->indexes = {"https://pypi.org/simple"};
+    index_->get_page = [this](const std::string& url) -> Result<build::IndexPage> {
+        if (auto it = pages_.find(url); it != pages_.end()) return it->second;
+        fetch::FetchOptions fo = opt_.fetch;
+        fo.cache_dir = opt_.cache_dir;
+        fo.cancel = opt_.cancel;
+        fo.on_ready = nullptr;
+        PI_TRY(auto page, fetch::fetch_page(url, "application/vnd.pypi.simple.v1+json, "
+                                                 "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1", fo));
+        build::IndexPage p{page.url, page.content_type, std::move(page.body)};
+        pages_[url] = p;
+        return p;
+    };
+    index_->download = [this](const build::IndexFile& f) -> Result<fs::path> {
+        fetch::FetchOptions fo = opt_.fetch;
+        fo.cache_dir = opt_.cache_dir;
+        fo.cancel = opt_.cancel;
+        fo.on_ready = nullptr;
+        fetch::Artifact a;
+        a.name = f.file_name;
+        a.url = f.url;
+        a.sha256 = f.sha256;
+        PI_TRY(auto files, fetch::fetch_all({a}, fo, rep_));
+        return files.front();
+    };
     sources_.assign(wheels.size(), std::nullopt);
     wheel_names_.assign(wheels.size(), {});
     for (std::size_t i = 0; i < wheels.size(); ++i) {

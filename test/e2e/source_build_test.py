@@ -23,7 +23,10 @@ stand-in for /usr/bin/python3 (3.11). Checked:
 - other real backends, from wheels packed from what Debian installed: flit_core and
   poetry-core in isolation, hatchling without isolation (it and its requirements installed in
   the environment as wheels), and a C-extension sdist compiled by the compiler the
-  environment's activate.d script names (CC, a wrapper that logs its calls).
+  environment's activate.d script names (CC, a wrapper that logs its calls);
+- build dependencies from the lock's index on loopback, PEP 503 HTML and PEP 691 JSON (asked
+  for by Accept), a yanked and an unhashed newer file passed over, the chosen wheel's URL and
+  sha256 recorded with the built wheel.
 """
 import glob
 import hashlib
@@ -337,7 +340,7 @@ def main():
             f.write('[build-system]\nrequires = ["setuptools>=60", "hatchling>=99"]\n'
                     'build-backend = "setuptools.build_meta"\n')
         x_lock = lockgen.write_lock(os.path.join(tmp, "nodeps"), [lockgen.conda(py), pypi("./proj-x", "proj-x", "1.0")])
-        r = run(["install", "-l", x_lock, "-p", prefix3, "--find-links", wheels], env, expect=5)
+        r = run(["install", "-l", x_lock, "-p", prefix3, "--find-links", wheels, "--offline"], env, expect=5)
         err = r.stderr.decode()
         assert "hatchling>=99" in err and wheels in err, err
         assert not os.path.exists(prefix3)
@@ -368,6 +371,7 @@ def main():
         assert "--no-install-local" in r.stderr.decode(), r.stderr.decode()
         assert lockgen.snapshot(prefix4) == before
         backends(tmp, env, py, wheels)
+        from_index(tmp, env, py)
     print("ok")
     return 0
 
@@ -454,6 +458,106 @@ def backends(tmp, env, py, setuptools_wheels):
     so = glob.glob(os.path.join(prefix, SITE, "cext", "_speed*.so"))
     assert len(so) == 1, so
     run(["verify", "-p", prefix], env)
+
+
+class Index:
+    """A loopback package index: /simple/<project>/ as PEP 691 JSON (when asked for it and
+    `mode` is "json") or PEP 503 HTML, and /files/<name>. Each project lists its wheels,
+    a newer yanked one and a newer one without a hash (neither may be chosen)."""
+
+    def __init__(self, wheels, mode):
+        import http.server
+        import threading
+        self.mode, self.accepts, self.files = mode, [], {}
+        for w in wheels:
+            self.files[os.path.basename(w)] = w
+        index = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                index.accepts.append((self.path, self.headers.get("Accept", "")))
+                if self.path.startswith("/files/"):
+                    name = self.path[len("/files/"):]
+                    if name not in index.files:
+                        return self.send_error(404)
+                    with open(index.files[name], "rb") as f:
+                        return self.reply(200, "application/octet-stream", f.read())
+                parts = self.path.strip("/").split("/")
+                if len(parts) != 2 or parts[0] != "simple":
+                    return self.send_error(404)
+                project = parts[1]
+                listed = [(n, sha256(p), {}) for n, p in sorted(index.files.items())
+                          if re.sub(r"[-_.]+", "-", n.split("-")[0]).lower() == project]
+                if not listed:
+                    return self.send_error(404)
+                stem = listed[0][0].split("-")[0]
+                listed.append(("%s-99.0-py3-none-any.whl" % stem, "ab" * 32, {"yanked": True}))
+                listed.append(("%s-98.0-py3-none-any.whl" % stem, "", {}))
+                if index.mode == "json" and "application/vnd.pypi.simple.v1+json" in self.headers.get("Accept", ""):
+                    body = json.dumps({"meta": {"api-version": "1.0"}, "name": project, "files": [
+                        dict({"filename": n, "url": "../../files/" + n, "hashes": {"sha256": h} if h else {},
+                              "requires-python": ">=3.7"}, **extra) for n, h, extra in listed]})
+                    return self.reply(200, "application/vnd.pypi.simple.v1+json", body.encode())
+                links = "".join('<a href="/files/%s%s" data-requires-python="&gt;=3.7"%s>%s</a><br/>\n'
+                                % (n, "#sha256=" + h if h else "", " data-yanked=\"\"" if extra else "", n)
+                                for n, h, extra in listed)
+                body = "<!DOCTYPE html><html><body>%s</body></html>" % links
+                return self.reply(200, "text/html", body.encode())
+
+            def reply(self, code, ctype, data):
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/simple" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def from_index(tmp, env, py):
+    """Build dependencies from the lock's index, PEP 503 HTML and PEP 691 JSON, pinned by
+    the index's sha256 and recorded with the built wheel."""
+    wheels = os.path.join(tmp, "wheelhouse3")
+    os.makedirs(wheels)
+    flit_whl = pack_installed(glob.glob(os.path.join(DIST_PACKAGES, "flit_core-*.dist-info"))[0], wheels)
+    for mode in ("html", "json"):
+        index = Index([flit_whl], mode)
+        try:
+            work = os.path.join(tmp, "index-" + mode)
+            proj = os.path.join(work, "flitpkg")
+            os.makedirs(os.path.join(proj, "flitpkg"))
+            with open(os.path.join(proj, "flitpkg", "__init__.py"), "w") as f:
+                f.write('"""x"""\nVALUE = "%s"\n' % mode)
+            with open(os.path.join(proj, "pyproject.toml"), "w") as f:
+                f.write('[build-system]\nrequires = ["flit_core >=3.2,<4"]\nbuild-backend = "flit_core.buildapi"\n\n'
+                        '[project]\nname = "flitpkg"\nversion = "0.3"\ndescription = "x"\n')
+            text = lockgen.lock_text([lockgen.conda(py), pypi("./flitpkg", "flitpkg", "0.3")])
+            with open(os.path.join(work, "pixi.lock"), "w") as f:
+                f.write(text.replace("https://pypi.org/simple", index.url))
+            cache = os.path.join(tmp, "cache-" + mode)
+            prefix = os.path.join(tmp, "env-index-" + mode)
+            run(["install", "-l", os.path.join(work, "pixi.lock"), "-p", prefix], dict(env, PIXI_INSTALL_CACHE_DIR=cache))
+            assert import_in(prefix, "import flitpkg; print(flitpkg.VALUE)") == mode
+            asked = [a for p, a in index.accepts if p.startswith("/simple/flit-core/")]
+            assert asked and "application/vnd.pypi.simple.v1+json" in asked[0], index.accepts
+            got = [p for p, _ in index.accepts if p.startswith("/files/")]
+            assert got == ["/files/" + os.path.basename(flit_whl)], got
+            records = glob.glob(os.path.join(cache, "built-wheels", "v1", "*", "build.json"))
+            assert len(records) == 1, records
+            with open(records[0]) as f:
+                built = json.load(f)
+            assert [(d["name"], d["sha256"]) for d in built["build_set"]] == [("flit_core", sha256(flit_whl))], built
+            assert built["build_set"][0]["location"].startswith(index.url.rsplit("/", 1)[0]), built
+        finally:
+            index.close()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,37 @@ struct BuildDependency {
     std::string sha256;
 };
 
+/// A page of a package index, as served.
+struct IndexPage {
+    std::string url;           ///< after redirects
+    std::string content_type;
+    std::string body;
+};
+
+/// One file a package index lists (PEP 691 JSON or PEP 503 HTML).
+struct IndexFile {
+    std::string file_name;
+    std::string url;           ///< absolute
+    std::string sha256;        ///< "" when the index gives none
+    std::optional<std::string> requires_python;
+    bool yanked = false;
+};
+
+/// The files of a project page: JSON (PEP 691) when the content type or the body says
+/// so, else HTML anchors (PEP 503: `#sha256=` fragments, `data-requires-python`,
+/// `data-yanked`), relative links resolved against the page's URL. ErrorKind::unavailable
+/// for a page that is neither.
+base::Result<std::vector<IndexFile>> parse_index_page(const IndexPage& page);
+
+/// How builds reach package indexes (the caller owns the network).
+struct IndexAccess {
+    std::vector<std::string> indexes;  ///< simple-API base URLs, in order
+    /// A project page (`<index>/<normalized name>/`).
+    std::function<base::Result<IndexPage>(const std::string& url)> get_page;
+    /// A verified local file for a listed file (checked against `sha256`).
+    std::function<base::Result<std::filesystem::path>(const IndexFile& file)> download;
+};
+
 /// The build of one source entry.
 struct BuildRequest {
     std::string name;                     ///< the lock's name, for messages and the cache
@@ -48,6 +79,8 @@ struct BuildRequest {
     spec::TagPlatform platform;           ///< for choosing build dependencies
     /// Local directories of wheels to take build dependencies from, in order.
     std::vector<std::filesystem::path> find_links;
+    /// Package indexes for build dependencies no local wheel meets (none: local only).
+    const IndexAccess* index = nullptr;
     /// The base environment of the backend (KEY=VALUE); activation is added.
     std::vector<std::string> env;
     std::string environment_name;         ///< for activation (CONDA_DEFAULT_ENV)

@@ -141,6 +141,18 @@ base::Result<std::vector<std::filesystem::path>> fetch_all(const std::vector<Art
                                                            const FetchOptions& options,
                                                            base::Reporter& reporter);
 
+/// A small text resource (a package index page) as it was served.
+struct Page {
+    std::string url;           ///< after redirects (relative links resolve against it)
+    std::string content_type;  ///< as the server said
+    std::string body;
+};
+
+/// GETs `url` with `Accept: accept`, with the host's credentials, proxies, TLS and
+/// retries as for downloads; offline, a failed transfer or a status other than 200 is
+/// ErrorKind::unavailable (the message names the status and the server's detail).
+base::Result<Page> fetch_page(const std::string& url, const std::string& accept, const FetchOptions& options);
+
 /// The HTTP library and what it was built with, as libcurl names them
 /// ("libcurl/7.88.1 OpenSSL/3.0.20 zlib/1.2.13 zstd/1.5.4 nghttp2/1.52.0"), for --version.
 std::string http_library_versions();
