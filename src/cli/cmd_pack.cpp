@@ -7,6 +7,7 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "fetch_options.hpp"
+#include "pixi_install/base/fs.hpp"
 #include "pixi_install/install/pack.hpp"
 #include "progress.hpp"
 
@@ -20,6 +21,7 @@ struct PackFlags {
     std::vector<std::string> platforms;
     std::string output;
     bool ignore_non_wheels = false;
+    std::vector<std::string> find_links;
     FetchFlags fetch;
 };
 
@@ -39,6 +41,9 @@ Command make_pack_command() {
         sub.add_option("-o,--output", f->output, "Output: a directory, or a file ending in .tar")->required();
         sub.add_flag("--ignore-pypi-non-wheel", f->ignore_non_wheels,
                      "Leave out (with a warning) PyPI entries that are not wheels, instead of failing");
+        sub.add_option("--find-links", f->find_links,
+                       "A directory of wheels to bundle as build dependencies of the lock's source packages "
+                       "(repeatable); `install --bundle` builds with them, offline");
         add_fetch_flags(sub, f->fetch, /*with_bundle=*/true);
     };
     c.run = [f](Globals& g) -> RunResult {
@@ -48,6 +53,7 @@ Command make_pack_command() {
         o.platforms = f->platforms;
         o.output = f->output;
         o.ignore_non_wheels = f->ignore_non_wheels;
+        for (const auto& d : f->find_links) o.find_links.push_back(base::absolute_normal(d));
         PI_TRY(o.fetch, make_fetch_options(g, f->fetch, resolve_lock_path(f->lock).parent_path()));
         OutputStyle style = output_style(g);
         LinePrinter printer(stderr, style.interactive, style.width);

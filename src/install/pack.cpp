@@ -9,6 +9,7 @@
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/fetch/bundle.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
 
 namespace pixi_install::install {
 
@@ -80,10 +81,19 @@ base::Result<PackPlan> plan_pack(const lockfile::LockFile& lock, const std::vect
             }
             for (const auto& r : sel.pypi) {
                 std::string file = last_segment(r->location);
-                bool wheel = ends_with(file, ".whl") && !r->editable && r->url.rfind("git+", 0) != 0;
-                if (!wheel) {
-                    refused.push_back(r->name + " (" + r->location + "): not a wheel" +
-                                      (r->editable ? " (editable)" : ""));
+                const auto kind = spec::classify_pypi_location(r->location, r->editable);
+                if (kind == spec::PypiSourceKind::directory || kind == spec::PypiSourceKind::editable) {
+                    // The project itself: it travels with the lock and is built where it is installed.
+                    c.plan.notes.push_back(r->name + " (" + r->location + "): a local source directory, built from "
+                                           "the project next to the lock at install time");
+                    continue;
+                }
+                if (kind == spec::PypiSourceKind::sdist && ignore_non_wheels) {
+                    refused.push_back(r->name + " (" + r->location + "): a source distribution");
+                    continue;
+                }
+                if (kind != spec::PypiSourceKind::wheel && kind != spec::PypiSourceKind::sdist) {
+                    refused.push_back(r->name + " (" + r->location + "): " + spec::pypi_source_kind_name(kind));
                     continue;
                 }
                 fetch::Artifact a;
@@ -102,12 +112,15 @@ base::Result<PackPlan> plan_pack(const lockfile::LockFile& lock, const std::vect
     refused.erase(std::unique(refused.begin(), refused.end()), refused.end());
     if (!refused.empty() && !ignore_non_wheels) {
         std::string msg = std::to_string(refused.size()) +
-                          " locked package(s) cannot be bundled (only conda archives and wheels can):";
+                          " locked package(s) cannot be bundled (conda archives, wheels and sdists can):";
         for (const auto& r : refused) msg += "\n  " + r;
-        msg += "\n(build them into .conda or .whl files, or pass --ignore-pypi-non-wheel to leave them out)";
+        msg += "\n(build them into .conda or .whl files and lock those, or pass --ignore-pypi-non-wheel to leave "
+               "them out)";
         return base::fail(base::ErrorKind::usage, std::move(msg));
     }
     c.plan.left_out = std::move(refused);
+    std::sort(c.plan.notes.begin(), c.plan.notes.end());
+    c.plan.notes.erase(std::unique(c.plan.notes.begin(), c.plan.notes.end()), c.plan.notes.end());
     return std::move(c.plan);
 }
 
@@ -119,6 +132,37 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
     PI_TRY(std::string lock_text, base::read_file(lock_file));
     PI_TRY(PackPlan plan, plan_pack(lock, o.environments, o.platforms, o.ignore_non_wheels));
     for (const auto& l : plan.left_out) reporter.warning("not bundled: " + l);
+    for (const auto& l : plan.notes) reporter.warning("not bundled: " + l);
+    // Build dependencies: every wheel of the given wheel directories, verified by its own hash.
+    std::string build_list;
+    std::size_t build_wheels = 0;
+    for (const auto& dir : o.find_links) {
+        std::error_code ec;
+        std::vector<fs::path> found;
+        for (const auto& e : fs::directory_iterator(dir, ec))
+            if (e.path().extension() == ".whl" && e.is_regular_file(ec)) found.push_back(e.path());
+        if (ec) return base::fail_errno("cannot read the wheel directory", dir.string(), ec.value());
+        std::sort(found.begin(), found.end());
+        for (const auto& w : found) {
+            const std::string name = w.filename().string();
+            if (!spec::WheelName::parse(name).ok()) continue;
+            PI_TRY(auto sha, base::hash_file(w, base::HashAlgo::sha256));
+            auto same = std::find_if(plan.artifacts.begin(), plan.artifacts.end(),
+                                     [&](const fetch::Artifact& x) { return x.sha256 == sha; });
+            if (same != plan.artifacts.end()) {
+                plan.locations[same - plan.artifacts.begin()].push_back("build-wheel:" + name);
+            } else {
+                fetch::Artifact a;
+                a.name = name;
+                a.path = w;
+                a.sha256 = sha;
+                plan.artifacts.push_back(a);
+                plan.locations.push_back({"build-wheel:" + name});
+            }
+            build_list += sha + "\t" + name + "\n";
+            ++build_wheels;
+        }
+    }
 
     reporter.phase(base::Phase::fetch, plan.artifacts.size());
     PI_TRY(std::vector<fs::path> files, fetch::fetch_all(plan.artifacts, o.fetch, reporter));
@@ -136,8 +180,11 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
         items.push_back({a.name, sha, a.md5, files[i], plan.locations[i]});
     }
     // A bundle travels: the credentials in the lock's URLs stay here (its artifacts are found by hash).
-    PI_TRY_VOID(fetch::write_bundle(o.output, items, {{"pixi.lock", base::strip_url_secrets(lock_text)}}));
+    std::vector<fetch::BundleFile> extra{{"pixi.lock", base::strip_url_secrets(lock_text)}};
+    if (build_wheels) extra.push_back({kBuildWheelsFile, build_list});
+    PI_TRY_VOID(fetch::write_bundle(o.output, items, extra));
     summary.artifacts = items.size();
+    summary.build_wheels = build_wheels;
     summary.left_out = plan.left_out;
     return summary;
 }

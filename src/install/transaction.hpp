@@ -74,6 +74,9 @@ private:
     base::Result<void> prepare_source_ids();
     /// Which wheel_install entries are sources; the indexes that need an artifact go to `artifact_wheels`.
     base::Result<void> plan_sources(std::vector<std::size_t>& artifact_wheels);
+    /// The build-dependency wheels the bundles carry, as one wheel directory in the cache
+    /// (named by its content, so built-wheel cache keys stay the same from run to run).
+    base::Result<std::optional<std::filesystem::path>> bundle_wheel_dir();
     /// After fetching: the sdists' archives, and the wheels the cache already built.
     base::Result<void> find_built_sources();
     base::Result<void> build_source(std::size_t i);
@@ -119,6 +122,7 @@ private:
     /// The environment's indexes, for build dependencies no local wheel meets.
     std::unique_ptr<build::IndexAccess> index_;
     std::map<std::string, build::IndexPage> pages_;    ///< index pages read in this run
+    std::vector<std::filesystem::path> find_links_;    ///< for builds: the bundles' wheels, then the options'
     std::map<std::string, std::string> wheel_dist_info_;  ///< normalized name -> dist-info (installed)
     cache::PackageCache cache_;
     std::unique_ptr<base::ThreadPool> pool_;

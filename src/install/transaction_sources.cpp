@@ -3,6 +3,10 @@
 #include <algorithm>
 
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/safe_path.hpp"
+#include "pixi_install/base/strings.hpp"
+#include "pixi_install/fetch/bundle.hpp"
+#include "pixi_install/install/pack.hpp"
 #include "pixi_install/spec/wheel_name.hpp"
 #include "transaction.hpp"
 
@@ -62,7 +66,7 @@ build::BuildRequest Transaction::source_request(const lockfile::PypiRecord& r) c
         if (c->name == "python") q.python_version = c->version;
     q.subdir = sel_.subdir;
     if (opt_.builds.platform) q.platform = *opt_.builds.platform;
-    q.find_links = opt_.builds.find_links;
+    q.find_links = find_links_.empty() ? opt_.builds.find_links : find_links_;
     q.index = index_.get();
     q.env = opt_.builds.env;
     q.environment_name = opt_.environment_name.empty() ? sel_.environment : opt_.environment_name;
@@ -92,6 +96,14 @@ Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels
     const auto& wheels = report_.plan.wheel_install;
     // Build dependencies no wheel directory has come from the environment's indexes, each
     // file pinned by the sha256 the index gives and fetched like any artifact.
+    bool any_source = false;
+    for (const auto& w : wheels) any_source |= source_kind(*w, opt_).has_value();
+    if (any_source) {
+        // In pixi-install's order: the bundles' wheels, then the wheel directories, then the indexes.
+        PI_TRY(auto from_bundles, bundle_wheel_dir());
+        if (from_bundles) find_links_.push_back(*from_bundles);
+        for (const auto& f : opt_.builds.find_links) find_links_.push_back(f);
+    }
     index_ = std::make_unique<build::IndexAccess>();
     index_->indexes = sel_.indexes;
     if (index_->indexes.empty()) index_->indexes = {"https://pypi.org/simple"};
@@ -151,6 +163,60 @@ Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels
         sources_[i] = std::move(sb);
     }
     return {};
+}
+
+Result<std::optional<fs::path>> Transaction::bundle_wheel_dir() {
+    std::vector<std::pair<std::string, std::string>> wanted;  // sha256, file name
+    for (const auto& b : opt_.fetch.bundles) {
+        PI_TRY(auto bundle, fetch::Bundle::open(b));
+        auto list = bundle.read_file(kBuildWheelsFile);
+        if (!list.ok()) continue;  // a bundle without build dependencies
+        std::size_t pos = 0;
+        while (pos < list->size()) {
+            auto nl = list->find('\n', pos);
+            std::string line = list->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+            pos = nl == std::string::npos ? list->size() : nl + 1;
+            auto tab = line.find('\t');
+            if (tab == std::string::npos) continue;
+            std::string sha = line.substr(0, tab), name = line.substr(tab + 1);
+            // Untrusted: a digest and a wheel file name, nothing else.
+            if (!base::is_hex_digest(sha, 32) || !base::segment_problem(name).empty() ||
+                !spec::WheelName::parse(name).ok())
+                return base::fail(ErrorKind::integrity, "the bundle " + b.string() + " lists `" +
+                                                            base::printable(line) + "` in " + kBuildWheelsFile +
+                                                            ", which is not a digest and a wheel file name");
+            wanted.emplace_back(sha, name);
+        }
+    }
+    if (wanted.empty()) return std::optional<fs::path>();
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    std::string key;
+    for (const auto& [sha, name] : wanted) key += sha + " " + name + "\n";
+    const fs::path dir = opt_.cache_dir / "bundle-wheels" / base::sha256_hex(key).substr(0, 32);
+    std::vector<fetch::Artifact> artifacts;
+    for (const auto& [sha, name] : wanted) {
+        fetch::Artifact a;
+        a.name = name;
+        a.sha256 = sha;
+        artifacts.push_back(a);
+    }
+    fetch::FetchOptions fo = opt_.fetch;
+    fo.cache_dir = opt_.cache_dir;
+    fo.cancel = opt_.cancel;
+    fo.on_ready = nullptr;
+    PI_TRY(auto files, fetch::fetch_all(artifacts, fo, rep_));
+    std::error_code ec;
+    if (fs::is_directory(dir, ec)) return std::optional<fs::path>(dir);
+    PI_TRY_VOID(base::make_dirs(dir.parent_path()));
+    PI_TRY(base::TempDir tmp, base::TempDir::create(dir.parent_path(), ".tmp-"));
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+        fs::create_symlink(files[i], tmp.path() / wanted[i].second, ec);
+        if (ec) return base::fail_errno("cannot link a bundled wheel into", tmp.path().string(), ec.value());
+    }
+    fs::rename(tmp.path(), dir, ec);
+    if (!ec) tmp.release();  // else another install made the same directory first
+    return std::optional<fs::path>(dir);
 }
 
 Result<void> Transaction::find_built_sources() {

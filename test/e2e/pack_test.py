@@ -108,22 +108,28 @@ def main():
         check(server.url("/files/nowhere/noarch/beta-2.0-py_0.conda") in n.stderr and "404" in n.stderr,
               "the 404 error names the URL: " + n.stderr)
 
-        # A source-tree (editable) PyPI entry cannot be bundled: exit 2 naming it, unless
-        # --ignore-pypi-non-wheel, which leaves it out with a warning.
+        # A git PyPI entry cannot be bundled: exit 2 naming it, unless --ignore-pypi-non-wheel,
+        # which leaves it out with a warning. A local (editable) directory is the project
+        # itself: not bundled, said so, and no error.
         proj = t("proj")
         shutil.copytree(FIX, proj)
         text = open(os.path.join(proj, "pixi.lock")).read()
         delta = "      - pypi: " + PY + "/delta-1.0-py3-none-any.whl\n"
-        text = text.replace(delta, delta + "      - pypi: ./src/mylib\n", 1)
+        git = "git+https://example.org/gitlib.git#0123456789abcdef0123456789abcdef01234567"
+        text = text.replace(delta, delta + "      - pypi: ./src/mylib\n      - pypi: " + git + "\n", 1)
         text += "- pypi: ./src/mylib\n  name: mylib\n  version: 0.1.0\n  editable: true\n"
+        text += "- pypi: " + git + "\n  name: gitlib\n  version: 0.2.0\n"
         open(os.path.join(proj, "pixi.lock"), "w").write(text)
         e = run("-o", t("e.tar"), *mirrors(server), cache=t("cache-a"), lock=proj)
-        check(e.returncode == 2, "a non-wheel PyPI entry exits 2 (got %d): %s" % (e.returncode, e.stderr))
-        check("mylib (./src/mylib)" in e.stderr and "--ignore-pypi-non-wheel" in e.stderr,
+        check(e.returncode == 2, "a git PyPI entry exits 2 (got %d): %s" % (e.returncode, e.stderr))
+        check("gitlib (" + git + ")" in e.stderr and "--ignore-pypi-non-wheel" in e.stderr,
               "the error names the entry and the way out: " + e.stderr)
+        check("mylib" not in e.stderr.split("cannot be bundled")[1], "the directory is not refused: " + e.stderr)
         i = run("-o", t("i.tar"), "--ignore-pypi-non-wheel", *mirrors(server), cache=t("cache-a"), lock=proj)
         check(i.returncode == 0, "--ignore-pypi-non-wheel packs the rest: " + i.stderr)
-        check("mylib" in i.stderr, "the left-out entry is reported: " + i.stderr)
+        check("gitlib" in i.stderr, "the left-out entry is reported: " + i.stderr)
+        check("not bundled: mylib (./src/mylib): a local source directory" in i.stderr,
+              "the directory is reported as not bundled: " + i.stderr)
     finally:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -26,7 +26,9 @@ stand-in for /usr/bin/python3 (3.11). Checked:
   environment's activate.d script names (CC, a wrapper that logs its calls);
 - build dependencies from the lock's index on loopback, PEP 503 HTML and PEP 691 JSON (asked
   for by Accept), a yanked and an unhashed newer file passed over, the chosen wheel's URL and
-  sha256 recorded with the built wheel.
+  sha256 recorded with the built wheel;
+- `pack --find-links` bundles sdists and build dependencies, and `install --offline --bundle`
+  builds from the bundle alone (empty cache, the sdist removed, no wheel directory).
 """
 import glob
 import hashlib
@@ -372,6 +374,7 @@ def main():
         assert lockgen.snapshot(prefix4) == before
         backends(tmp, env, py, wheels)
         from_index(tmp, env, py)
+        offline_bundle(tmp, env, py, legacy, wheels)
     print("ok")
     return 0
 
@@ -458,6 +461,40 @@ def backends(tmp, env, py, setuptools_wheels):
     so = glob.glob(os.path.join(prefix, SITE, "cext", "_speed*.so"))
     assert len(so) == 1, so
     run(["verify", "-p", prefix], env)
+
+
+def offline_bundle(tmp, env, py, legacy_tree, wheels):
+    """`pack --find-links` bundles the sdist and the build dependencies (the project's own
+    directory travels with the lock); `install --offline --bundle` with an empty cache, the
+    sdist gone and no wheel directory builds from the bundle alone."""
+    work = os.path.join(tmp, "bundle-work")
+    os.makedirs(work)
+    sdist = make_sdist(os.path.join(work, "dist"), "legacy-pkg", "1.0", legacy_tree)
+    write_project(os.path.join(work, "proj-b"), "proj-b", "VALUE = 'b'\n")
+    lock = lockgen.write_lock(work, [lockgen.conda(py), pypi("./dist/legacy-pkg-1.0.tar.gz", "legacy-pkg", "1.0", sdist),
+                                     pypi("./proj-b", "proj-b", "1.0")])
+    bundle = os.path.join(tmp, "bundle.tar")
+    r = subprocess.run([BIN, "--no-progress", "pack", "-l", lock, "-o", bundle, "--find-links", wheels],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert r.returncode == 0, r.stderr.decode()
+    assert "not bundled: proj-b (./proj-b): a local source directory" in r.stderr.decode(), r.stderr.decode()
+    with tarfile.open(bundle) as t:
+        names = t.getnames()
+        assert "build-wheels.tsv" in names, names
+        listed = t.extractfile("build-wheels.tsv").read().decode()
+    assert sorted(l.split("\t")[1] for l in listed.splitlines()) == sorted(os.listdir(wheels)), listed
+    os.remove(sdist)
+    cache = os.path.join(tmp, "cache-bundle")
+    prefix = os.path.join(tmp, "env-bundle")
+    r = run(["install", "-l", lock, "-p", prefix, "--offline", "--bundle", bundle], dict(env, PIXI_INSTALL_CACHE_DIR=cache))
+    err = r.stderr.decode()
+    assert "building legacy-pkg" in err and "building proj-b" in err, err
+    assert import_in(prefix, "import legacy_pkg, proj_b; print(legacy_pkg.VALUE, proj_b.VALUE)") == "legacy b"
+    for rec in glob.glob(os.path.join(cache, "built-wheels", "v1", "*", "build.json")):
+        with open(rec) as f:
+            built = json.load(f)
+        assert built["build_set"] and all(os.path.join(cache, "bundle-wheels") in d["location"]
+                                          for d in built["build_set"]), built
 
 
 class Index:

@@ -21,10 +21,14 @@ struct PackOptions {
     std::vector<std::string> environments;      ///< empty = {"default"}
     std::vector<std::string> platforms;         ///< empty = every platform each environment has
     std::filesystem::path output;               ///< "*.tar" = tar file, otherwise a directory
-    /// Sdists, source trees, git and editable PyPI entries (and conda source
-    /// packages) cannot be bundled: an error lists them, unless this is set, in
-    /// which case each is reported as a warning and left out.
+    /// git PyPI entries and conda source packages cannot be bundled: an error lists
+    /// them, unless this is set, in which case each is reported as a warning and left
+    /// out (with sdists and local directories too). Sdists are bundled (they are built
+    /// at install time); local directories are the project itself and travel with it.
     bool ignore_non_wheels = false;
+    /// Wheel directories whose wheels are bundled as build dependencies of source
+    /// entries (listed in the bundle's build-wheels.tsv; install takes them from there).
+    std::vector<std::filesystem::path> find_links;
     fetch::FetchOptions fetch;                  ///< cache, mirrors, auth, parallelism, offline
 };
 
@@ -34,10 +38,15 @@ struct PackPlan {
     std::vector<fetch::Artifact> artifacts;
     std::vector<std::vector<std::string>> locations;  ///< parallel to `artifacts`
     std::vector<std::string> left_out;                ///< "name (location): why"
+    std::vector<std::string> notes;                   ///< local directories: not bundled, not refused
 };
+
+/// The top-level bundle file listing build-dependency wheels: "sha256 TAB file name" lines.
+inline constexpr const char* kBuildWheelsFile = "build-wheels.tsv";
 
 struct PackSummary {
     std::size_t artifacts = 0;
+    std::size_t build_wheels = 0;
     std::uint64_t bytes = 0;
     std::vector<std::string> left_out;
 };
