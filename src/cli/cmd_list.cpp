@@ -5,11 +5,13 @@
 #include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
+#include "pixi_install/spec/wheel_name.hpp"
 
 namespace pixi_install::cli {
 
@@ -28,6 +30,23 @@ struct ListOptions {
 };
 
 nlohmann::json opt(const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(); }
+
+/// What a PyPI entry is ("wheel", "sdist", "directory", "editable", "git", "unknown") and
+/// how `install` would get it into an environment.
+std::pair<std::string, std::string> pypi_source(const lockfile::PypiRecord& r) {
+    switch (spec::classify_pypi_location(r.location, r.editable)) {
+        case spec::PypiSourceKind::wheel: return {"wheel", "installed as it is"};
+        case spec::PypiSourceKind::sdist:
+            return {"sdist", "built into a wheel by its PEP 517 backend (from the sdist, hash-checked)"};
+        case spec::PypiSourceKind::directory:
+            return {"directory", "built into a wheel by its PEP 517 backend (from the directory)"};
+        case spec::PypiSourceKind::editable:
+            return {"editable", "installed editable by its PEP 660 backend (from the directory)"};
+        case spec::PypiSourceKind::git: return {"git", "not installed: git sources are not built (--skip it)"};
+        case spec::PypiSourceKind::unknown: return {"unknown", "not installed: an unrecognised location (--skip it)"};
+    }
+    return {"unknown", ""};
+}
 
 nlohmann::json package_json(const Package& p) {
     nlohmann::json j;
@@ -49,6 +68,8 @@ nlohmann::json package_json(const Package& p) {
         j["location"] = p.source->location;
         j["sha256"] = nullptr;
         j["md5"] = nullptr;
+        j["source"] = "conda_source";
+        j["install"] = "not installed: built by pixi-build (--skip it, or build it into a .conda archive)";
         break;
     case PackageKind::pypi:
         j["name"] = p.pypi->name;
@@ -57,6 +78,8 @@ nlohmann::json package_json(const Package& p) {
         j["location"] = p.pypi->location;
         j["sha256"] = opt(p.pypi->sha256);
         j["md5"] = opt(p.pypi->md5);
+        // A manifest may make a directory editable too (install reads it; list reads the lock alone).
+        std::tie(j["source"], j["install"]) = pypi_source(*p.pypi);
         break;
     }
     return j;
@@ -143,10 +166,18 @@ std::string render_table(const lockfile::LockFile& lock,
         }
         auto pad = [](const std::string& s, std::size_t w) { return s + std::string(w - std::min(w, s.size()), ' '); };
         out << "  " << pad("Name", wn) << "  " << pad("Version", wv) << "  " << pad("Build", wb) << "  "
-            << pad("Kind", 12) << "  Location\n";
+            << pad("Kind", 14) << "  Location\n";
+        auto kind_of = [](const Package& p) {
+            std::string k = lockfile::kind_name(p.kind);
+            if (p.kind == PackageKind::pypi) {
+                auto src = pypi_source(*p.pypi).first;
+                if (src != "wheel") k += " " + src;
+            }
+            return k;
+        };
         for (const Package& p : pkgs) {
             out << "  " << pad(show(p.name()), wn) << "  " << pad(show(p.version()), wv) << "  "
-                << pad(show(build_of(p)), wb) << "  " << pad(lockfile::kind_name(p.kind), 12) << "  "
+                << pad(show(build_of(p)), wb) << "  " << pad(kind_of(p), 14) << "  "
                 << show(p.location()) << "\n";
         }
     }

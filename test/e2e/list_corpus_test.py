@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """`pixi-install list --json` on every corpus lock equals
 corpus/locks-expected/<name>.expected.json, each platform's list compared as a
-multiset of (kind, location, name, sha256)."""
+multiset of (kind, location, name, sha256); and every PyPI and conda_source entry says
+what it is and how install would get it (sdists, directories and editables built, git and
+conda_source refused with the remedy)."""
 import json
 import os
 import subprocess
@@ -11,6 +13,7 @@ from collections import Counter
 import lockgen
 
 BIN = os.environ.get("PIXI_INSTALL_BIN", "pixi-install")
+KNOWN = {"wheel", "sdist", "directory", "editable", "git", "unknown", "conda_source"}
 
 
 def norm_hash(h):
@@ -61,6 +64,25 @@ def main():
                 a, b = entries(have.get(plat, [])), entries(lst)
                 if a != b:
                     problems.append(f"{env}/{plat}: extra {list((a - b).elements())[:3]} missing {list((b - a).elements())[:3]}")
+        # Every source entry says how install would get it: built (sdist, directory, editable)
+        # or refused with the way out (git, conda_source); a location that is a wheel is a wheel.
+        kinds = Counter()
+        for env, platforms in got["environments"].items():
+            for plat, lst in platforms.items():
+                for e in lst:
+                    if e["kind"] == "conda":
+                        continue
+                    src, how = e.get("source"), e.get("install", "")
+                    kinds[src] += 1
+                    if src not in KNOWN or not how:
+                        problems.append(f"{env}/{plat}: {e['name']}: source {src!r}, install {how!r}")
+                    elif e["kind"] == "pypi" and (src == "wheel") != e["location"].split("#")[0].split("?")[0].endswith(".whl"):
+                        problems.append(f"{env}/{plat}: {e['name']}: {e['location']} is not a {src}")
+                    elif src in ("sdist", "directory", "editable") and not how.startswith("built") and \
+                            not how.startswith("installed editable"):
+                        problems.append(f"{env}/{plat}: {e['name']}: {src} would not be built: {how}")
+        if any(k != "wheel" for k in kinds):
+            print(f"{stem}: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
         if problems:
             bad += 1
             print(f"FAIL {stem}: " + "; ".join(problems[:5]))

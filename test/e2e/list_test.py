@@ -49,6 +49,9 @@ def test_json_shape():
     check(zlib["sha256"] == "5d7c0e5f0005f74112a34a7425179f4eb6e73c92f5d109e6af4ddeef4c7b7f56", "zlib sha256")
     check(p1[1]["location"] == "myproj[10db969c] @ .", "conda_source location is the id string")
     check(p1[2]["version"] is None and p1[2]["build"] is None and p1[2]["md5"] is None, "pypi nulls")
+    check(p1[1]["source"] == "conda_source" and "pixi-build" in p1[1]["install"], "conda_source is not installed")
+    check(p1[2]["source"] in ("directory", "editable") and "PEP" in p1[2]["install"],
+          f"a local project is built: {p1[2]}")
 
 
 def test_filters_and_defaults():
