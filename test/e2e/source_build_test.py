@@ -16,6 +16,7 @@ stand-in for /usr/bin/python3 (3.11). Checked:
 - a change of a non-editable directory's sources rebuilds and reinstalls it;
 - a failing backend: exit 8, the backend's last lines and the log's path in the message,
   the prefix as it was;
+- Ctrl-C while a backend runs: the backend is killed with the run, exit 130, nothing changed;
 - an sdist with another hash than the lock's: exit 4, nothing changed;
 - a build requirement no wheel meets: exit 5, naming it and the wheel directory;
 - an sdist with a symlink out of its tree: refused (exit 4), nothing built;
@@ -37,10 +38,12 @@ import json
 import re
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -327,6 +330,38 @@ def main():
         with open(log) as f:
             assert "BOOM-4711" in f.read()
         assert lockgen.snapshot(prefix) == before, "a failed build changed the prefix"
+
+        # Ctrl-C during a build: the backend (in its own process group) is killed with the run,
+        # exit 130, the environment as it was.
+        slow_tree = os.path.join(tmp, "trees", "slow-pkg")
+        pid_file = os.path.join(tmp, "slow.pid")
+        write_project(slow_tree, "slow-pkg", "", pyproject=False,
+                      setup_py="import os, time\nopen(%r, 'w').write(str(os.getpid()))\ntime.sleep(120)\n" % pid_file)
+        slow_sdist = make_sdist(os.path.join(work, "dist"), "slow-pkg", "1.0", slow_tree)
+        slow_lock = lockgen.write_lock(work, entries + [pypi(slow_sdist, "slow-pkg", "1.0", slow_sdist)],
+                                       name="slow.lock")
+        proc = subprocess.Popen([BIN, "--no-progress", "install", "-l", slow_lock, "-p", prefix, "--find-links", wheels],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        for _ in range(600):
+            if os.path.exists(pid_file) and open(pid_file).read().strip():
+                break
+            time.sleep(0.05)
+        else:
+            proc.kill()
+            raise AssertionError("the slow backend never started: " + proc.communicate()[1].decode())
+        backend_pid = int(open(pid_file).read())
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, (proc.returncode, err.decode())
+        for _ in range(100):
+            try:
+                os.kill(backend_pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the backend %d outlived the interrupted run" % backend_pid)
+        assert lockgen.snapshot(prefix) == before, "an interrupted build changed the prefix"
 
         # An sdist whose bytes are not the lock's: exit 4.
         wrong = dict(pypi(legacy_sdist, "legacy-pkg", "1.0", legacy_sdist), sha256="ab" * 32)
