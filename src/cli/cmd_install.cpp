@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "pixi_install/base/redact.hpp"
@@ -15,6 +16,10 @@
 #include "noop.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/shell_quote.hpp"
+#include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/strings.hpp"
+#include "pixi_install/fetch/bundle.hpp"
+#include "pixi_install/install/inject.hpp"
 #include "pixi_install/install/pipeline.hpp"
 #include "pixi_install/install/preflight.hpp"
 #include "pixi_install/install/state.hpp"
@@ -48,6 +53,7 @@ struct InstallFlags {
     bool no_pypi = false;
     std::vector<std::string> find_links;
     bool no_install_local = false;
+    std::vector<std::string> inject;
     bool run_post_link_scripts = false;
     bool no_host_check = false;
     bool dry_run = false;
@@ -115,6 +121,46 @@ void print_plan(const install::InstallReport& r) {
 
 }  // namespace
 
+namespace {
+
+/// The artifacts bundles were packed with by `pack --inject` (their injected.tsv),
+/// fetched from the bundles into the store and read as injections.
+base::Result<std::vector<install::Injection>> bundle_injections(const fetch::FetchOptions& fo,
+                                                               const std::filesystem::path& cache_dir,
+                                                               base::Reporter& rep) {
+    std::vector<fetch::Artifact> artifacts;
+    std::vector<std::string> names;
+    for (const auto& b : fo.bundles) {
+        PI_TRY(auto bundle, fetch::Bundle::open(b));
+        auto list = bundle.read_file(install::kInjectedFile);
+        if (!list.ok()) continue;
+        std::istringstream in(*list);
+        std::string line;
+        while (std::getline(in, line)) {
+            auto tab = line.find('\t');
+            if (tab == std::string::npos) continue;
+            fetch::Artifact a;
+            a.sha256 = line.substr(0, tab);
+            a.name = line.substr(tab + 1);
+            if (!base::is_hex_digest(a.sha256, 32))
+                return base::fail(base::ErrorKind::integrity, "the bundle " + b.string() + " lists `" +
+                                                                  base::printable(line) + "` in injected.tsv");
+            names.push_back(a.name);
+            artifacts.push_back(std::move(a));
+        }
+    }
+    if (artifacts.empty()) return std::vector<install::Injection>();
+    fetch::FetchOptions o = fo;
+    o.on_ready = nullptr;
+    o.cache_dir = cache_dir;
+    PI_TRY(auto files, fetch::fetch_all(artifacts, o, rep));
+    std::vector<std::pair<std::filesystem::path, std::string>> named;
+    for (std::size_t i = 0; i < files.size(); ++i) named.emplace_back(files[i], names[i]);
+    return install::read_injections(named);
+}
+
+}  // namespace
+
 Command make_install_command() {
     auto f = std::make_shared<InstallFlags>();
     Command c;
@@ -155,6 +201,10 @@ Command make_install_command() {
         sub.add_option("--find-links", f->find_links,
                        "A directory of wheels to take build dependencies of source packages from (repeatable; "
                        "before the lock's and the manifest's find-links)");
+        sub.add_option("--inject", f->inject,
+                       "Install this .conda/.tar.bz2 or .whl in place of the lock's record of that package (a "
+                       "conda_source record, or a PyPI source entry), checked against its name and version "
+                       "(repeatable)");
         sub.add_flag("--no-install-local", f->no_install_local,
                      "Leave out the local PyPI packages (path entries: the project itself, editables): install only "
                      "their dependencies, e.g. for a Docker layer made before the sources are copied in");
@@ -228,7 +278,7 @@ Command make_install_command() {
         // Not with --locked: the satisfiability check also reads files the key does not cover (the
         // static metadata of local PyPI projects), so it runs every time.
         const bool reinstall = f->reinstall || !f->reinstall_packages.empty();
-        if (!f->all && f->environments.size() <= 1 && !f->dry_run && !f->locked && !reinstall) {
+        if (!f->all && f->environments.size() <= 1 && !f->dry_run && !f->locked && !reinstall && f->inject.empty()) {
             NoopInputs in;
             in.lock = base::absolute_normal(lock_path);
             in.environment = f->environments.empty() ? "default" : f->environments.front();
@@ -399,10 +449,28 @@ Command make_install_command() {
         // Plan, then touch: every environment's selection is checked before any prefix changes.
         std::vector<lockfile::Selection> selections;
         auto refused = [&]() -> base::Result<void> {
+            std::vector<std::filesystem::path> inject_files(f->inject.begin(), f->inject.end());
+            PI_TRY(auto injections, install::read_injections(inject_files));
+            std::vector<std::size_t> used(injections.size(), 0);
+            // What a bundle was packed with --inject applies as if given here.
+            PI_TRY(auto from_bundles,
+                   bundle_injections(fo, base::absolute_normal(std::filesystem::path(cache_dir)), status));
+            const std::size_t given = injections.size();
+            for (auto& in : from_bundles) injections.push_back(std::move(in));
+            used.resize(injections.size(), 1);
             for (const auto& check : checks) {
                 PI_TRY(lockfile::Selection sel, lockfile::select(lock, check.environment, check.platform));
+                for (std::size_t k = 0; k < injections.size(); ++k) {
+                    PI_TRY(std::size_t n, install::inject(sel, {injections[k]}));
+                    used[k] += n;
+                }
                 selections.push_back(std::move(sel));
             }
+            for (std::size_t k = 0; k < given; ++k)
+                if (!used[k])
+                    return base::fail(base::ErrorKind::usage,
+                                      "--inject " + f->inject[k] + ": no selected environment has a package named " +
+                                          injections[k].name + " to put it in place of");
             std::vector<const lockfile::Selection*> selected;
             for (const auto& sel : selections) selected.push_back(&sel);
             PI_TRY_VOID(install::check_package_names(selected, f->skip, f->only));

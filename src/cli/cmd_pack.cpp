@@ -22,6 +22,7 @@ struct PackFlags {
     std::string output;
     bool ignore_non_wheels = false;
     std::vector<std::string> find_links;
+    std::vector<std::string> inject;
     FetchFlags fetch;
 };
 
@@ -44,6 +45,9 @@ Command make_pack_command() {
         sub.add_option("--find-links", f->find_links,
                        "A directory of wheels to bundle as build dependencies of the lock's source packages "
                        "(repeatable); `install --bundle` builds with them, offline");
+        sub.add_option("--inject", f->inject,
+                       "Bundle this .conda/.tar.bz2 or .whl in place of the lock's record of that package (a "
+                       "conda_source record, or a PyPI source entry); installs from the bundle use it (repeatable)");
         add_fetch_flags(sub, f->fetch, /*with_bundle=*/true);
     };
     c.run = [f](Globals& g) -> RunResult {
@@ -54,6 +58,7 @@ Command make_pack_command() {
         o.output = f->output;
         o.ignore_non_wheels = f->ignore_non_wheels;
         for (const auto& d : f->find_links) o.find_links.push_back(base::absolute_normal(d));
+        for (const auto& d : f->inject) o.inject.push_back(base::absolute_normal(d));
         PI_TRY(o.fetch, make_fetch_options(g, f->fetch, resolve_lock_path(f->lock).parent_path()));
         OutputStyle style = output_style(g);
         LinePrinter printer(stderr, style.interactive, style.width);

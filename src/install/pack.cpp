@@ -51,10 +51,12 @@ struct Collector {
 }  // namespace
 
 base::Result<PackPlan> plan_pack(const lockfile::LockFile& lock, const std::vector<std::string>& environments,
-                                 const std::vector<std::string>& platforms, bool ignore_non_wheels) {
+                                 const std::vector<std::string>& platforms, bool ignore_non_wheels,
+                                 const std::vector<Injection>& injections) {
     std::vector<std::string> envs = environments.empty() ? std::vector<std::string>{"default"} : environments;
     Collector c;
     std::vector<std::string> refused;
+    std::vector<std::size_t> used(injections.size(), 0);
     for (const auto& env_name : envs) {
         std::vector<std::string> plats = platforms;
         if (plats.empty()) {
@@ -69,6 +71,10 @@ base::Result<PackPlan> plan_pack(const lockfile::LockFile& lock, const std::vect
         }
         for (const auto& plat : plats) {
             PI_TRY(lockfile::Selection sel, lockfile::select(lock, env_name, plat));
+            for (std::size_t k = 0; k < injections.size(); ++k) {
+                PI_TRY(std::size_t n, inject(sel, {injections[k]}));
+                used[k] += n;
+            }
             for (const auto& r : sel.conda) {
                 fetch::Artifact a;
                 a.name = r->file_name.empty() ? last_segment(r->location) : r->file_name;
@@ -118,6 +124,11 @@ base::Result<PackPlan> plan_pack(const lockfile::LockFile& lock, const std::vect
                "them out)";
         return base::fail(base::ErrorKind::usage, std::move(msg));
     }
+    for (std::size_t k = 0; k < injections.size(); ++k)
+        if (!used[k])
+            return base::fail(base::ErrorKind::usage, "--inject " + injections[k].file_name +
+                                                          ": no bundled environment has a package named " +
+                                                          injections[k].name + " to put it in place of");
     c.plan.left_out = std::move(refused);
     std::sort(c.plan.notes.begin(), c.plan.notes.end());
     c.plan.notes.erase(std::unique(c.plan.notes.begin(), c.plan.notes.end()), c.plan.notes.end());
@@ -130,7 +141,8 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
     PI_TRY(lockfile::LockFile lock, lockfile::load_lockfile(o.lock));
     fs::path lock_file = lock.path.empty() ? o.lock : lock.path;
     PI_TRY(std::string lock_text, base::read_file(lock_file));
-    PI_TRY(PackPlan plan, plan_pack(lock, o.environments, o.platforms, o.ignore_non_wheels));
+    PI_TRY(auto injections, read_injections(o.inject));
+    PI_TRY(PackPlan plan, plan_pack(lock, o.environments, o.platforms, o.ignore_non_wheels, injections));
     for (const auto& l : plan.left_out) reporter.warning("not bundled: " + l);
     for (const auto& l : plan.notes) reporter.warning("not bundled: " + l);
     // Build dependencies: every wheel of the given wheel directories, verified by its own hash.
@@ -182,6 +194,11 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
     // A bundle travels: the credentials in the lock's URLs stay here (its artifacts are found by hash).
     std::vector<fetch::BundleFile> extra{{"pixi.lock", base::strip_url_secrets(lock_text)}};
     if (build_wheels) extra.push_back({kBuildWheelsFile, build_list});
+    if (!injections.empty()) {
+        std::string list;
+        for (const auto& in : injections) list += in.sha256 + "\t" + in.file_name + "\n";
+        extra.push_back({kInjectedFile, list});
+    }
     PI_TRY_VOID(fetch::write_bundle(o.output, items, extra));
     summary.artifacts = items.size();
     summary.build_wheels = build_wheels;

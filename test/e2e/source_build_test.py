@@ -29,7 +29,9 @@ stand-in for /usr/bin/python3 (3.11). Checked:
   for by Accept), a yanked and an unhashed newer file passed over, the chosen wheel's URL and
   sha256 recorded with the built wheel;
 - `pack --find-links` bundles sdists and build dependencies, and `install --offline --bundle`
-  builds from the bundle alone (empty cache, the sdist removed, no wheel directory).
+  builds from the bundle alone (empty cache, the sdist removed, no wheel directory);
+- --inject: a .conda for a conda_source record and a wheel for a source entry, installed
+  without building; another version, or a name the lock lacks, is exit 2.
 """
 import glob
 import hashlib
@@ -410,6 +412,7 @@ def main():
         backends(tmp, env, py, wheels)
         from_index(tmp, env, py)
         offline_bundle(tmp, env, py, legacy, wheels)
+        injected(tmp, env, py)
     print("ok")
     return 0
 
@@ -530,6 +533,46 @@ def offline_bundle(tmp, env, py, legacy_tree, wheels):
             built = json.load(f)
         assert built["build_set"] and all(os.path.join(cache, "bundle-wheels") in d["location"]
                                           for d in built["build_set"]), built
+
+
+def injected(tmp, env, py):
+    """--inject: a .conda built elsewhere in place of a conda_source record, a wheel in place
+    of a PyPI source entry (nothing is built); another version or an unknown name is exit 2."""
+    work = os.path.join(tmp, "inject")
+    pkgs = os.path.join(work, "built")
+    mysrc = lockgen.make_conda_package(pkgs, "mysrc", "0.1.0", "hbf21a9e_0",
+                                       files={"share/mysrc/data.txt": b"built elsewhere\n"})
+    write_project(os.path.join(work, "proj-i"), "proj-i", "VALUE = 'from source'\n")
+    whl = lockgen.make_wheel(pkgs, "proj-i", "1.0", {"proj_i/__init__.py": "VALUE = 'injected'\n"})
+    lock = lockgen.write_lock(work, [lockgen.conda(py), lockgen.conda_source("mysrc"), pypi("./proj-i", "proj-i", "1.0")])
+    prefix = os.path.join(tmp, "env-inject")
+    run(["install", "-l", lock, "-p", prefix], env, expect=1)  # the source record is refused
+    assert not os.path.exists(prefix)
+    r = run(["install", "-l", lock, "-p", prefix, "--inject", mysrc, "--inject", whl], env)
+    assert "building" not in r.stderr.decode(), r.stderr.decode()
+    with open(os.path.join(prefix, "share", "mysrc", "data.txt")) as f:
+        assert f.read() == "built elsewhere\n"
+    assert import_in(prefix, "import proj_i; print(proj_i.VALUE)") == "injected"
+    run(["verify", "-p", prefix], env)
+    other = lockgen.make_conda_package(os.path.join(work, "other"), "mysrc", "0.2.0", "h0_0")
+    r = run(["install", "-l", lock, "-p", prefix, "--inject", other], env, expect=2)
+    assert "0.1.0" in r.stderr.decode() and "0.2.0" in r.stderr.decode(), r.stderr.decode()
+    stray = lockgen.make_conda_package(os.path.join(work, "other"), "nothere", "1.0", "h0_0")
+    r = run(["install", "-l", lock, "-p", prefix, "--inject", mysrc, "--inject", stray], env, expect=2)
+    assert "nothere" in r.stderr.decode(), r.stderr.decode()
+
+    # pack --inject carries them; an offline install from the bundle uses them, no flag needed.
+    bundle = os.path.join(work, "bundle")
+    p = subprocess.run([BIN, "--no-progress", "pack", "-l", lock, "-o", bundle, "--inject", mysrc, "--inject", whl],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert p.returncode == 0, p.stderr.decode()
+    assert os.path.exists(os.path.join(bundle, "injected.tsv"))
+    prefix2 = os.path.join(tmp, "env-inject-bundle")
+    r = run(["install", "-l", lock, "-p", prefix2, "--offline", "--bundle", bundle],
+            dict(env, PIXI_INSTALL_CACHE_DIR=os.path.join(tmp, "cache-inject")))
+    assert "building" not in r.stderr.decode(), r.stderr.decode()
+    assert import_in(prefix2, "import proj_i; print(proj_i.VALUE)") == "injected"
+    assert os.path.exists(os.path.join(prefix2, "share", "mysrc", "data.txt"))
 
 
 class Index:

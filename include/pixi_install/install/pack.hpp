@@ -12,6 +12,7 @@
 #include "pixi_install/base/reporter.hpp"
 #include "pixi_install/base/result.hpp"
 #include "pixi_install/fetch/fetch.hpp"
+#include "pixi_install/install/inject.hpp"
 #include "pixi_install/lockfile/model.hpp"
 
 namespace pixi_install::install {
@@ -29,6 +30,8 @@ struct PackOptions {
     /// Wheel directories whose wheels are bundled as build dependencies of source
     /// entries (listed in the bundle's build-wheels.tsv; install takes them from there).
     std::vector<std::filesystem::path> find_links;
+    /// Artifacts built elsewhere, bundled in place of the records they match (see inject.hpp).
+    std::vector<std::filesystem::path> inject;
     fetch::FetchOptions fetch;                  ///< cache, mirrors, auth, parallelism, offline
 };
 
@@ -53,7 +56,8 @@ struct PackSummary {
 
 /// Pure: the artifacts of `environments` x `platforms` of `lock` (defaults as in PackOptions).
 base::Result<PackPlan> plan_pack(const lockfile::LockFile& lock, const std::vector<std::string>& environments,
-                                 const std::vector<std::string>& platforms, bool ignore_non_wheels);
+                                 const std::vector<std::string>& platforms, bool ignore_non_wheels,
+                                 const std::vector<Injection>& injections = {});
 
 /// Loads the lock, plans, fetches (verifying every hash) and writes the bundle.
 base::Result<PackSummary> pack(const PackOptions& options, base::Reporter& reporter);
