@@ -1,6 +1,10 @@
 // The identity of a source (what a built wheel is cached under) and the cache
 // layout: <cache>/built-wheels/v1/<key>/{<wheel>, build.json}.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -30,8 +34,30 @@ bool skipped_dir(const std::string& name) {
     return name.size() > 9 && name.compare(name.size() - 9, 9, ".egg-info") == 0;
 }
 
+/// Feeds a file's bytes to `h` (length-prefixed).
+Result<void> feed_file(const fs::path& p, base::Xxh3& h) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return base::fail_errno("cannot read", p.string(), errno);
+    std::string buf(1 << 16, '\0');
+    std::string chunk;
+    for (;;) {
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int e = errno;
+            ::close(fd);
+            return base::fail_errno("cannot read", p.string(), e);
+        }
+        if (n == 0) break;
+        h.field(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+    }
+    ::close(fd);
+    h.field("eof");
+    return {};
+}
+
 /// Adds every regular file and symlink below `dir` (sorted, relative names) to `h`.
-Result<void> digest_tree(const fs::path& root, base::Hasher& h) {
+Result<void> digest_tree(const fs::path& root, base::Xxh3& h) {
     std::vector<std::string> files;
     std::error_code ec;
     fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
@@ -52,18 +78,16 @@ Result<void> digest_tree(const fs::path& root, base::Hasher& h) {
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
         const fs::path p = root / f;
-        h.update(f);
-        h.update("\0", 1);
+        h.field(f);
         std::error_code sec;
         if (fs::is_symlink(fs::symlink_status(p, sec))) {
-            h.update("link:" + fs::read_symlink(p, sec).string());
+            h.field("link:" + fs::read_symlink(p, sec).string());
         } else {
-            PI_TRY(auto d, base::hash_file(p, base::HashAlgo::sha256));
             struct stat st {};
             const bool exec = ::stat(p.c_str(), &st) == 0 && (st.st_mode & S_IXUSR);
-            h.update(d + (exec ? ":x" : ":-"));
+            h.field(exec ? "x" : "-");
+            PI_TRY_VOID(feed_file(p, h));
         }
-        h.update("\n", 1);
     }
     return {};
 }
@@ -82,23 +106,22 @@ Result<std::string> source_identity(const BuildRequest& r, const std::string& sd
                           "the source directory " + r.source.string() + " of " + r.name +
                               " does not exist (copy the project's sources in before installing it, or leave it "
                               "out with --skip " + r.name + " or --no-install-local)");
-    base::Hasher h(base::HashAlgo::sha256);
-    h.update(std::string("dir:") + (r.editable ? "editable:" : "") + r.source.string() + "\n");
+    // xxh3, not sha256: a fingerprint of the user's own files (checked on every no-op),
+    // not a defence against someone who can write them (they can change the build anyway).
+    base::Xxh3 h;
+    h.field(std::string("dir:") + (r.editable ? "editable:" : "") + r.source.string());
     if (r.editable) {
         // As uv: an editable install is fresh while its metadata files are unchanged.
         for (const char* f : {"pyproject.toml", "setup.py", "setup.cfg"}) {
             const fs::path p = r.source / f;
-            h.update(f);
-            if (fs::is_regular_file(p, ec)) {
-                PI_TRY(auto d, base::hash_file(p, base::HashAlgo::sha256));
-                h.update("=" + d);
-            }
-            h.update("\n", 1);
+            h.field(f);
+            if (fs::is_regular_file(p, ec)) PI_TRY_VOID(feed_file(p, h));
+            else h.field("absent");
         }
     } else {
         PI_TRY_VOID(digest_tree(r.source, h));
     }
-    return "tree:" + h.finish_hex();
+    return std::string(r.editable ? "meta:" : "tree:") + h.hex();
 }
 
 std::string cache_key(const BuildRequest& r, const std::string& identity) {

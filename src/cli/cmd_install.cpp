@@ -511,13 +511,7 @@ Command make_install_command() {
                 return base::exit_code(e.kind);
             }
             const install::InstallReport& rep = *result;
-            // Local source directories change without the lock: no memo, so every run digests them.
-            bool local_sources = false;
-            for (const auto& r : filtered.pypi) {
-                auto k = spec::classify_pypi_location(r->location, r->editable);
-                local_sources |= k == spec::PypiSourceKind::directory || k == spec::PypiSourceKind::editable;
-            }
-            if (noop && !f->dry_run && !local_sources) {
+            if (noop && !f->dry_run) {
                 // Remember this outcome for the fast path, if the lock is still what was hashed.
                 install::StateMarker st = install::read_state(io.prefix);
                 auto now = lock_digest(lock_path);
@@ -530,6 +524,7 @@ Command make_install_command() {
                     m.platform = check.platform;
                     m.packages = sel.conda.size() + sel.pypi.size();
                     m.warnings = warnings;
+                    m.sources = rep.local_sources;  // checked again by every later no-op
                     (void)install::write_noop_memo(noop->memo, m);  // best effort: a read-only cache only costs speed
                 }
             }

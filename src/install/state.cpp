@@ -1,5 +1,7 @@
 #include "pixi_install/install/state.hpp"
 
+#include "pixi_install/build/build.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -172,6 +174,12 @@ std::optional<NoopMemo> read_noop_memo(const fs::path& path) {
             m.packages = std::strtoull(value.c_str(), nullptr, 10);
         } else if (field == "warning") {
             m.warnings.push_back(value);
+        } else if (field == "source") {
+            // "source <0|1> <identity> <path>"
+            auto a = value.find(' ');
+            auto b = a == std::string::npos ? a : value.find(' ', a + 1);
+            if (b == std::string::npos) return std::nullopt;
+            m.sources.push_back({value.substr(b + 1), value.substr(0, a) == "1", value.substr(a + 1, b - a - 1)});
         } else if (field == "end") {
             if (m.key.empty() || m.fingerprint.empty() || m.stamp.empty()) return std::nullopt;
             return m;
@@ -188,6 +196,12 @@ base::Result<void> write_noop_memo(const fs::path& path, const NoopMemo& m) {
         std::replace(one.begin(), one.end(), '\n', ' ');
         out += "warning " + one + "\n";
     }
+    for (const auto& s : m.sources) {
+        const std::string p = s.path.string();
+        if (p.find('\n') != std::string::npos || s.identity.find(' ') != std::string::npos)
+            return base::fail(base::ErrorKind::failure, "a source path the memo cannot hold");
+        out += "source " + std::string(s.editable ? "1 " : "0 ") + s.identity + " " + p + "\n";
+    }
     out += "end\n";
     PI_TRY_VOID(base::make_dirs(path.parent_path()));
     return base::write_file_atomic(path, out);
@@ -196,7 +210,16 @@ base::Result<void> write_noop_memo(const fs::path& path, const NoopMemo& m) {
 bool noop_memo_holds(const NoopMemo& memo, const std::string& key, const fs::path& prefix) {
     if (memo.key != key || memo.stamp.empty() || prefix_stamp(prefix) != memo.stamp) return false;
     StateMarker s = read_state(prefix);
-    return s.state == PrefixState::complete && s.fingerprint == memo.fingerprint;
+    if (s.state != PrefixState::complete || s.fingerprint != memo.fingerprint) return false;
+    for (const auto& src : memo.sources) {
+        build::BuildRequest r;
+        r.kind = build::SourceKind::directory;
+        r.source = src.path;
+        r.editable = src.editable;
+        auto id = build::source_identity(r, "");
+        if (!id.ok() || *id != src.identity) return false;
+    }
+    return true;
 }
 
 }  // namespace pixi_install::install

@@ -86,8 +86,10 @@ Result<void> Transaction::prepare_source_ids() {
             source_ids_[n] = r->sha256 ? "sha256:" + *r->sha256 : "url:" + r->location;
             continue;
         }
-        PI_TRY(auto id, build::source_identity(source_request(*r), ""));
+        const auto q = source_request(*r);
+        PI_TRY(auto id, build::source_identity(q, ""));
         source_ids_[n] = id;
+        report_.local_sources.push_back({q.source, q.editable, id});
     }
     return {};
 }

@@ -22,6 +22,7 @@
 #include "pixi_install/base/result.hpp"
 #include "pixi_install/fetch/fetch.hpp"
 #include "pixi_install/install/plan.hpp"
+#include "pixi_install/install/state.hpp"
 #include "pixi_install/lockfile/model.hpp"
 #include "pixi_install/prefix/clobber.hpp"
 #include "pixi_install/prefix/link.hpp"
@@ -98,6 +99,7 @@ struct InstallReport {
     std::vector<std::string> warnings;
     std::size_t bytecode_compiled = 0;  ///< .pyc files written by --compile-bytecode
     std::size_t built = 0;              ///< source packages built (not taken from the built-wheel cache)
+    std::vector<LocalSource> local_sources;  ///< the environment's local source directories, as seen
 };
 
 /// Records that can't be installed (conda source records, git entries), after

@@ -68,6 +68,13 @@ base::Result<void> require_finished(const std::filesystem::path& prefix);
 /// from conda-meta, and any rewrite of the state file, changes it ("" when either is missing).
 std::string prefix_stamp(const std::filesystem::path& prefix);
 
+/// A local source directory as the install saw it.
+struct LocalSource {
+    std::filesystem::path path;
+    bool editable = false;
+    std::string identity;  ///< build::source_identity
+};
+
 struct NoopMemo {
     std::string key;          ///< xxh3 of the raw lock and every input (computed by the caller)
     std::string fingerprint;  ///< the record fingerprint the state file said "complete" for
@@ -75,6 +82,9 @@ struct NoopMemo {
     std::string platform;     ///< the lock platform that was installed
     std::uint64_t packages = 0;         ///< conda + PyPI records of the environment
     std::vector<std::string> warnings;  ///< what the full run warned about (replayed)
+    /// Local source directories of the environment: the memo holds only while each still
+    /// has the identity it had (their content is not in the lock).
+    std::vector<LocalSource> sources;
 };
 
 /// `<cache>/noop/<xxh3 of the prefix path>`.
@@ -82,8 +92,9 @@ std::filesystem::path noop_memo_path(const std::filesystem::path& cache_dir, con
 /// nullopt when absent or unreadable.
 std::optional<NoopMemo> read_noop_memo(const std::filesystem::path& path);
 base::Result<void> write_noop_memo(const std::filesystem::path& path, const NoopMemo& memo);
-/// True when `memo` is for `key`, the prefix's stamp is unchanged, and its state file
-/// still says "complete" with the memo's fingerprint.
+/// True when `memo` is for `key`, the prefix's stamp is unchanged, its state file
+/// still says "complete" with the memo's fingerprint, and every local source directory
+/// still has its identity.
 bool noop_memo_holds(const NoopMemo& memo, const std::string& key, const std::filesystem::path& prefix);
 
 }  // namespace pixi_install::install
