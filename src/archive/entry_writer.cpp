@@ -329,6 +329,10 @@ base::Result<void> EntryWriter::write_hardlink(const std::string& rel, std::stri
     if (::fstatat(dfd_, trel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
         return refuse(entry, "is a hardlink to '" + trel + "', which the archive did not contain before it");
     if (S_ISDIR(st.st_mode)) return refuse(entry, "is a hardlink to a directory");
+    // A hard link to a symlink is that symlink again, elsewhere: its target would be read
+    // from another directory than the one it was checked for.
+    if (S_ISLNK(st.st_mode) && policy_.contained_symlinks)
+        return refuse(entry, "is a hardlink to the symlink '" + trel + "'");
     PI_TRY_VOID(clear_existing(rel, entry));
     if (::linkat(dfd_, trel.c_str(), dfd_, rel.c_str(), 0) != 0) return write_error("cannot create hardlink", rel, errno);
     ++stats_.files;

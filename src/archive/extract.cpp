@@ -250,6 +250,52 @@ base::Result<ExtractStats> extract_zip(const fs::path& archive, const fs::path& 
     return writer.stats();
 }
 
+namespace {
+
+/// Whether the symlink `link` (below `root`, whose directories are real) resolves inside
+/// `root`, following every symlink on the way, a dangling last one included: each step is
+/// checked, so a chain that leaves and comes back is refused too.
+bool resolves_inside(const fs::path& root, const fs::path& link) {
+    const std::string base = root.string();
+    auto inside = [&](const fs::path& p) {
+        const std::string s = p.string();
+        return s == base || (s.size() > base.size() && s.compare(0, base.size(), base) == 0 && s[base.size()] == '/');
+    };
+    fs::path cur = link.parent_path();
+    std::vector<std::string> todo;
+    std::error_code ec;
+    auto push_front = [&](const fs::path& target) {
+        std::vector<std::string> parts;
+        for (const auto& c : target) parts.push_back(c.string());
+        todo.insert(todo.begin(), parts.begin(), parts.end());
+    };
+    push_front(fs::read_symlink(link, ec));
+    if (ec || fs::read_symlink(link, ec).is_absolute()) return false;
+    int hops = 0;
+    while (!todo.empty()) {
+        const std::string c = todo.front();
+        todo.erase(todo.begin());
+        if (c.empty() || c == ".") continue;
+        if (c == "..") {
+            cur = cur.parent_path();
+        } else {
+            const fs::path next = cur / c;
+            if (fs::is_symlink(fs::symlink_status(next, ec))) {
+                if (++hops > 40) return false;
+                const fs::path t = fs::read_symlink(next, ec);
+                if (ec || t.is_absolute()) return false;
+                push_front(t);
+                continue;  // resolved relative to `cur`
+            }
+            cur = next;
+        }
+        if (!inside(cur)) return false;
+    }
+    return inside(cur);
+}
+
+}  // namespace
+
 base::Result<ExtractStats> extract_source_archive(const fs::path& archive, std::string_view file_name,
                                                   const fs::path& dest, const ExtractOptions& options) {
     ScopedUtf8Names utf8_names;
@@ -290,6 +336,21 @@ base::Result<ExtractStats> extract_source_archive(const fs::path& archive, std::
         PI_TRY_VOID(writer.write_entry(a.get(), e));
     }
     if (first) return corrupt(label, "the archive holds no entries");
+    // Each symlink was checked alone; a chain of them may still leave the tree. Resolve
+    // every one as a whole.
+    std::error_code ec;
+    const fs::path root = fs::canonical(dest, ec);
+    if (ec) return base::fail_errno("cannot resolve", dest.string(), ec.value());
+    fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+        std::error_code sec;
+        if (!it->is_symlink(sec)) continue;
+        if (!resolves_inside(root, it->path()))
+            return base::fail(ErrorKind::integrity,
+                              label + ": the symlink '" + base::printable(fs::relative(it->path(), root, sec).string()) +
+                                  "' leads outside the source tree (through other symlinks); refusing the archive");
+    }
+    if (ec) return base::fail_errno("cannot read", dest.string(), ec.value());
     return writer.stats();
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "build_internal.hpp"
@@ -104,14 +105,15 @@ Result<std::optional<ChosenWheel>> choose_from_index(const spec::pep508::Require
         std::string url = base;
         if (url.empty() || url.back() != '/') url += '/';
         url += req.normalized_name + "/";
-        auto page = index.get_page(url);
-        if (!page.ok()) {
-            if (page.error().kind == ErrorKind::interrupted) return std::move(page).error();
-            continue;  // not on this index (404) or unreachable: the next one, then the error names all
-        }
-        PI_TRY(auto files, parse_index_page(*page));
+        PI_TRY(auto page, index.get_page(url));
+        // Only "not found" moves on to the next index; the first index that has the project
+        // is the only one asked for it (as uv's first-index rule: no dependency confusion).
+        if (page.status == 404 || page.status == 410) continue;
+        PI_TRY(auto files, parse_index_page(page));
         std::optional<Candidate> best;
         IndexFile best_file;
+        for (bool pre : {false, true}) {
+        if (best) break;
         for (const auto& f : files) {
             if (f.yanked || f.sha256.empty()) continue;  // only what can be pinned
             auto w = spec::WheelName::parse(f.file_name);
@@ -119,8 +121,7 @@ Result<std::optional<ChosenWheel>> choose_from_index(const spec::pep508::Require
             auto prio = tags.compatible(*w);
             if (!prio) continue;
             auto v = spec::pep440::Version::parse(w->version);
-            if (!v.ok() || !req.specifiers.contains(*v)) continue;
-            if (v->is_prerelease() && req.specifiers.empty()) continue;
+            if (!v.ok() || !req.specifiers.contains(*v) || v->is_prerelease() != pre) continue;
             if (f.requires_python && py.ok()) {
                 auto rp = spec::pep440::Specifiers::parse(*f.requires_python);
                 if (rp.ok() && !rp->contains(*py)) continue;
@@ -131,7 +132,8 @@ Result<std::optional<ChosenWheel>> choose_from_index(const spec::pep508::Require
                 best_file = f;
             }
         }
-        if (!best) continue;
+        }
+        if (!best) return std::optional<ChosenWheel>();  // the project's index has no wheel for it
         PI_TRY(auto path, index.download(best_file));
         ChosenWheel c;
         c.path = path;
@@ -156,6 +158,7 @@ Result<void> choose_build_set(const std::vector<std::string>& requirements, cons
     std::vector<Pending> queue;
     for (const auto& r : requirements) queue.push_back({r, {}, for_what});
     std::map<std::string, std::vector<std::string>> wanted_by;  // name -> requirements on it
+    std::map<std::string, std::set<std::string>> extras_of;     // name -> extras asked for so far
     for (std::size_t qi = 0; qi < queue.size(); ++qi) {
         const Pending p = queue[qi];
         auto req = spec::pep508::Requirement::parse(p.text);
@@ -182,20 +185,43 @@ Result<void> choose_build_set(const std::vector<std::string>& requirements, cons
                                       "\n(build dependencies are chosen newest-first, not solved: put wheels that "
                                       "meet all of them in the wheel directory)");
             }
+            // New extras of a chosen package bring their own requirements.
+            std::vector<std::string> fresh;
+            for (const auto& e : req->extras)
+                if (!extras_of[n].count(e)) fresh.push_back(e);
+            if (!fresh.empty()) {
+                for (const auto& e : fresh) extras_of[n].insert(e);
+                auto wn = spec::WheelName::parse(have->dep.file_name);
+                if (wn.ok()) {
+                    PI_TRY(auto deps, requires_dist(have->path, *wn));
+                    for (auto& d : deps) queue.push_back({d, fresh, have->dep.name + " " + have->dep.version});
+                }
+            }
             continue;
         }
+        for (const auto& e : req->extras) extras_of[n].insert(e);
         auto it = local.find(n);
         const Candidate* pick = nullptr;
         if (it != local.end())
-            for (const auto& c : it->second) {
-                if (!req->specifiers.contains(c.version)) continue;
-                if (c.version.is_prerelease() && req->specifiers.empty()) continue;
-                pick = &c;
-                break;
+            for (bool pre : {false, true}) {  // pre-releases only when no final release qualifies
+                for (const auto& c : it->second) {
+                    if (!req->specifiers.contains(c.version) || c.version.is_prerelease() != pre) continue;
+                    pick = &c;
+                    break;
+                }
+                if (pick) break;
             }
         std::optional<ChosenWheel> from_index;
         if (!pick && index && index->get_page) {
-            PI_TRY(from_index, choose_from_index(*req, *index, tags, markers));
+            auto got = choose_from_index(*req, *index, tags, markers);
+            if (!got.ok()) {
+                std::string dirs;
+                for (const auto& d : find_links) dirs += (dirs.empty() ? "" : ", ") + d.string();
+                return std::move(got).error().with_context(
+                    "while looking on the indexes for the build requirement `" + req->str() + "` of " + p.by +
+                    " (no wheel directory has one" + (dirs.empty() ? std::string() : ": " + dirs) + ")");
+            }
+            from_index = std::move(*got);
         }
         if (from_index) {
             PI_TRY(auto wn, spec::WheelName::parse(from_index->dep.file_name));

@@ -104,6 +104,13 @@ public:
         env["TMPDIR"] = tmp.string();
         env["PYTHONNOUSERSITE"] = "1";
         env["PYTHONDONTWRITEBYTECODE"] = "1";
+        if (r_.isolated) {
+            // What the build requirements install (meson, ninja, cython) is found on PATH, and
+            // interpreters the backend starts see the requirements too, as with pip and uv.
+            const fs::path env_prefix = work_ / "env";
+            env["PATH"] = (env_prefix / r_.python.bin_dir).string() + ":" + env["PATH"];
+            env["PYTHONPATH"] = (env_prefix / r_.python.site_packages).string();
+        }
         if (r_.source_date_epoch) env["SOURCE_DATE_EPOCH"] = std::to_string(*r_.source_date_epoch);
         for (const auto& [k, v] : env) env_.push_back(k + "=" + v);
         PI_TRY(scripts_, prefix::activate_d_scripts(r_.prefix, prefix::Shell::sh));
@@ -126,7 +133,9 @@ public:
         const fs::path python = r_.prefix / r_.python.interpreter;
         // -I: no PYTHON* variables, no user site, not the script's directory on sys.path;
         // -S as well for an isolated build, so the environment's own site-packages stay out.
-        std::vector<std::string> cmd{python.string(), "-I"};
+        // -B: no bytecode written (-I ignores PYTHONDONTWRITEBYTECODE); without isolation the
+        // backend imports from the environment, whose files are all recorded.
+        std::vector<std::string> cmd{python.string(), "-I", "-B"};
         if (r_.isolated) cmd.push_back("-S");
         cmd.push_back((work_ / "runner.py").string());
         cmd.push_back(hook);
@@ -189,6 +198,11 @@ public:
         PI_TRY_VOID(choose_build_set(reqs, r_.find_links, r_.index, tags, *markers, r_.name + " (" + why + ")",
                                      chosen_));
         const fs::path env_prefix = work_ / "env";
+        // The build environment's interpreter is the target's, so that its console scripts run.
+        std::error_code lec;
+        PI_TRY_VOID(base::make_dirs(env_prefix / r_.python.bin_dir));
+        if (!fs::exists(fs::symlink_status(env_prefix / r_.python.interpreter, lec)))
+            fs::create_symlink(r_.prefix / r_.python.interpreter, env_prefix / r_.python.interpreter, lec);
         for (std::size_t i = before; i < chosen_.size(); ++i) {
             prefix::WheelInstallOptions wo;
             wo.requested = false;
@@ -267,9 +281,10 @@ private:
 
 }  // namespace
 
-Result<BuiltWheel> build_wheel(const BuildRequest& r, const std::string& identity) {
+Result<BuiltWheel> build_wheel(const BuildRequest& r, const std::string& identity, bool ignore_cache) {
     const std::string key = cache_key(r, identity);
-    if (auto hit = cached_wheel(r.cache_dir, key)) return *hit;
+    if (!ignore_cache)
+        if (auto hit = cached_wheel(r.cache_dir, key)) return *hit;
     const fs::path logs = r.cache_dir / "build-logs";
     PI_TRY_VOID(base::make_dirs(logs));
     PI_TRY_VOID(base::make_dirs(r.cache_dir / "build-tmp"));

@@ -24,14 +24,25 @@ using base::Result;
 
 namespace {
 
-/// Directories whose content is not an input of a build: version control, tool
-/// state and what builds themselves write into a tree.
-bool skipped_dir(const std::string& name) {
-    static const char* const kSkip[] = {".git", ".hg", ".svn", ".pixi", ".tox", ".nox", ".venv", "__pycache__",
-                                        "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache"};
-    for (const char* s : kSkip)
+/// Directories whose content is not an input of a build: at any depth, bytecode caches,
+/// egg-info and version control; at the project's top, tool state and what builds write
+/// there (a package may well have a `build/` or `dist/` module deeper down); anywhere,
+/// an environment or a cache (conda-meta/, pyvenv.cfg, CACHEDIR.TAG), such as a prefix
+/// or the package cache placed inside the project.
+bool skipped_dir(const fs::path& dir, const std::string& name, bool top) {
+    static const char* const kAnywhere[] = {".git", ".hg", ".svn", "__pycache__"};
+    static const char* const kTop[] = {".pixi", ".tox", ".nox", ".venv", "build", "dist", ".eggs", ".mypy_cache",
+                                       ".pytest_cache", ".ruff_cache", "target"};
+    for (const char* s : kAnywhere)
         if (name == s) return true;
-    return name.size() > 9 && name.compare(name.size() - 9, 9, ".egg-info") == 0;
+    if (top)
+        for (const char* s : kTop)
+            if (name == s) return true;
+    if (name.size() > 9 && name.compare(name.size() - 9, 9, ".egg-info") == 0) return true;
+    std::error_code ec;
+    for (const char* marker : {"conda-meta", "pyvenv.cfg", "CACHEDIR.TAG"})
+        if (fs::exists(fs::symlink_status(dir / marker, ec))) return true;
+    return false;
 }
 
 /// Feeds a file's bytes to `h` (length-prefixed).
@@ -69,7 +80,7 @@ Result<void> digest_tree(const fs::path& root, base::Xxh3& h) {
         std::error_code sec;
         const auto st = entry.symlink_status(sec);
         if (fs::is_directory(st)) {
-            if (skipped_dir(name)) it.disable_recursion_pending();
+            if (skipped_dir(entry.path(), name, it.depth() == 0)) it.disable_recursion_pending();
             continue;
         }
         if (fs::is_regular_file(st) || fs::is_symlink(st))

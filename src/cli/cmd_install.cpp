@@ -456,7 +456,10 @@ Command make_install_command() {
             PI_TRY(auto from_bundles,
                    bundle_injections(fo, base::absolute_normal(std::filesystem::path(cache_dir)), status));
             const std::size_t given = injections.size();
-            for (auto& in : from_bundles) injections.push_back(std::move(in));
+            for (auto& in : from_bundles) {
+                status.building("taking " + in.file_name + " from the bundle in place of building " + in.name);
+                injections.push_back(std::move(in));
+            }
             used.resize(injections.size(), 1);
             for (const auto& check : checks) {
                 PI_TRY(lockfile::Selection sel, lockfile::select(lock, check.environment, check.platform));

@@ -425,6 +425,12 @@ base::Result<Page> fetch_page(const std::string& url, const std::string& accept,
     s.apply_url_credentials = true;
     run_small({&s}, o);
     if (o.cancel && o.cancel->load()) return base::fail(base::ErrorKind::interrupted, "interrupted");
+    if (s.error.empty() && (s.status == 404 || s.status == 410)) {
+        Page p;
+        p.status = s.status;
+        p.url = url;
+        return p;
+    }
     if (!s.error.empty() || s.status != 200)
         return base::fail(base::ErrorKind::unavailable, "cannot read the index page " + base::redact(url) + ": " + answer(s));
     Page p;

@@ -104,6 +104,11 @@ Result<std::size_t> inject(lockfile::Selection& sel, const std::vector<Injection
         if (in.wheel) {
             for (auto& r : sel.pypi) {
                 if (spec::normalize_pypi_name(r->name) != in.name) continue;
+                // Only what the lock pins as source: a locked wheel is pinned by its hash.
+                if (spec::classify_pypi_location(r->location, r->editable) == spec::PypiSourceKind::wheel)
+                    return base::fail(ErrorKind::usage, "--inject " + in.file_name + ": the lock pins " + r->name +
+                                                            " as a wheel (by its hash); only source entries and "
+                                                            "conda_source records can be replaced");
                 if (r->version && !same_pypi_version(*r->version, in.version))
                     return base::fail(ErrorKind::usage, "--inject " + in.file_name + ": the lock has " + r->name + " " +
                                                             *r->version + ", not " + in.version);
@@ -133,15 +138,12 @@ Result<std::size_t> inject(lockfile::Selection& sel, const std::vector<Injection
             sel.conda.push_back(in.conda);
             ++replaced;
         }
-        // A binary record of the name is replaced too (a rebuilt package).
-        for (auto& c : sel.conda) {
-            if (c == in.conda || c->name != in.name) continue;
-            if (c->version != in.version)
-                return base::fail(ErrorKind::usage, "--inject " + in.file_name + ": the lock has " + in.name + " " +
-                                                        c->version + ", not " + in.version);
-            c = in.conda;
-            ++replaced;
-        }
+        // A binary record is pinned by its hash: never replaced.
+        for (const auto& c : sel.conda)
+            if (c != in.conda && c->name == in.name)
+                return base::fail(ErrorKind::usage, "--inject " + in.file_name + ": the lock pins " + in.name +
+                                                        " as a conda package (by its hash); only conda_source "
+                                                        "records and PyPI source entries can be replaced");
     }
     return replaced;
 }

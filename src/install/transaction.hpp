@@ -113,12 +113,14 @@ private:
     /// A PyPI entry built from source: how, and whether its wheel is in wheel_files_.
     struct SourceBuild {
         build::BuildRequest request;
-        std::string identity;
+        std::string identity;   ///< the cache key's (an sdist's sha256 once fetched)
+        std::string recorded;   ///< what the dist-info records and the plan compares
         std::optional<prefix::DirectUrl> direct_url;
         bool built = false;
     };
     std::vector<std::optional<SourceBuild>> sources_;  ///< parallel to plan.wheel_install
-    std::map<std::string, std::string> source_ids_;    ///< normalized name -> source identity
+    std::map<std::string, std::string> source_ids_;    ///< normalized name -> source identity @ environment
+    std::string environment_digest_;  ///< the selection's conda records and locked wheels, for builds
     /// The environment's indexes, for build dependencies no local wheel meets.
     std::unique_ptr<build::IndexAccess> index_;
     std::map<std::string, build::IndexPage> pages_;    ///< index pages read in this run

@@ -273,7 +273,7 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
         // indexes); tools read its presence as "not installed from an index".
         if (sources_[i]) {
             wo.direct_url = sources_[i]->direct_url;
-            wo.source_identity = sources_[i]->identity;
+            wo.source_identity = sources_[i]->recorded;
         } else if (!is_registry_url(w.url, sel_.indexes)) {
             prefix::DirectUrl du;
             du.kind = prefix::DirectUrl::Kind::archive;

@@ -7,6 +7,7 @@
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/fetch/bundle.hpp"
 #include "pixi_install/install/pack.hpp"
+#include "pixi_install/spec/pep440.hpp"
 #include "pixi_install/spec/wheel_name.hpp"
 #include "transaction.hpp"
 
@@ -77,18 +78,25 @@ build::BuildRequest Transaction::source_request(const lockfile::PypiRecord& r) c
 }
 
 Result<void> Transaction::prepare_source_ids() {
+    // A build depends on the environment it runs in (its interpreter, compilers, libraries,
+    // and without isolation its packages): a change of any record builds again.
+    base::Xxh3 env;
+    for (const auto& c : sel_.conda) env.field(c->name + " " + c->version + " " + c->build + " " + c->sha256.value_or(""));
+    for (const auto& w : sel_.pypi)
+        if (!source_kind(*w, opt_)) env.field(w->name + " " + w->version.value_or("") + " " + w->sha256.value_or(""));
+    environment_digest_ = env.hex();
     for (const auto& r : sel_.pypi) {
         auto kind = source_kind(*r, opt_);
         if (!kind) continue;
         const std::string n = spec::normalize_pypi_name(r->name);
         if (*kind == spec::PypiSourceKind::sdist) {
             // Registry and direct sdists: the lock's hash (else its location) names the source.
-            source_ids_[n] = r->sha256 ? "sha256:" + *r->sha256 : "url:" + r->location;
+            source_ids_[n] = (r->sha256 ? "sha256:" + *r->sha256 : "url:" + r->location) + "@" + environment_digest_;
             continue;
         }
         const auto q = source_request(*r);
         PI_TRY(auto id, build::source_identity(q, ""));
-        source_ids_[n] = id;
+        source_ids_[n] = id + "@" + environment_digest_;
         report_.local_sources.push_back({q.source, q.editable, id});
     }
     return {};
@@ -117,7 +125,7 @@ Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels
         fo.on_ready = nullptr;
         PI_TRY(auto page, fetch::fetch_page(url, "application/vnd.pypi.simple.v1+json, "
                                                  "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1", fo));
-        build::IndexPage p{page.url, page.content_type, std::move(page.body)};
+        build::IndexPage p{page.status, page.url, page.content_type, std::move(page.body)};
         pages_[url] = p;
         return p;
     };
@@ -145,7 +153,8 @@ Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels
         }
         SourceBuild sb;
         sb.request = source_request(w);
-        sb.identity = source_ids_[spec::normalize_pypi_name(w.name)];
+        sb.recorded = source_ids_[spec::normalize_pypi_name(w.name)];
+        sb.identity = sb.recorded;
         if (*kind == spec::PypiSourceKind::sdist) {
             artifact_wheels.push_back(i);  // fetched and hash-checked like a wheel
             if (!is_registry_url(w.url, sel_.indexes)) {
@@ -230,9 +239,12 @@ Result<void> Transaction::find_built_sources() {
             wheel_files_[i].clear();
             if (sb.identity.rfind("sha256:", 0) != 0) {
                 PI_TRY(auto h, base::hash_file(sb.request.source, base::HashAlgo::sha256));
-                sb.identity = "sha256:" + h;
+                sb.identity = "sha256:" + h + "@" + environment_digest_;
             }
         }
+        // --reinstall builds again rather than trusting the built-wheel cache (as uv's --reinstall).
+        const bool rebuild = opt_.reinstall || listed(opt_.reinstall_packages, sb.request.name);
+        if (rebuild) continue;
         if (auto hit = build::cached_wheel(opt_.cache_dir, build::cache_key(sb.request, sb.identity))) {
             wheel_files_[i] = hit->wheel;
             wheel_names_[i] = hit->file_name;
@@ -253,8 +265,20 @@ Result<void> Transaction::build_source(std::size_t i) {
         rep_.building("building " + sb.request.name + " (" + what + ") with " + backend +
                   (sb.request.isolated ? "" : ", without build isolation"));
     };
-    auto built = build::build_wheel(sb.request, sb.identity);
+    const bool rebuild = opt_.reinstall || listed(opt_.reinstall_packages, sb.request.name);
+    auto built = build::build_wheel(sb.request, sb.identity, rebuild);
     if (!built.ok()) return std::move(built).error().with_context("while building " + sb.request.name);
+    // What was built must be what the lock says (uv refuses the same for registry sdists).
+    const auto& rec = *report_.plan.wheel_install[i];
+    if (rec.version) {
+        auto wn = spec::WheelName::parse(built->file_name);
+        auto a = spec::pep440::Version::parse(*rec.version);
+        auto b = wn.ok() ? spec::pep440::Version::parse(wn->version) : a;
+        if (wn.ok() && a.ok() && b.ok() && !(*a == *b))
+            return base::fail(ErrorKind::build, "building " + sb.request.name + " gave version " + wn->version +
+                                                    " (" + built->file_name + "), but the lock has " + *rec.version +
+                                                    ": the source is not what was locked (run `pixi lock`)");
+    }
     wheel_files_[i] = built->wheel;
     wheel_names_[i] = built->file_name;
     sb.built = true;

@@ -19,7 +19,11 @@ stand-in for /usr/bin/python3 (3.11). Checked:
 - Ctrl-C while a backend runs: the backend is killed with the run, exit 130, nothing changed;
 - an sdist with another hash than the lock's: exit 4, nothing changed;
 - a build requirement no wheel meets: exit 5, naming it and the wheel directory;
-- an sdist with a symlink out of its tree: refused (exit 4), nothing built;
+- an sdist with a symlink out of its tree, a chain of symlinks that leads out, or a hard
+  link to a symlink: refused (exit 4), nothing built;
+- pre-releases only when no final release fits; a prefix inside the project is not part of
+  its identity, a deeper `build/` package is; a changed environment builds again; a built
+  version other than the lock's is exit 8;
 - --no-install-local installs the dependencies alone, with the local sources absent;
 - other real backends, from wheels packed from what Debian installed: flit_core and
   poetry-core in isolation, hatchling without isolation (it and its requirements installed in
@@ -191,7 +195,7 @@ def pypi(location, name, version, path=None, editable=False):
 def import_in(prefix, code):
     """Runs `code` with the prefix's site-packages as a site dir (the stand-in python is /usr's)."""
     site = os.path.join(prefix, SITE)
-    r = subprocess.run(["/usr/bin/python3", "-I", "-S", "-c",
+    r = subprocess.run(["/usr/bin/python3", "-I", "-S", "-B", "-c",
                         "import site; site.addsitedir(%r)\n%s" % (site, code)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert r.returncode == 0, (code, r.stdout.decode(), r.stderr.decode())
@@ -263,6 +267,10 @@ def main():
         for n in ("legacy-pkg", "proj-a", "proj-e", "proj-n"):
             assert "building %s" % n in err, err
         assert "setuptools.build_meta:__legacy__" in err and "without build isolation" in err, err
+        # Nothing unrecorded in the environment: the no-isolation build imported setuptools
+        # from it without writing bytecode.
+        stray = [d for d, _, _ in os.walk(os.path.join(prefix, SITE)) if d.endswith("__pycache__")]
+        assert not stray, stray
         assert import_in(prefix, "import legacy_pkg, proj_a, proj_e, proj_n; "
                                  "print(legacy_pkg.VALUE, proj_a.VALUE, proj_e.VALUE, proj_n.VALUE)") == \
             "legacy a1 e1 n1"
@@ -384,6 +392,30 @@ def main():
         assert "hatchling>=99" in err and wheels in err, err
         assert not os.path.exists(prefix3)
 
+        # A chain of symlinks, each inside on its own, that leads out; a hard link to a symlink.
+        def sdist_with(name, members):
+            t = os.path.join(tmp, "trees", name)
+            write_project(t, name, "", pyproject=False, setup_py="from setuptools import setup\nsetup()\n")
+            return make_sdist(os.path.join(tmp, "evil"), name, "1.0", t, members)
+        d = tarfile.TarInfo("a/b")
+        d.type = tarfile.DIRTYPE
+        up = tarfile.TarInfo("a/b/up")
+        up.type, up.linkname = tarfile.SYMTYPE, "../../.."  # the extraction root: inside
+        esc = tarfile.TarInfo("esc")
+        esc.type, esc.linkname = tarfile.SYMTYPE, "a/b/up/../../etc"  # inside as text, outside resolved
+        hl = tarfile.TarInfo("again")
+        hl.type, hl.linkname = tarfile.LNKTYPE, "hard-pkg-1.0/a/b/up"
+        for name, members, why in (("chain-pkg", [(d, None), (up, None), (esc, None)], "leads outside"),
+                                   ("hard-pkg", [(d, None), (up, None), (hl, None)], "is a hardlink to")):
+            path = sdist_with(name, members)
+            if name == "hard-pkg":  # the hard link names its target with the archive's own top directory
+                with tarfile.open(path) as t:
+                    assert any(m.islnk() for m in t.getmembers())
+            chain_lock = lockgen.write_lock(os.path.join(tmp, "evil-" + name), [lockgen.conda(py), pypi(path, name, "1.0", path)])
+            r = run(["install", "-l", chain_lock, "-p", prefix3, "--find-links", wheels], env, expect=4)
+            assert why in r.stderr.decode(), r.stderr.decode()
+            assert not os.path.exists(prefix3)
+
         # An sdist with a symlink out of its tree is refused before any backend runs.
         link = tarfile.TarInfo("evil")
         link.type = tarfile.SYMTYPE
@@ -412,6 +444,7 @@ def main():
         backends(tmp, env, py, wheels)
         from_index(tmp, env, py)
         offline_bundle(tmp, env, py, legacy, wheels)
+        rules(tmp, env, py, wheels)
         injected(tmp, env, py)
     print("ok")
     return 0
@@ -501,6 +534,57 @@ def backends(tmp, env, py, setuptools_wheels):
     run(["verify", "-p", prefix], env)
 
 
+def rules(tmp, env, py, wheels):
+    """Which wheel is chosen and when a build is reused: pre-releases only when no final
+    release fits; a prefix inside the project is not part of its identity, a deeper
+    `build/` package is; a changed environment builds again; a built version other than
+    the lock's is exit 8."""
+    helpers = os.path.join(tmp, "helpers")
+    os.makedirs(helpers)
+    for f in os.listdir(wheels):
+        shutil.copy(os.path.join(wheels, f), helpers)
+    lockgen.make_wheel(helpers, "helper", "1.0", {"helper/__init__.py": "V = '1.0'\n"})
+    lockgen.make_wheel(helpers, "helper", "2.0b1", {"helper/__init__.py": "V = '2.0b1'\n"})
+    proj = os.path.join(tmp, "rules")
+    write_project(proj, "rules-pkg", "V = 1\n")
+    os.makedirs(os.path.join(proj, "rules_pkg", "build"))
+    with open(os.path.join(proj, "rules_pkg", "build", "__init__.py"), "w") as f:
+        f.write("B = 1\n")
+    with open(os.path.join(proj, "pyproject.toml"), "w") as f:
+        f.write('[build-system]\nrequires = ["setuptools>=60", "helper>=1"]\nbuild-backend = "setuptools.build_meta"\n\n'
+                '[project]\nname = "rules-pkg"\nversion = "1.0"\n\n[tool.setuptools]\n'
+                'packages = ["rules_pkg", "rules_pkg.build"]\n')
+    cache = os.path.join(tmp, "cache-rules")
+    e = dict(env, PIXI_INSTALL_CACHE_DIR=cache)
+    lock = lockgen.write_lock(proj, [lockgen.conda(py), pypi(".", "rules-pkg", "1.0")])
+    prefix = os.path.join(proj, "env")  # inside the project
+    args = ["install", "-l", lock, "-p", prefix, "--find-links", helpers]
+    r = run(args, e)
+    assert "building rules-pkg" in r.stderr.decode()
+    records = glob.glob(os.path.join(cache, "built-wheels", "v1", "*", "build.json"))
+    with open(records[0]) as f:
+        assert ("helper", "1.0") in [(d["name"], d["version"]) for d in json.load(f)["build_set"]]
+    for _ in range(2):
+        r = run(args, e)
+        assert "building" not in r.stderr.decode(), r.stderr.decode()
+    with open(os.path.join(proj, "rules_pkg", "build", "__init__.py"), "w") as f:
+        f.write("B = 2\n")
+    r = run(args, e)
+    assert "building rules-pkg" in r.stderr.decode(), r.stderr.decode()
+    assert import_in(prefix, "import rules_pkg.build as b; print(b.B)") == "2"
+    # Another environment (one more conda package): built again.
+    extra = lockgen.make_conda_package(os.path.join(tmp, "pkgs"), "extra", "1.0")
+    lock = lockgen.write_lock(proj, [lockgen.conda(py), lockgen.conda(extra), pypi(".", "rules-pkg", "1.0")])
+    r = run(args, e)
+    assert "building rules-pkg" in r.stderr.decode(), r.stderr.decode()
+    # The lock says 2.0; the project builds 1.0.
+    before = lockgen.snapshot(prefix)
+    lock = lockgen.write_lock(proj, [lockgen.conda(py), lockgen.conda(extra), pypi(".", "rules-pkg", "2.0")])
+    r = run(args + ["--reinstall-package", "rules-pkg"], e, expect=8)
+    assert "gave version 1.0" in r.stderr.decode() and "lock has 2.0" in r.stderr.decode(), r.stderr.decode()
+    assert lockgen.snapshot(prefix) == before
+
+
 def offline_bundle(tmp, env, py, legacy_tree, wheels):
     """`pack --find-links` bundles the sdist and the build dependencies (the project's own
     directory travels with the lock); `install --offline --bundle` with an empty cache, the
@@ -570,7 +654,9 @@ def injected(tmp, env, py):
     prefix2 = os.path.join(tmp, "env-inject-bundle")
     r = run(["install", "-l", lock, "-p", prefix2, "--offline", "--bundle", bundle],
             dict(env, PIXI_INSTALL_CACHE_DIR=os.path.join(tmp, "cache-inject")))
-    assert "building" not in r.stderr.decode(), r.stderr.decode()
+    err = r.stderr.decode()
+    assert "\nbuilding " not in "\n" + err, err
+    assert "taking proj_i-1.0-py3-none-any.whl from the bundle in place of building proj-i" in err, err
     assert import_in(prefix2, "import proj_i; print(proj_i.VALUE)") == "injected"
     assert os.path.exists(os.path.join(prefix2, "share", "mysrc", "data.txt"))
 

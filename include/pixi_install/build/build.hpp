@@ -35,6 +35,7 @@ struct BuildDependency {
 
 /// A page of a package index, as served.
 struct IndexPage {
+    long status = 200;         ///< 404/410: the index does not have the project
     std::string url;           ///< after redirects
     std::string content_type;
     std::string body;
@@ -114,7 +115,8 @@ std::optional<BuiltWheel> cached_wheel(const std::filesystem::path& cache_dir, c
 /// Builds (or takes from the cache) the wheel of `request`. A backend that fails
 /// is ErrorKind::build, with the backend's last lines and the path of the full
 /// log; nothing is written outside the cache and the temporary build directories.
-base::Result<BuiltWheel> build_wheel(const BuildRequest& request, const std::string& identity);
+base::Result<BuiltWheel> build_wheel(const BuildRequest& request, const std::string& identity,
+                                     bool ignore_cache = false);
 
 /// The hook runner's text (Python), as written next to each build.
 std::string_view hook_runner_source();

@@ -143,14 +143,16 @@ base::Result<std::vector<std::filesystem::path>> fetch_all(const std::vector<Art
 
 /// A small text resource (a package index page) as it was served.
 struct Page {
+    long status = 200;         ///< 200, or 404/410 (not there: not an error)
     std::string url;           ///< after redirects (relative links resolve against it)
     std::string content_type;  ///< as the server said
     std::string body;
 };
 
 /// GETs `url` with `Accept: accept`, with the host's credentials, proxies, TLS and
-/// retries as for downloads; offline, a failed transfer or a status other than 200 is
-/// ErrorKind::unavailable (the message names the status and the server's detail).
+/// retries as for downloads; 404 and 410 come back as pages with that status; offline,
+/// a failed transfer or another status is ErrorKind::unavailable (the message names the
+/// status and the server's detail).
 base::Result<Page> fetch_page(const std::string& url, const std::string& accept, const FetchOptions& options);
 
 /// The HTTP library and what it was built with, as libcurl names them

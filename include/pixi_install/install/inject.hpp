@@ -36,8 +36,9 @@ base::Result<std::vector<Injection>> read_injections(
 inline constexpr const char* kInjectedFile = "injected.tsv";
 
 /// Puts the injections into `selection` in place of the records they match (by name;
-/// by version too when the record has one: another version is ErrorKind::usage). Returns
-/// how many records were replaced.
+/// by version too when the record has one: another version is ErrorKind::usage): only
+/// conda_source records and PyPI source entries; a record the lock pins by hash (a conda
+/// package, a wheel) is ErrorKind::usage. Returns how many records were replaced.
 base::Result<std::size_t> inject(lockfile::Selection& selection, const std::vector<Injection>& injections);
 
 }  // namespace pixi_install::install
