@@ -18,7 +18,8 @@ std::filesystem::path built_dir(const std::filesystem::path& cache_dir);
 /// Moves `wheel` into the built-wheel cache under `key` with its build record.
 base::Result<BuiltWheel> store_built(const std::filesystem::path& cache_dir, const std::string& key,
                                      const std::filesystem::path& wheel, const std::string& backend,
-                                     const std::vector<BuildDependency>& build_set);
+                                     const std::vector<BuildDependency>& build_set, const std::string& name,
+                                     const std::string& identity);
 
 /// A build dependency chosen from a wheel directory: its record and its file.
 struct ChosenWheel {

@@ -217,7 +217,8 @@ public:
         return {};
     }
 
-    Result<BuiltWheel> run(const std::string& key) {
+    Result<BuiltWheel> run(const std::string& key, const std::string& identity) {
+        identity_ = identity;
         PI_TRY_VOID(prepare_source());
         PI_TRY_VOID(read_build_system());
         PI_TRY_VOID(prepare_runner());
@@ -257,7 +258,7 @@ public:
                                                     " is not in " + out_dir.string());
         std::vector<BuildDependency> set;
         for (const auto& c : chosen_) set.push_back(c.dep);
-        return store_built(r_.cache_dir, key, out_dir / file, bs_.backend, set);
+        return store_built(r_.cache_dir, key, out_dir / file, bs_.backend, set, r_.name, identity_);
     }
 
 private:
@@ -276,6 +277,7 @@ private:
     std::vector<fs::path> scripts_;
     std::string activation_;
     std::vector<ChosenWheel> chosen_;
+    std::string identity_;
     int calls_ = 0;
 };
 
@@ -295,7 +297,7 @@ Result<BuiltWheel> build_wheel(const BuildRequest& r, const std::string& identit
     std::error_code ec;
     fs::remove(log, ec);
     Build b(r, work.path(), log);
-    return b.run(key);
+    return b.run(key, identity);
 }
 
 }  // namespace pixi_install::build

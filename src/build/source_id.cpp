@@ -170,6 +170,8 @@ std::optional<BuiltWheel> cached_wheel(const fs::path& cache_dir, const std::str
         if (!h.ok() || *h != j["sha256"].get<std::string>()) return std::nullopt;
     }
     w.backend = j.value("backend", "");
+    w.name = j.value("name", "");
+    w.identity = j.value("identity", "");
     if (j.contains("build_set") && j["build_set"].is_array())
         for (const auto& d : j["build_set"]) {
             if (!d.is_object()) continue;
@@ -181,7 +183,8 @@ std::optional<BuiltWheel> cached_wheel(const fs::path& cache_dir, const std::str
 }
 
 Result<BuiltWheel> store_built(const fs::path& cache_dir, const std::string& key, const fs::path& wheel,
-                               const std::string& backend, const std::vector<BuildDependency>& build_set) {
+                               const std::string& backend, const std::vector<BuildDependency>& build_set,
+                               const std::string& name, const std::string& identity) {
     const fs::path root = built_dir(cache_dir);
     PI_TRY_VOID(base::make_dirs(root));
     PI_TRY(base::TempDir tmp, base::TempDir::create(root, ".tmp-"));
@@ -194,6 +197,8 @@ Result<BuiltWheel> store_built(const fs::path& cache_dir, const std::string& key
     j["wheel"] = file;
     j["sha256"] = sha;
     j["backend"] = backend;
+    j["name"] = name;
+    j["identity"] = identity;
     j["build_set"] = nlohmann::json::array();
     for (const auto& d : build_set)
         j["build_set"].push_back({{"name", d.name},
@@ -212,6 +217,21 @@ Result<BuiltWheel> store_built(const fs::path& cache_dir, const std::string& key
     if (!hit) return base::fail(ErrorKind::failure, "the built wheel could not be read back from " + dest.string());
     hit->from_cache = false;
     return *hit;
+}
+
+std::vector<BuiltWheel> built_from_sdist(const fs::path& cache_dir, const std::string& sdist_sha256) {
+    std::vector<BuiltWheel> out;
+    std::error_code ec;
+    const std::string want = "sha256:" + sdist_sha256;
+    for (const auto& e : fs::directory_iterator(built_dir(cache_dir), ec)) {
+        const std::string key = e.path().filename().string();
+        if (key.empty() || key[0] == '.') continue;
+        auto w = cached_wheel(cache_dir, key);
+        if (!w) continue;
+        if (w->identity == want || w->identity.rfind(want + "@", 0) == 0) out.push_back(*w);
+    }
+    std::sort(out.begin(), out.end(), [](const BuiltWheel& a, const BuiltWheel& b) { return a.file_name < b.file_name; });
+    return out;
 }
 
 }  // namespace pixi_install::build

@@ -15,6 +15,9 @@ void install_signal_handlers() {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    // A closed terminal or a dropped ssh session stops the run the same way: rolled back,
+    // builds killed, not cut off halfway.
+    sigaction(SIGHUP, &sa, nullptr);
 }
 
 const std::atomic<bool>& interrupted_flag() { return g_interrupted; }

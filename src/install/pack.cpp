@@ -7,6 +7,7 @@
 #include "pixi_install/base/redact.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/build/build.hpp"
 #include "pixi_install/fetch/bundle.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
 #include "pixi_install/spec/wheel_name.hpp"
@@ -108,6 +109,7 @@ base::Result<PackPlan> plan_pack(const lockfile::LockFile& lock, const std::vect
                 a.path = r->path;
                 a.sha256 = base::normalize_hex(r->sha256.value_or(""));
                 a.md5 = base::normalize_hex(r->md5.value_or(""));
+                if (kind == spec::PypiSourceKind::sdist && !a.sha256.empty()) c.plan.sdists.push_back(a.sha256);
                 c.add(std::move(a), r->location);
             }
             for (const auto& s : sel.sources)
@@ -192,7 +194,23 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
         items.push_back({a.name, sha, a.md5, files[i], plan.locations[i]});
     }
     // A bundle travels: the credentials in the lock's URLs stay here (its artifacts are found by hash).
+    // Wheels this machine built from the bundled sdists: an install whose interpreter and
+    // platform they fit takes them instead of building.
+    std::string built_list;
+    std::size_t built_wheels = 0;
+    std::sort(plan.sdists.begin(), plan.sdists.end());
+    plan.sdists.erase(std::unique(plan.sdists.begin(), plan.sdists.end()), plan.sdists.end());
+    for (const auto& sdist : plan.sdists) {
+        for (const auto& w : build::built_from_sdist(o.fetch.cache_dir, sdist)) {
+            PI_TRY(auto sha, base::hash_file(w.wheel, base::HashAlgo::sha256));
+            if (std::none_of(items.begin(), items.end(), [&](const fetch::BundleItem& x) { return x.sha256 == sha; }))
+                items.push_back({w.file_name, sha, "", w.wheel, {"built-wheel:" + sdist}});
+            built_list += sha + "\t" + w.file_name + "\t" + sdist + "\n";
+            ++built_wheels;
+        }
+    }
     std::vector<fetch::BundleFile> extra{{"pixi.lock", base::strip_url_secrets(lock_text)}};
+    if (built_wheels) extra.push_back({kBuiltWheelsFile, built_list});
     if (build_wheels) extra.push_back({kBuildWheelsFile, build_list});
     if (!injections.empty()) {
         std::string list;
@@ -202,6 +220,7 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
     PI_TRY_VOID(fetch::write_bundle(o.output, items, extra));
     summary.artifacts = items.size();
     summary.build_wheels = build_wheels;
+    summary.built_wheels = built_wheels;
     summary.left_out = plan.left_out;
     return summary;
 }

@@ -77,6 +77,10 @@ private:
     /// The build-dependency wheels the bundles carry, as one wheel directory in the cache
     /// (named by its content, so built-wheel cache keys stay the same from run to run).
     base::Result<std::optional<std::filesystem::path>> bundle_wheel_dir();
+    /// A wheel the bundles carry, built from the sdist with this sha256, that fits the
+    /// environment (its verified file and name); nullopt when none does.
+    base::Result<std::optional<std::pair<std::filesystem::path, std::string>>> bundle_built_wheel(
+        const std::string& sdist_sha256);
     /// After fetching: the sdists' archives, and the wheels the cache already built.
     base::Result<void> find_built_sources();
     base::Result<void> build_source(std::size_t i);

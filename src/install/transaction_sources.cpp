@@ -230,6 +230,50 @@ Result<std::optional<fs::path>> Transaction::bundle_wheel_dir() {
     return std::optional<fs::path>(dir);
 }
 
+Result<std::optional<std::pair<fs::path, std::string>>> Transaction::bundle_built_wheel(const std::string& sdist) {
+    using Found = std::optional<std::pair<fs::path, std::string>>;
+    if (!new_python_ || !opt_.builds.platform) return Found();
+    spec::TagPython py;
+    py.major = new_python_->major;
+    py.minor = new_python_->minor;
+    py.free_threaded = new_python_->site_packages.find("t/site-packages") != std::string::npos;
+    auto tags = spec::TagSet::from_env(*opt_.builds.platform, py);
+    if (!tags.ok()) return Found();
+    std::optional<std::size_t> best_prio;
+    fetch::Artifact best;
+    for (const auto& b : opt_.fetch.bundles) {
+        PI_TRY(auto bundle, fetch::Bundle::open(b));
+        auto list = bundle.read_file(kBuiltWheelsFile);
+        if (!list.ok()) continue;
+        std::size_t pos = 0;
+        while (pos < list->size()) {
+            auto nl = list->find('\n', pos);
+            std::string line = list->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+            pos = nl == std::string::npos ? list->size() : nl + 1;
+            auto t1 = line.find('\t');
+            auto t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
+            if (t2 == std::string::npos) continue;
+            const std::string sha = line.substr(0, t1), name = line.substr(t1 + 1, t2 - t1 - 1);
+            if (line.substr(t2 + 1) != sdist || !base::is_hex_digest(sha, 32) || !base::segment_problem(name).empty())
+                continue;
+            auto wn = spec::WheelName::parse(name);
+            if (!wn.ok()) continue;
+            auto prio = tags->compatible(*wn);
+            if (!prio || (best_prio && *best_prio <= *prio)) continue;
+            best_prio = prio;
+            best.name = name;
+            best.sha256 = sha;
+        }
+    }
+    if (!best_prio) return Found();
+    fetch::FetchOptions fo = opt_.fetch;
+    fo.cache_dir = opt_.cache_dir;
+    fo.cancel = opt_.cancel;
+    fo.on_ready = nullptr;
+    PI_TRY(auto files, fetch::fetch_all({best}, fo, rep_));
+    return Found(std::make_pair(files.front(), best.name));
+}
+
 Result<void> Transaction::find_built_sources() {
     for (std::size_t i = 0; i < sources_.size(); ++i) {
         if (!sources_[i]) continue;
@@ -249,6 +293,18 @@ Result<void> Transaction::find_built_sources() {
             wheel_files_[i] = hit->wheel;
             wheel_names_[i] = hit->file_name;
             sb.built = true;
+            continue;
+        }
+        if (sb.request.kind == build::SourceKind::sdist && !opt_.fetch.bundles.empty()) {
+            const std::string sha = sb.identity.substr(7, 64);
+            PI_TRY(auto got, bundle_built_wheel(sha));
+            if (got) {
+                wheel_files_[i] = got->first;
+                wheel_names_[i] = got->second;
+                sb.built = true;
+                rep_.building("taking " + got->second + " from the bundle (built there from the sdist of " +
+                              sb.request.name + ")");
+            }
         }
     }
     return {};

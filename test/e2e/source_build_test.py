@@ -33,7 +33,8 @@ stand-in for /usr/bin/python3 (3.11). Checked:
   for by Accept), a yanked and an unhashed newer file passed over, the chosen wheel's URL and
   sha256 recorded with the built wheel;
 - `pack --find-links` bundles sdists and build dependencies, and `install --offline --bundle`
-  builds from the bundle alone (empty cache, the sdist removed, no wheel directory);
+  builds from the bundle alone (empty cache, the sdist removed, no wheel directory); packed
+  from a cache that built the sdist, the bundle carries that wheel and an install takes it;
 - --inject: a .conda for a conda_source record and a wheel for a source entry, installed
   without building; another version, or a name the lock lacks, is exit 2.
 """
@@ -617,6 +618,22 @@ def offline_bundle(tmp, env, py, legacy_tree, wheels):
             built = json.load(f)
         assert built["build_set"] and all(os.path.join(cache, "bundle-wheels") in d["location"]
                                           for d in built["build_set"]), built
+
+    # Packed again from that cache, the bundle carries the wheel built from the sdist too; an
+    # install it fits takes it instead of building (the directory is still built).
+    bundle2 = os.path.join(tmp, "bundle2")
+    r = subprocess.run([BIN, "--no-progress", "pack", "-l", lock, "-o", bundle2, "--find-links", wheels, "--offline"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env, PIXI_INSTALL_CACHE_DIR=cache))
+    assert r.returncode == 0, r.stderr.decode()
+    with open(os.path.join(bundle2, "built-wheels.tsv")) as f:
+        assert "legacy_pkg-1.0-py3-none-any.whl" in f.read()
+    prefix2 = os.path.join(tmp, "env-bundle2")
+    r = run(["install", "-l", lock, "-p", prefix2, "--offline", "--bundle", bundle2],
+            dict(env, PIXI_INSTALL_CACHE_DIR=os.path.join(tmp, "cache-bundle2")))
+    err = r.stderr.decode()
+    assert "taking legacy_pkg-1.0-py3-none-any.whl from the bundle" in err and "building legacy-pkg" not in err, err
+    assert "building proj-b" in err, err
+    assert import_in(prefix2, "import legacy_pkg; print(legacy_pkg.VALUE)") == "legacy"
 
 
 def injected(tmp, env, py):

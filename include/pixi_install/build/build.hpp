@@ -95,6 +95,8 @@ struct BuildRequest {
 struct BuiltWheel {
     std::filesystem::path wheel;          ///< in the built-wheel cache
     std::string file_name;                ///< the wheel's name
+    std::string name;                     ///< the lock's name of what was built
+    std::string identity;                 ///< the source identity it was built from
     std::string backend;
     std::vector<BuildDependency> build_set;
     bool from_cache = false;
@@ -111,6 +113,10 @@ std::string cache_key(const BuildRequest& request, const std::string& identity);
 
 /// The wheel built earlier for `key`, if the cache has it.
 std::optional<BuiltWheel> cached_wheel(const std::filesystem::path& cache_dir, const std::string& key);
+
+/// Every intact wheel of the built-wheel cache built from the sdist with this sha256
+/// (whatever environment it was built in), for `pack`.
+std::vector<BuiltWheel> built_from_sdist(const std::filesystem::path& cache_dir, const std::string& sdist_sha256);
 
 /// Builds (or takes from the cache) the wheel of `request`. A backend that fails
 /// is ErrorKind::build, with the backend's last lines and the path of the full

@@ -42,14 +42,19 @@ struct PackPlan {
     std::vector<std::vector<std::string>> locations;  ///< parallel to `artifacts`
     std::vector<std::string> left_out;                ///< "name (location): why"
     std::vector<std::string> notes;                   ///< local directories: not bundled, not refused
+    std::vector<std::string> sdists;                  ///< sha256 of the bundled sdists (their built wheels go too)
 };
 
 /// The top-level bundle file listing build-dependency wheels: "sha256 TAB file name" lines.
 inline constexpr const char* kBuildWheelsFile = "build-wheels.tsv";
+/// The top-level bundle file listing wheels built from bundled sdists (taken from the
+/// packing machine's built-wheel cache): "wheel sha256 TAB file name TAB sdist sha256".
+inline constexpr const char* kBuiltWheelsFile = "built-wheels.tsv";
 
 struct PackSummary {
     std::size_t artifacts = 0;
     std::size_t build_wheels = 0;
+    std::size_t built_wheels = 0;
     std::uint64_t bytes = 0;
     std::vector<std::string> left_out;
 };
