@@ -178,6 +178,38 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
         }
     }
 
+    // The wheels this machine built from the bundled sdists, and the exact build set each was
+    // built with (recorded in the built-wheel cache), so an offline rebuild elsewhere uses
+    // the same build dependencies.
+    std::vector<std::pair<std::string, build::BuiltWheel>> built;
+    std::sort(plan.sdists.begin(), plan.sdists.end());
+    plan.sdists.erase(std::unique(plan.sdists.begin(), plan.sdists.end()), plan.sdists.end());
+    for (const auto& sdist : plan.sdists)
+        for (auto& w : build::built_from_sdist(o.fetch.cache_dir, sdist)) {
+            for (const auto& d : w.build_set) {
+                if (!base::is_hex_digest(d.sha256, 32) || !spec::WheelName::parse(d.file_name).ok()) continue;
+                auto same = std::find_if(plan.artifacts.begin(), plan.artifacts.end(),
+                                         [&](const fetch::Artifact& x) { return x.sha256 == d.sha256; });
+                if (same != plan.artifacts.end()) {
+                    auto& locs = plan.locations[same - plan.artifacts.begin()];
+                    if (std::find(locs.begin(), locs.end(), "build-wheel:" + d.file_name) != locs.end()) continue;
+                    locs.push_back("build-wheel:" + d.file_name);
+                } else {
+                    fetch::Artifact a;
+                    a.name = d.file_name;
+                    a.sha256 = d.sha256;
+                    if (d.location.find("://") != std::string::npos) a.url = d.location;
+                    else a.path = d.location;
+                    plan.artifacts.push_back(a);
+                    plan.locations.push_back({"build-wheel:" + d.file_name});
+                }
+                if (build_list.find(d.sha256) == std::string::npos) {
+                    build_list += d.sha256 + "\t" + d.file_name + "\n";
+                    ++build_wheels;
+                }
+            }
+            built.emplace_back(sdist, std::move(w));
+        }
     reporter.phase(base::Phase::fetch, plan.artifacts.size());
     PI_TRY(std::vector<fs::path> files, fetch::fetch_all(plan.artifacts, o.fetch, reporter));
     PackSummary summary;
@@ -198,10 +230,8 @@ base::Result<PackSummary> pack(const PackOptions& o, base::Reporter& reporter) {
     // platform they fit takes them instead of building.
     std::string built_list;
     std::size_t built_wheels = 0;
-    std::sort(plan.sdists.begin(), plan.sdists.end());
-    plan.sdists.erase(std::unique(plan.sdists.begin(), plan.sdists.end()), plan.sdists.end());
-    for (const auto& sdist : plan.sdists) {
-        for (const auto& w : build::built_from_sdist(o.fetch.cache_dir, sdist)) {
+    for (const auto& [sdist, w] : built) {
+        {
             PI_TRY(auto sha, base::hash_file(w.wheel, base::HashAlgo::sha256));
             if (std::none_of(items.begin(), items.end(), [&](const fetch::BundleItem& x) { return x.sha256 == sha; }))
                 items.push_back({w.file_name, sha, "", w.wheel, {"built-wheel:" + sdist}});

@@ -622,11 +622,14 @@ def offline_bundle(tmp, env, py, legacy_tree, wheels):
     # Packed again from that cache, the bundle carries the wheel built from the sdist too; an
     # install it fits takes it instead of building (the directory is still built).
     bundle2 = os.path.join(tmp, "bundle2")
-    r = subprocess.run([BIN, "--no-progress", "pack", "-l", lock, "-o", bundle2, "--find-links", wheels, "--offline"],
+    # (No --find-links this time: the build set recorded with the built wheel goes along.)
+    r = subprocess.run([BIN, "--no-progress", "pack", "-l", lock, "-o", bundle2, "--offline"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env, PIXI_INSTALL_CACHE_DIR=cache))
     assert r.returncode == 0, r.stderr.decode()
     with open(os.path.join(bundle2, "built-wheels.tsv")) as f:
         assert "legacy_pkg-1.0-py3-none-any.whl" in f.read()
+    with open(os.path.join(bundle2, "build-wheels.tsv")) as f:
+        assert sorted(l.split("\t")[1] for l in f.read().splitlines()) == sorted(os.listdir(wheels))
     prefix2 = os.path.join(tmp, "env-bundle2")
     r = run(["install", "-l", lock, "-p", prefix2, "--offline", "--bundle", bundle2],
             dict(env, PIXI_INSTALL_CACHE_DIR=os.path.join(tmp, "cache-bundle2")))
