@@ -54,6 +54,9 @@ else
   ensure_debian_packages "${PIXI_INSTALL_BUILD_DEPS[@]}" "${PIXI_INSTALL_TEST_DEPS[@]}"
 fi
 
+# The upstream sdists the source-build tests build (from Debian's source packages, cached).
+bash scripts/upstream.sh
+
 PASSED=0; FAILED=0; SKIPPED=0
 STATUS=0
 

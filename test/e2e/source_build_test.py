@@ -25,6 +25,8 @@ stand-in for /usr/bin/python3 (3.11). Checked:
   its identity, a deeper `build/` package is; a changed environment builds again; a built
   version other than the lock's is exit 8;
 - --no-install-local installs the dependencies alone, with the local sources absent;
+- a real upstream sdist with a C extension (MarkupSafe 2.1.2, Debian's orig tarball), built
+  with the environment's CC;
 - other real backends, from wheels packed from what Debian installed: flit_core and
   poetry-core in isolation, hatchling without isolation (it and its requirements installed in
   the environment as wheels), and a C-extension sdist compiled by the compiler the
@@ -533,6 +535,28 @@ def backends(tmp, env, py, setuptools_wheels):
     so = glob.glob(os.path.join(prefix, SITE, "cext", "_speed*.so"))
     assert len(so) == 1, so
     run(["verify", "-p", prefix], env)
+
+    # A real upstream sdist with a C extension: MarkupSafe 2.1.2 as released (Debian's orig
+    # tarball of its source package; scripts/upstream.sh fetches it), built by setup.py with
+    # the environment's CC.
+    cache_root = os.environ.get("PIXI_INSTALL_BUILD_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "pixi-install-build")
+    orig = os.path.join(cache_root, "upstream", "markupsafe_2.1.2.orig.tar.gz")
+    assert os.path.exists(orig), "%s is missing: run scripts/upstream.sh (scripts/test.sh does)" % orig
+    up = os.path.join(tmp, "upstream")
+    os.makedirs(up)
+    ms = os.path.join(up, "MarkupSafe-2.1.2.tar.gz")
+    shutil.copy(orig, ms)
+    open(cc_log, "w").close()
+    ms_lock = lockgen.write_lock(up, [lockgen.conda(py), lockgen.conda(cc), pypi(ms, "markupsafe", "2.1.2", ms)])
+    ms_prefix = os.path.join(tmp, "env-markupsafe")
+    r = run(["install", "-l", ms_lock, "-p", ms_prefix, "--find-links", setuptools_wheels], env)
+    assert "building markupsafe" in r.stderr.decode(), r.stderr.decode()
+    assert import_in(ms_prefix, "import markupsafe, markupsafe._speedups; print(markupsafe.escape('<a>'))") == \
+        "&lt;a&gt;"
+    with open(cc_log) as f:
+        assert "_speedups.c" in f.read(), "MarkupSafe's extension was not compiled by the environment's CC"
+    run(["verify", "-p", ms_prefix], env)
 
 
 def rules(tmp, env, py, wheels):
