@@ -10,7 +10,7 @@ export CCACHE_NOHASHDIR=1
 PIXI_INSTALL_BUILD_DEPS=(
   g++ meson ninja-build pkg-config cmake ccache
   libyaml-cpp-dev libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
-  libxxhash-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev zlib1g-dev libdeflate-dev
+  libxxhash-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev zlib1g-dev libdeflate-dev libgit2-dev
 )
 # What the tests use besides the build: a reference interpreter and HTTP servers,
 # archive tools to make fixtures, openssl (private CAs for the TLS tests), squid
@@ -22,11 +22,12 @@ PIXI_INSTALL_BUILD_DEPS=(
 # the source-build tests make wheels of real build backends from python3-setuptools-whl
 # (setuptools' own wheel) and the installed python3-wheel, flit (flit_core),
 # python3-poetry-core and python3-hatchling (with its requirements), and compile a C
-# extension against python3-dev's headers.
+# extension against python3-dev's headers; git makes the repositories the git-entry test
+# installs from (pixi-install itself checks them out with libgit2).
 PIXI_INSTALL_TEST_DEPS=(
   python3 python3-yaml python3-packaging zstd libarchive-tools zip unzip nginx-light bzip2 util-linux
   clang libclang-rt-14-dev openssl squid curl python3-botocore docker-registry faketime tar
-  python3-setuptools-whl python3-wheel flit python3-poetry-core python3-hatchling python3-dev gcc
+  python3-setuptools-whl python3-wheel flit python3-poetry-core python3-hatchling python3-dev gcc git
 )
 # What scripts/release.sh needs besides the build (the Zig toolchain comes from npm; npm
 # itself is installed when missing) and what its acceptance test uses: readelf, an emulator

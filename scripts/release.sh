@@ -181,7 +181,7 @@ EOF
   SETUP_ARGS=(--cross-file "$BUILD/toolchain.ini" --cross-file "cross/$TARGET.ini"
     --buildtype=release -Db_ndebug=true -Dtests=false -Dprefer_static=true -Ddefault_library=static
     -Drelease_target="$TARGET" -Drelease_commit="$COMMIT" -Dbundled_libraries="$BUNDLED"
-    -Dmimalloc_source="$MIMALLOC_SRC")
+    -Dmimalloc_source="$MIMALLOC_SRC" -Dgit=disabled)
   if [ -f "$BUILD/build.ninja" ]; then
     meson setup --reconfigure "$BUILD" "${SETUP_ARGS[@]}" > "$BUILD/setup.log" || { tail -30 "$BUILD/setup.log"; exit 1; }
   else

@@ -10,6 +10,7 @@
 #include "pixi_install/base/redact.hpp"
 #include "command.hpp"
 #include "pixi_install/base/strings.hpp"
+#include "pixi_install/build/build.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
 #include "pixi_install/spec/wheel_name.hpp"
 
@@ -42,7 +43,12 @@ std::pair<std::string, std::string> pypi_source(const lockfile::PypiRecord& r) {
             return {"directory", "built into a wheel by its PEP 517 backend (from the directory)"};
         case spec::PypiSourceKind::editable:
             return {"editable", "installed editable by its PEP 660 backend (from the directory)"};
-        case spec::PypiSourceKind::git: return {"git", "not installed: git sources are not built (--skip it)"};
+        case spec::PypiSourceKind::git:
+            return build::git_supported()
+                       ? std::pair<std::string, std::string>{"git", "built into a wheel by its PEP 517 backend (from "
+                                                                    "the locked commit, checked out without git)"}
+                       : std::pair<std::string, std::string>{"git", "not installed: this build has no git support "
+                                                                    "(--skip it)"};
         case spec::PypiSourceKind::unknown: return {"unknown", "not installed: an unrecognised location (--skip it)"};
     }
     return {"unknown", ""};

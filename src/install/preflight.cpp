@@ -1,5 +1,7 @@
 #include "pixi_install/install/preflight.hpp"
 
+#include "pixi_install/build/build.hpp"
+
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -130,7 +132,8 @@ std::vector<std::string> not_installable(const lockfile::Selection& selection, c
         auto kind = spec::classify_pypi_location(r->location, r->editable);
         // Wheels install as they are; sdists and local directories are built (build/).
         if (kind == spec::PypiSourceKind::wheel || kind == spec::PypiSourceKind::sdist ||
-            kind == spec::PypiSourceKind::directory || kind == spec::PypiSourceKind::editable)
+            kind == spec::PypiSourceKind::directory || kind == spec::PypiSourceKind::editable ||
+            (kind == spec::PypiSourceKind::git && build::git_supported()))
             continue;
         out.push_back(r->name + " (" + spec::pypi_source_kind_name(kind) + " at " + r->location +
                       "): " + spec::pypi_source_remedy(kind, r->name));

@@ -120,6 +120,7 @@ private:
         std::string identity;   ///< the cache key's (an sdist's sha256 once fetched)
         std::string recorded;   ///< what the dist-info records and the plan compares
         std::optional<prefix::DirectUrl> direct_url;
+        std::optional<build::GitSource> git;  ///< a git+ entry
         bool built = false;
     };
     std::vector<std::optional<SourceBuild>> sources_;  ///< parallel to plan.wheel_install

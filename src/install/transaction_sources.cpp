@@ -34,7 +34,7 @@ bool is_editable(const lockfile::PypiRecord& r, const InstallOptions& o) {
 std::optional<spec::PypiSourceKind> source_kind(const lockfile::PypiRecord& r, const InstallOptions& o) {
     auto kind = spec::classify_pypi_location(r.location, is_editable(r, o));
     if (kind == spec::PypiSourceKind::sdist || kind == spec::PypiSourceKind::directory ||
-        kind == spec::PypiSourceKind::editable)
+        kind == spec::PypiSourceKind::editable || (kind == spec::PypiSourceKind::git && build::git_supported()))
         return kind;
     return std::nullopt;
 }
@@ -89,6 +89,13 @@ Result<void> Transaction::prepare_source_ids() {
         auto kind = source_kind(*r, opt_);
         if (!kind) continue;
         const std::string n = spec::normalize_pypi_name(r->name);
+        if (*kind == spec::PypiSourceKind::git) {
+            // The locked commit (and the subdirectory) is the source.
+            PI_TRY(auto g, build::parse_git_location(r->location));
+            source_ids_[n] = "git:" + g.commit + (g.subdirectory.empty() ? "" : "/" + g.subdirectory) + "@" +
+                             environment_digest_;
+            continue;
+        }
         if (*kind == spec::PypiSourceKind::sdist) {
             // Registry and direct sdists: the lock's hash (else its location) names the source.
             source_ids_[n] = (r->sha256 ? "sha256:" + *r->sha256 : "url:" + r->location) + "@" + environment_digest_;
@@ -155,7 +162,20 @@ Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels
         sb.request = source_request(w);
         sb.recorded = source_ids_[spec::normalize_pypi_name(w.name)];
         sb.identity = sb.recorded;
-        if (*kind == spec::PypiSourceKind::sdist) {
+        if (*kind == spec::PypiSourceKind::git) {
+            PI_TRY(auto g, build::parse_git_location(w.location));
+            sb.request.kind = build::SourceKind::directory;
+            sb.request.editable = false;
+            sb.request.source.clear();  // checked out when it must be built
+            prefix::DirectUrl du;
+            du.kind = prefix::DirectUrl::Kind::vcs;
+            du.url = g.url;
+            du.commit_id = g.commit;
+            du.requested_revision = g.requested;
+            if (!g.subdirectory.empty()) du.subdirectory = g.subdirectory;
+            sb.direct_url = du;
+            sb.git = g;
+        } else if (*kind == spec::PypiSourceKind::sdist) {
             artifact_wheels.push_back(i);  // fetched and hash-checked like a wheel
             if (!is_registry_url(w.url, sel_.indexes)) {
                 prefix::DirectUrl du;
@@ -288,14 +308,13 @@ Result<void> Transaction::find_built_sources() {
         }
         // --reinstall builds again rather than trusting the built-wheel cache (as uv's --reinstall).
         const bool rebuild = opt_.reinstall || listed(opt_.reinstall_packages, sb.request.name);
-        if (rebuild) continue;
-        if (auto hit = build::cached_wheel(opt_.cache_dir, build::cache_key(sb.request, sb.identity))) {
+        if (auto hit = rebuild ? std::nullopt : build::cached_wheel(opt_.cache_dir, build::cache_key(sb.request, sb.identity))) {
             wheel_files_[i] = hit->wheel;
             wheel_names_[i] = hit->file_name;
             sb.built = true;
             continue;
         }
-        if (sb.request.kind == build::SourceKind::sdist && !opt_.fetch.bundles.empty()) {
+        if (sb.request.kind == build::SourceKind::sdist && !opt_.fetch.bundles.empty() && !rebuild) {
             const std::string sha = sb.identity.substr(7, 64);
             PI_TRY(auto got, bundle_built_wheel(sha));
             if (got) {
@@ -304,7 +323,20 @@ Result<void> Transaction::find_built_sources() {
                 sb.built = true;
                 rep_.building("taking " + got->second + " from the bundle (built there from the sdist of " +
                               sb.request.name + ")");
+                continue;
             }
+        }
+        if (sb.git) {
+            // Checked out now, before the prefix changes: the network is needed only here.
+            build::GitOptions go;
+            go.offline = opt_.fetch.offline;
+            go.proxy = sb.git->url.rfind("http://", 0) == 0 ? opt_.fetch.proxy.http : opt_.fetch.proxy.https;
+            go.ca_file = opt_.fetch.tls.ca_file.string();
+            go.ca_dir = opt_.fetch.tls.ca_dir.string();
+            go.tls_verify = !opt_.fetch.tls.no_verify;
+            auto dir = build::git_checkout(*sb.git, opt_.cache_dir, go);
+            if (!dir.ok()) return std::move(dir).error().with_context("while checking out " + sb.request.name);
+            sb.request.source = *dir;
         }
     }
     return {};

@@ -171,8 +171,8 @@ std::string pypi_source_remedy(PypiSourceKind kind, std::string_view name) {
             return "this tool does not build source distributions: build a wheel for it (pip wheel / uv build) "
                    "and lock that wheel, or " + skip;
         case PypiSourceKind::git:
-            return "this tool does not build from git yet: build a wheel from the repository at the locked commit "
-                   "and lock that wheel (or a path to a checkout of it), or " + skip;
+            return "this pixi-install was built without git support: build a wheel from the repository at the "
+                   "locked commit and lock that wheel (or a path to a checkout of it), or " + skip;
         case PypiSourceKind::directory:
         case PypiSourceKind::editable:
             return "this tool does not build source trees: build a wheel from the directory (pip wheel / uv build) "

@@ -78,7 +78,7 @@ def main():
                         problems.append(f"{env}/{plat}: {e['name']}: source {src!r}, install {how!r}")
                     elif e["kind"] == "pypi" and (src == "wheel") != e["location"].split("#")[0].split("?")[0].endswith(".whl"):
                         problems.append(f"{env}/{plat}: {e['name']}: {e['location']} is not a {src}")
-                    elif src in ("sdist", "directory", "editable") and not how.startswith("built") and \
+                    elif src in ("sdist", "directory", "editable", "git") and not how.startswith("built") and \
                             not how.startswith("installed editable"):
                         problems.append(f"{env}/{plat}: {e['name']}: {src} would not be built: {how}")
         if any(k != "wheel" for k in kinds):

@@ -37,6 +37,8 @@ stand-in for /usr/bin/python3 (3.11). Checked:
 - `pack --find-links` bundles sdists and build dependencies, and `install --offline --bundle`
   builds from the bundle alone (empty cache, the sdist removed, no wheel directory); packed
   from a cache that built the sdist, the bundle carries that wheel and an install takes it;
+- git+ entries checked out at the locked commit with no git executable (the top of a
+  repository and a subdirectory; vcs_info; offline from the cache; a vanished commit);
 - --inject: a .conda for a conda_source record and a wheel for a source entry, installed
   without building; another version, or a name the lock lacks, is exit 2.
 """
@@ -449,6 +451,7 @@ def main():
         offline_bundle(tmp, env, py, legacy, wheels)
         rules(tmp, env, py, wheels)
         injected(tmp, env, py)
+        git_entries(tmp, env, py, wheels)
     print("ok")
     return 0
 
@@ -661,6 +664,61 @@ def offline_bundle(tmp, env, py, legacy_tree, wheels):
     assert "taking legacy_pkg-1.0-py3-none-any.whl from the bundle" in err and "building legacy-pkg" not in err, err
     assert "building proj-b" in err, err
     assert import_in(prefix2, "import legacy_pkg; print(legacy_pkg.VALUE)") == "legacy"
+
+
+def git_entries(tmp, env, py, wheels):
+    """git+ entries at their locked commit, checked out by pixi-install without a git
+    executable (the repositories are made with git here): the repository's top and a
+    subdirectory; direct_url.json's vcs_info; a later commit on the branch changes nothing;
+    a new prefix offline; a commit no branch has is exit 5."""
+    repo = os.path.join(tmp, "gitrepo")
+    write_project(repo, "git-top", "V = 'top 1'\n")
+    write_project(os.path.join(repo, "sub"), "git-sub", "V = 'sub 1'\n")
+    g = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
+    subprocess.run(g + ["add", "-A"], check=True)
+    subprocess.run(g + ["commit", "-q", "-m", "one"], check=True)
+    sha = subprocess.run(g + ["rev-parse", "HEAD"], stdout=subprocess.PIPE, check=True).stdout.decode().strip()
+    # A later commit: the lock still pins the first one.
+    with open(os.path.join(repo, "git_top", "__init__.py"), "w") as f:
+        f.write("V = 'top 2'\n")
+    subprocess.run(g + ["commit", "-q", "-am", "two"], check=True)
+    url = "file://" + repo
+    work = os.path.join(tmp, "git-work")
+    top = {"kind": "pypi", "location": "git+%s?branch=main#%s" % (url, sha), "name": "git-top", "version": "1.0",
+           "sha256": None, "requires_dist": []}
+    sub = dict(top, location="git+%s?branch=main&subdirectory=sub#%s" % (url, sha), name="git-sub")
+    lock = lockgen.write_lock(work, [lockgen.conda(py), top, sub])
+    prefix = os.path.join(tmp, "env-git")
+    cache = os.path.join(tmp, "cache-git")
+    # No git executable on PATH for pixi-install.
+    nogit = os.path.join(tmp, "nogit-bin")
+    os.makedirs(nogit)
+    for tool in ("sh", "bash", "gcc", "cc"):
+        found = shutil.which(tool)
+        if found:
+            os.symlink(found, os.path.join(nogit, tool))
+    e = dict(env, PIXI_INSTALL_CACHE_DIR=cache, PATH=nogit)
+    r = run(["install", "-l", lock, "-p", prefix, "--find-links", wheels], e)
+    err = r.stderr.decode()
+    assert "building git-top (git repository)" in err and "building git-sub" in err, err
+    assert import_in(prefix, "import git_top, git_sub; print(git_top.V, '/', git_sub.V)") == "top 1 / sub 1"
+    with open(os.path.join(dist_info(prefix, "git_top"), "direct_url.json")) as f:
+        du = json.load(f)
+    assert du == {"url": url, "vcs_info": {"vcs": "git", "commit_id": sha, "requested_revision": "main"}}, du
+    with open(os.path.join(dist_info(prefix, "git_sub"), "direct_url.json")) as f:
+        assert json.load(f).get("subdirectory") == "sub"
+    r = run(["install", "-l", lock, "-p", prefix, "--find-links", wheels], e)  # a no-op
+    assert "building" not in r.stderr.decode(), r.stderr.decode()
+    # Offline, a new prefix: the built wheels come from the cache.
+    r = run(["install", "-l", lock, "-p", os.path.join(tmp, "env-git2"), "--offline", "--find-links", wheels], e)
+    assert "building" not in r.stderr.decode(), r.stderr.decode()
+    # A commit no branch or tag has.
+    gone = dict(top, location="git+%s?branch=main#%s" % (url, "0" * 40))
+    lock2 = lockgen.write_lock(os.path.join(tmp, "git-work2"), [lockgen.conda(py), gone])
+    r = run(["install", "-l", lock2, "-p", os.path.join(tmp, "env-git3"), "--find-links", wheels], e, expect=5)
+    assert "0" * 40 in r.stderr.decode(), r.stderr.decode()
+    assert not os.path.exists(os.path.join(tmp, "env-git3"))
 
 
 def injected(tmp, env, py):

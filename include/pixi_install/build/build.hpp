@@ -124,6 +124,36 @@ std::vector<BuiltWheel> built_from_sdist(const std::filesystem::path& cache_dir,
 base::Result<BuiltWheel> build_wheel(const BuildRequest& request, const std::string& identity,
                                      bool ignore_cache = false);
 
+/// A `git+` location of a lock: `git+https://host/repo?branch=main&subdirectory=pkg#<commit>`.
+struct GitSource {
+    std::string url;                       ///< the repository, without `git+`, query or fragment
+    std::string commit;                    ///< 40 hex digits
+    std::optional<std::string> requested;  ///< branch, tag or rev as locked
+    std::string subdirectory;              ///< "" for the repository's top
+};
+/// Parses a lock's git location. ErrorKind::lockfile when it names no full commit.
+base::Result<GitSource> parse_git_location(std::string_view location);
+
+/// How git checkouts reach the network (the caller's settings).
+struct GitOptions {
+    bool offline = false;
+    std::string proxy;             ///< "" = none
+    std::string ca_file, ca_dir;   ///< "" = libgit2's defaults
+    bool tls_verify = true;
+};
+
+/// Whether this build can check out git entries (libgit2 linked in).
+bool git_supported();
+
+/// The tree of `source.commit`, checked out once into `<cache>/git/checkouts/<commit>/`
+/// (complete or absent), fetched into `<cache>/git/db/<digest of url>` (a bare repository;
+/// the commit from the locked branch/tag first, else every branch and tag). Tree entry
+/// names go through the safe-path checks; a symlink must stay inside the tree; submodules
+/// are refused, and so are Git LFS pointer files (the objects are not fetched). Returns
+/// the checkout (with the subdirectory applied).
+base::Result<std::filesystem::path> git_checkout(const GitSource& source, const std::filesystem::path& cache_dir,
+                                                 const GitOptions& options);
+
 /// The hook runner's text (Python), as written next to each build.
 std::string_view hook_runner_source();
 
