@@ -17,13 +17,16 @@
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/shell_quote.hpp"
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/fetch/bundle.hpp"
 #include "pixi_install/install/inject.hpp"
+#include "pixi_install/install/wheel_check.hpp"
 #include "pixi_install/install/pipeline.hpp"
 #include "pixi_install/install/preflight.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/lockfile/lockfile.hpp"
+#include "pixi_install/spec/archive_name.hpp"
 #include "pixi_install/spec/wheel_name.hpp"
 #include "progress.hpp"
 #include "signals.hpp"
@@ -142,9 +145,12 @@ base::Result<std::vector<install::Injection>> bundle_injections(const fetch::Fet
             fetch::Artifact a;
             a.sha256 = line.substr(0, tab);
             a.name = line.substr(tab + 1);
-            if (!base::is_hex_digest(a.sha256, 32))
+            if (!base::is_hex_digest(a.sha256, 32) || !base::segment_problem(a.name).empty() ||
+                (!spec::WheelName::parse(a.name).ok() && !spec::ArchiveName::parse(a.name)))
                 return base::fail(base::ErrorKind::integrity, "the bundle " + b.string() + " lists `" +
-                                                                  base::printable(line) + "` in injected.tsv");
+                                                                  base::printable(line) +
+                                                                  "` in injected.tsv, which is not a digest and a "
+                                                                  "package file name");
             names.push_back(a.name);
             artifacts.push_back(std::move(a));
         }
@@ -278,7 +284,9 @@ Command make_install_command() {
         // Not with --locked: the satisfiability check also reads files the key does not cover (the
         // static metadata of local PyPI projects), so it runs every time.
         const bool reinstall = f->reinstall || !f->reinstall_packages.empty();
-        if (!f->all && f->environments.size() <= 1 && !f->dry_run && !f->locked && !reinstall && f->inject.empty()) {
+        // Nor with injections or bundles: what they put in place of lock records is not in the key.
+        if (!f->all && f->environments.size() <= 1 && !f->dry_run && !f->locked && !reinstall && f->inject.empty() &&
+            f->fetch.bundles.empty()) {
             NoopInputs in;
             in.lock = base::absolute_normal(lock_path);
             in.environment = f->environments.empty() ? "default" : f->environments.front();
@@ -457,6 +465,12 @@ Command make_install_command() {
                    bundle_injections(fo, base::absolute_normal(std::filesystem::path(cache_dir)), status));
             const std::size_t given = injections.size();
             for (auto& in : from_bundles) {
+                // The same file given with --inject, or another file for the same package: the flag wins.
+                if (std::any_of(injections.begin(), injections.end(), [&](const install::Injection& x) {
+                        return x.sha256 == in.sha256 || (x.wheel == in.wheel && x.name == in.name);
+                    }))
+                    continue;
+                in.from_bundle = true;
                 status.building("taking " + in.file_name + " from the bundle in place of building " + in.name);
                 injections.push_back(std::move(in));
             }
@@ -474,6 +488,22 @@ Command make_install_command() {
                     return base::fail(base::ErrorKind::usage,
                                       "--inject " + f->inject[k] + ": no selected environment has a package named " +
                                           injections[k].name + " to put it in place of");
+            // An injected wheel must run here, as the lock's wheels were checked to.
+            if (!injections.empty() && !f->no_host_check)
+                for (std::size_t i = 0; i < checks.size(); ++i) {
+                    if (checks[i].skipped) continue;
+                    auto python = install::environment_python(selections[i]);
+                    auto platform = tag_platform(host.packages);
+                    if (!python || !platform) continue;
+                    auto bad = install::incompatible_wheels(selections[i], *platform, *python);
+                    if (!bad.ok()) continue;
+                    for (const auto& w : *bad)
+                        for (const auto& in : injections)
+                            if (in.wheel && in.file_name == w.file_name)
+                                return base::fail(base::ErrorKind::host,
+                                                  "the injected " + in.file_name + " cannot run in environment '" +
+                                                      checks[i].environment + "': " + install::describe(w));
+                }
             std::vector<const lockfile::Selection*> selected;
             for (const auto& sel : selections) selected.push_back(&sel);
             PI_TRY_VOID(install::check_package_names(selected, f->skip, f->only));

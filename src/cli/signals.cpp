@@ -13,11 +13,14 @@ void install_signal_handlers() {
     struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    // A closed terminal or a dropped ssh session stops the run the same way: rolled back,
-    // builds killed, not cut off halfway.
-    sigaction(SIGHUP, &sa, nullptr);
+    // A closed terminal or a dropped ssh session (SIGHUP) stops the run as Ctrl-C does:
+    // rolled back, builds killed, not cut off halfway. A signal the caller ignores stays
+    // ignored (`nohup`, `cmd &` in a script), as shells expect.
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        struct sigaction old {};
+        if (sig != SIGTERM && sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(sig, &sa, nullptr);
+    }
 }
 
 const std::atomic<bool>& interrupted_flag() { return g_interrupted; }

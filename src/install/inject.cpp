@@ -109,6 +109,10 @@ Result<std::size_t> inject(lockfile::Selection& sel, const std::vector<Injection
                     return base::fail(ErrorKind::usage, "--inject " + in.file_name + ": the lock pins " + r->name +
                                                             " as a wheel (by its hash); only source entries and "
                                                             "conda_source records can be replaced");
+                if (in.from_bundle && r->sha256)
+                    return base::fail(ErrorKind::integrity, "the bundle's " + in.file_name + " would replace " +
+                                                                r->name + ", which the lock pins by its sha256; "
+                                                                "a bundle may only stand in for unhashed sources");
                 if (r->version && !same_pypi_version(*r->version, in.version))
                     return base::fail(ErrorKind::usage, "--inject " + in.file_name + ": the lock has " + r->name + " " +
                                                             *r->version + ", not " + in.version);
@@ -131,6 +135,10 @@ Result<std::size_t> inject(lockfile::Selection& sel, const std::vector<Injection
                 ++it;
                 continue;
             }
+            if (!in.conda->subdir.empty() && in.conda->subdir != "noarch" && !sel.subdir.empty() &&
+                in.conda->subdir != sel.subdir)
+                return base::fail(ErrorKind::usage, "--inject " + in.file_name + ": a package for " +
+                                                        in.conda->subdir + ", but the environment is for " + sel.subdir);
             if ((*it)->version && *(*it)->version != in.version)
                 return base::fail(ErrorKind::usage, "--inject " + in.file_name + ": the lock has " + in.name + " " +
                                                         *(*it)->version + ", not " + in.version);

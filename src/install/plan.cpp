@@ -62,7 +62,9 @@ Plan make_plan(const std::vector<InstalledConda>& installed,
             same = it != wheels.end() && !python_changed && it->second->source_identity == src->second &&
                    (!d->version || it->second->version == *d->version);
         } else {
+            // A distribution built from source is not the wheel the lock now pins.
             same = it != wheels.end() && d->version && it->second->version == *d->version && !python_changed &&
+                   !it->second->source_identity &&
                    (!d->sha256 || !it->second->sha256 || *d->sha256 == *it->second->sha256);
         }
         if (same) {

@@ -84,6 +84,8 @@ private:
     /// After fetching: the sdists' archives, and the wheels the cache already built.
     base::Result<void> find_built_sources();
     base::Result<void> build_source(std::size_t i);
+    /// The wheel for plan.wheel_install[i] (built, cached or bundled) has its name and version.
+    base::Result<void> check_built(std::size_t i, const std::string& file_name, const std::string& from) const;
     base::Result<void> build_isolated_sources();
     base::Result<void> install_unisolated_sources(const std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> finish();

@@ -309,6 +309,7 @@ Result<void> Transaction::find_built_sources() {
         // --reinstall builds again rather than trusting the built-wheel cache (as uv's --reinstall).
         const bool rebuild = opt_.reinstall || listed(opt_.reinstall_packages, sb.request.name);
         if (auto hit = rebuild ? std::nullopt : build::cached_wheel(opt_.cache_dir, build::cache_key(sb.request, sb.identity))) {
+            PI_TRY_VOID(check_built(i, hit->file_name, "the built-wheel cache"));
             wheel_files_[i] = hit->wheel;
             wheel_names_[i] = hit->file_name;
             sb.built = true;
@@ -318,6 +319,7 @@ Result<void> Transaction::find_built_sources() {
             const std::string sha = sb.identity.substr(7, 64);
             PI_TRY(auto got, bundle_built_wheel(sha));
             if (got) {
+                PI_TRY_VOID(check_built(i, got->second, "the bundle"));
                 wheel_files_[i] = got->first;
                 wheel_names_[i] = got->second;
                 sb.built = true;
@@ -356,21 +358,30 @@ Result<void> Transaction::build_source(std::size_t i) {
     const bool rebuild = opt_.reinstall || listed(opt_.reinstall_packages, sb.request.name);
     auto built = build::build_wheel(sb.request, sb.identity, rebuild);
     if (!built.ok()) return std::move(built).error().with_context("while building " + sb.request.name);
-    // What was built must be what the lock says (uv refuses the same for registry sdists).
-    const auto& rec = *report_.plan.wheel_install[i];
-    if (rec.version) {
-        auto wn = spec::WheelName::parse(built->file_name);
-        auto a = spec::pep440::Version::parse(*rec.version);
-        auto b = wn.ok() ? spec::pep440::Version::parse(wn->version) : a;
-        if (wn.ok() && a.ok() && b.ok() && !(*a == *b))
-            return base::fail(ErrorKind::build, "building " + sb.request.name + " gave version " + wn->version +
-                                                    " (" + built->file_name + "), but the lock has " + *rec.version +
-                                                    ": the source is not what was locked (run `pixi lock`)");
-    }
+    PI_TRY_VOID(check_built(i, built->file_name, built->from_cache ? "the built-wheel cache" : "building it"));
     wheel_files_[i] = built->wheel;
     wheel_names_[i] = built->file_name;
     sb.built = true;
     ++report_.built;
+    return {};
+}
+
+Result<void> Transaction::check_built(std::size_t i, const std::string& file_name, const std::string& from) const {
+    // What is installed for a source entry must be what the lock says: its name always, its
+    // version when the lock has one (uv refuses the same for registry sdists).
+    const auto& rec = *report_.plan.wheel_install[i];
+    PI_TRY(auto wn, spec::WheelName::parse(file_name));
+    if (wn.normalized_name() != spec::normalize_pypi_name(rec.name))
+        return base::fail(ErrorKind::integrity, "the wheel " + base::printable(file_name) + " from " + from +
+                                                    " is not " + rec.name);
+    if (rec.version) {
+        auto a = spec::pep440::Version::parse(*rec.version);
+        auto b = spec::pep440::Version::parse(wn.version);
+        if (a.ok() && b.ok() && !(*a == *b))
+            return base::fail(ErrorKind::build, rec.name + ": " + from + " gave version " + wn.version + " (" +
+                                                    file_name + "), but the lock has " + *rec.version +
+                                                    ": the source is not what was locked (run `pixi lock`)");
+    }
     return {};
 }
 

@@ -608,7 +608,7 @@ def rules(tmp, env, py, wheels):
     # The lock says 2.0; the project builds 1.0.
     before = lockgen.snapshot(prefix)
     lock = lockgen.write_lock(proj, [lockgen.conda(py), lockgen.conda(extra), pypi(".", "rules-pkg", "2.0")])
-    r = run(args + ["--reinstall-package", "rules-pkg"], e, expect=8)
+    r = run(args, e, expect=8)  # the built-wheel cache has 1.0 for this source: not taken either
     assert "gave version 1.0" in r.stderr.decode() and "lock has 2.0" in r.stderr.decode(), r.stderr.decode()
     assert lockgen.snapshot(prefix) == before
 
@@ -734,6 +734,9 @@ def injected(tmp, env, py):
     prefix = os.path.join(tmp, "env-inject")
     run(["install", "-l", lock, "-p", prefix], env, expect=1)  # the source record is refused
     assert not os.path.exists(prefix)
+    # proj-i built from its directory first; then the injected wheel of the same version replaces it.
+    run(["install", "-l", lock, "-p", prefix, "--inject", mysrc, "--find-links", os.path.join(tmp, "wheelhouse")], env)
+    assert import_in(prefix, "import proj_i; print(proj_i.VALUE)") == "from source"
     r = run(["install", "-l", lock, "-p", prefix, "--inject", mysrc, "--inject", whl], env)
     assert "building" not in r.stderr.decode(), r.stderr.decode()
     with open(os.path.join(prefix, "share", "mysrc", "data.txt")) as f:
@@ -743,6 +746,9 @@ def injected(tmp, env, py):
     other = lockgen.make_conda_package(os.path.join(work, "other"), "mysrc", "0.2.0", "h0_0")
     r = run(["install", "-l", lock, "-p", prefix, "--inject", other], env, expect=2)
     assert "0.1.0" in r.stderr.decode() and "0.2.0" in r.stderr.decode(), r.stderr.decode()
+    osx = lockgen.make_conda_package(os.path.join(work, "osx"), "mysrc", "0.1.0", "hbf21a9e_0", subdir="osx-arm64")
+    r = run(["install", "-l", lock, "-p", prefix, "--inject", osx], env, expect=2)
+    assert "osx-arm64" in r.stderr.decode(), r.stderr.decode()
     stray = lockgen.make_conda_package(os.path.join(work, "other"), "nothere", "1.0", "h0_0")
     r = run(["install", "-l", lock, "-p", prefix, "--inject", mysrc, "--inject", stray], env, expect=2)
     assert "nothere" in r.stderr.decode(), r.stderr.decode()

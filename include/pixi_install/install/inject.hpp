@@ -22,6 +22,9 @@ struct Injection {
     std::string name;                ///< conda name, or the wheel's normalized name
     std::string version;
     std::shared_ptr<const lockfile::CondaRecord> conda;  ///< the record it becomes (conda files)
+    /// From a bundle's injected.tsv: replaces only entries the lock gives no hash for
+    /// (conda_source records, directories, git, hashless URLs), never a hashed sdist.
+    bool from_bundle = false;
 };
 
 /// Reads and checks the files (names, hashes; a conda archive's info/index.json, which
@@ -37,8 +40,9 @@ inline constexpr const char* kInjectedFile = "injected.tsv";
 
 /// Puts the injections into `selection` in place of the records they match (by name;
 /// by version too when the record has one: another version is ErrorKind::usage): only
-/// conda_source records and PyPI source entries; a record the lock pins by hash (a conda
-/// package, a wheel) is ErrorKind::usage. Returns how many records were replaced.
+/// conda_source records and PyPI source entries (a bundle's: only those without a hash); a
+/// record the lock pins as a binary (a conda package, a wheel) is ErrorKind::usage, a conda
+/// archive of another platform too. Returns how many records were replaced.
 base::Result<std::size_t> inject(lockfile::Selection& selection, const std::vector<Injection>& injections);
 
 }  // namespace pixi_install::install
