@@ -64,6 +64,7 @@ Result<GitSource> parse_git_location(std::string_view location) {
 #ifndef PIXI_INSTALL_HAVE_GIT
 
 bool git_supported() { return false; }
+std::string git_library_version() { return "not built in (git+ entries are refused)"; }
 
 Result<fs::path> git_checkout(const GitSource& source, const fs::path&, const GitOptions&) {
     return base::fail(ErrorKind::failure, "this pixi-install was built without git support, so " +
@@ -74,6 +75,11 @@ Result<fs::path> git_checkout(const GitSource& source, const fs::path&, const Gi
 #else
 
 bool git_supported() { return true; }
+std::string git_library_version() {
+    int major = 0, minor = 0, rev = 0;
+    git_libgit2_version(&major, &minor, &rev);
+    return "libgit2 " + std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(rev);
+}
 
 namespace {
 

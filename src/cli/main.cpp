@@ -12,6 +12,7 @@
 #include "command.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/archive/extract.hpp"
+#include "pixi_install/build/build.hpp"
 #include "pixi_install/fetch/fetch.hpp"
 #include "signals.hpp"
 #include "usage.hpp"
@@ -73,6 +74,7 @@ std::string version_text() {
     out += "target: " + target + "\n";
     out += "commit: " + (commit.empty() ? std::string("unknown") : commit) + "\n";
     out += "libraries: " + fetch::http_library_versions() + " " + archive::archive_library_versions() + "\n";
+    out += "git: " + build::git_library_version() + "\n";
     std::string bundled = PIXI_INSTALL_BUNDLED;
     if (!bundled.empty()) out += "bundled (Debian 12 source packages): " + bundled + "\n";
     return out;

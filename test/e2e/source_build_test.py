@@ -699,6 +699,15 @@ def git_entries(tmp, env, py, wheels):
         if found:
             os.symlink(found, os.path.join(nogit, tool))
     e = dict(env, PIXI_INSTALL_CACHE_DIR=cache, PATH=nogit)
+    version = subprocess.run([BIN, "--version"], stdout=subprocess.PIPE, check=True).stdout.decode()
+    if "git: libgit2" not in version:
+        # A build without libgit2 (the static release binaries, for now): refused with the
+        # remedy, nothing changed.
+        assert "git: not built in" in version, version
+        r = run(["install", "-l", lock, "-p", prefix, "--find-links", wheels], e, expect=1)
+        assert "built without git support" in r.stderr.decode() and "--skip git-top" in r.stderr.decode()
+        assert not os.path.exists(prefix)
+        return
     r = run(["install", "-l", lock, "-p", prefix, "--find-links", wheels], e)
     err = r.stderr.decode()
     assert "building git-top (git repository)" in err and "building git-sub" in err, err

@@ -144,6 +144,8 @@ struct GitOptions {
 
 /// Whether this build can check out git entries (libgit2 linked in).
 bool git_supported();
+/// "libgit2 1.5.1", or "not built in" (for --version).
+std::string git_library_version();
 
 /// The tree of `source.commit`, checked out once into `<cache>/git/checkouts/<commit>/`
 /// (complete or absent), fetched into `<cache>/git/db/<digest of url>` (a bare repository;
