@@ -64,6 +64,27 @@ base::Result<UniqueFd> open_dest(const fs::path& dest) {
 }
 
 
+/// Writes every entry of an opened tar stream; `on_first` checks the stream once its first
+/// header is read (the filter is known then). An archive without entries is corrupt.
+template <class F>
+base::Result<void> write_entries(struct archive* a, EntryWriter& writer, const std::string& label, F&& on_first) {
+    bool first = true;
+    for (;;) {
+        PI_TRY_VOID(writer.check_cancel());
+        struct archive_entry* e = nullptr;
+        int r = archive_read_next_header(a, &e);
+        if (r == ARCHIVE_EOF) break;
+        if (r < ARCHIVE_WARN) return corrupt(label, archive_message(a));
+        if (first) {
+            PI_TRY_VOID(on_first());
+            first = false;
+        }
+        PI_TRY_VOID(writer.write_entry(a, e));
+    }
+    if (first) return corrupt(label, "the archive holds no entries");
+    return {};
+}
+
 // ---- .tar.bz2 ---------------------------------------------------------------
 
 base::Result<ExtractStats> extract_tar_bz2(int fd, const std::string& label, int dest_fd,
@@ -75,21 +96,10 @@ base::Result<ExtractStats> extract_tar_bz2(int fd, const std::string& label, int
         return base::fail(ErrorKind::failure, "libarchive lacks bzip2/tar support: " + archive_message(a.get()));
     if (archive_read_open_fd(a.get(), fd, kReadBlock) != ARCHIVE_OK) return corrupt(label, archive_message(a.get()));
     EntryWriter writer(dest_fd, label, options, WriterPolicy{});
-    bool first = true;
-    for (;;) {
-        PI_TRY_VOID(writer.check_cancel());
-        struct archive_entry* e = nullptr;
-        int r = archive_read_next_header(a.get(), &e);
-        if (r == ARCHIVE_EOF) break;
-        if (r < ARCHIVE_WARN) return corrupt(label, archive_message(a.get()));
-        if (first) {
-            if (archive_filter_code(a.get(), 0) != ARCHIVE_FILTER_BZIP2)
-                return corrupt(label, "not bzip2-compressed");
-            first = false;
-        }
-        PI_TRY_VOID(writer.write_entry(a.get(), e));
-    }
-    if (first) return corrupt(label, "the archive holds no entries");
+    PI_TRY_VOID(write_entries(a.get(), writer, label, [&]() -> base::Result<void> {
+        if (archive_filter_code(a.get(), 0) != ARCHIVE_FILTER_BZIP2) return corrupt(label, "not bzip2-compressed");
+        return {};
+    }));
     return writer.stats();
 }
 
@@ -325,17 +335,7 @@ base::Result<ExtractStats> extract_source_archive(const fs::path& archive, std::
     if (archive_read_open_fd(a.get(), in.fd.get(), kReadBlock) != ARCHIVE_OK)
         return corrupt(label, archive_message(a.get()));
     EntryWriter writer(dest_fd.get(), label, options, WriterPolicy{.contained_symlinks = true});
-    bool first = true;
-    for (;;) {
-        PI_TRY_VOID(writer.check_cancel());
-        struct archive_entry* e = nullptr;
-        int r = archive_read_next_header(a.get(), &e);
-        if (r == ARCHIVE_EOF) break;
-        if (r < ARCHIVE_WARN) return corrupt(label, archive_message(a.get()));
-        first = false;
-        PI_TRY_VOID(writer.write_entry(a.get(), e));
-    }
-    if (first) return corrupt(label, "the archive holds no entries");
+    PI_TRY_VOID(write_entries(a.get(), writer, label, [] { return base::Result<void>(); }));
     // Each symlink was checked alone; a chain of them may still leave the tree. Resolve
     // every one as a whole.
     std::error_code ec;

@@ -68,6 +68,8 @@ private:
     /// Installs the wheels plan.wheel_install[i] for every i in `which`.
     base::Result<void> install_wheels(const std::map<std::string, prefix::PrefixRecord>& records,
                                       const std::vector<std::size_t>& which);
+    /// The fetch options of this run for one-off downloads (index pages, bundle entries).
+    fetch::FetchOptions fetch_options() const;
     // Source entries (transaction_sources.cpp).
     build::BuildRequest source_request(const lockfile::PypiRecord& r) const;
     /// The identities of the selected source entries (directories are digested).

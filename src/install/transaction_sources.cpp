@@ -48,6 +48,14 @@ std::string build_settings_text(const InstallOptions& o) {
     return s;
 }
 
+fetch::FetchOptions Transaction::fetch_options() const {
+    fetch::FetchOptions fo = opt_.fetch;
+    fo.cache_dir = opt_.cache_dir;
+    fo.cancel = opt_.cancel;
+    fo.on_ready = nullptr;
+    return fo;
+}
+
 build::BuildRequest Transaction::source_request(const lockfile::PypiRecord& r) const {
     build::BuildRequest q;
     q.name = r.name;
@@ -126,10 +134,7 @@ Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels
     if (index_->indexes.empty()) index_->indexes = {"https://pypi.org/simple"};
     index_->get_page = [this](const std::string& url) -> Result<build::IndexPage> {
         if (auto it = pages_.find(url); it != pages_.end()) return it->second;
-        fetch::FetchOptions fo = opt_.fetch;
-        fo.cache_dir = opt_.cache_dir;
-        fo.cancel = opt_.cancel;
-        fo.on_ready = nullptr;
+        const fetch::FetchOptions fo = fetch_options();
         PI_TRY(auto page, fetch::fetch_page(url, "application/vnd.pypi.simple.v1+json, "
                                                  "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1", fo));
         build::IndexPage p{page.status, page.url, page.content_type, std::move(page.body)};
@@ -137,10 +142,7 @@ Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels
         return p;
     };
     index_->download = [this](const build::IndexFile& f) -> Result<fs::path> {
-        fetch::FetchOptions fo = opt_.fetch;
-        fo.cache_dir = opt_.cache_dir;
-        fo.cancel = opt_.cancel;
-        fo.on_ready = nullptr;
+        const fetch::FetchOptions fo = fetch_options();
         fetch::Artifact a;
         a.name = f.file_name;
         a.url = f.url;
@@ -232,10 +234,7 @@ Result<std::optional<fs::path>> Transaction::bundle_wheel_dir() {
         a.sha256 = sha;
         artifacts.push_back(a);
     }
-    fetch::FetchOptions fo = opt_.fetch;
-    fo.cache_dir = opt_.cache_dir;
-    fo.cancel = opt_.cancel;
-    fo.on_ready = nullptr;
+    const fetch::FetchOptions fo = fetch_options();
     PI_TRY(auto files, fetch::fetch_all(artifacts, fo, rep_));
     std::error_code ec;
     if (fs::is_directory(dir, ec)) return std::optional<fs::path>(dir);
@@ -286,10 +285,7 @@ Result<std::optional<std::pair<fs::path, std::string>>> Transaction::bundle_buil
         }
     }
     if (!best_prio) return Found();
-    fetch::FetchOptions fo = opt_.fetch;
-    fo.cache_dir = opt_.cache_dir;
-    fo.cancel = opt_.cancel;
-    fo.on_ready = nullptr;
+    const fetch::FetchOptions fo = fetch_options();
     PI_TRY(auto files, fetch::fetch_all({best}, fo, rep_));
     return Found(std::make_pair(files.front(), best.name));
 }

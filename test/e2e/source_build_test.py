@@ -99,15 +99,19 @@ def pack_installed(dist_info, out_dir):
         if os.path.exists(os.path.join(dist_info, extra)):
             with open(os.path.join(dist_info, extra), "rb") as g:
                 files[di + "/" + extra] = g.read()
-    path = lockgen.make_wheel(out_dir, name, version, files)
-    # make_wheel writes a minimal METADATA; put the real one (Requires-Dist included) back.
+    return with_metadata(lockgen.make_wheel(out_dir, name, version, files), di, meta)
+
+
+def with_metadata(path, di, meta):
+    """The wheel at `path` with `meta` as its METADATA (make_wheel writes a minimal one) and
+    its RECORD made again."""
     tmp = path + ".tmp"
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         record = []
         for item in zin.infolist():
-            data = meta if item.filename == di + "/METADATA" else zin.read(item.filename)
             if item.filename.endswith("/RECORD"):
                 continue
+            data = meta if item.filename == di + "/METADATA" else zin.read(item.filename)
             zout.writestr(item.filename, data)
             record.append(lockgen._record_line(item.filename, data))
         zout.writestr(di + "/RECORD", "\n".join(record + [di + "/RECORD,,"]) + "\n")
@@ -146,21 +150,9 @@ def pack_egg_info(egg_info, out_dir):
     if os.path.exists(os.path.join(egg_info, "entry_points.txt")):
         with open(os.path.join(egg_info, "entry_points.txt"), "rb") as g:
             files[di + "/entry_points.txt"] = g.read()
-    path = lockgen.make_wheel(out_dir, name, version, files)
     meta = ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version) +
             "".join("Requires-Dist: %s\n" % r for r in reqs)).encode()
-    tmp = path + ".tmp"
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        record = []
-        for item in zin.infolist():
-            if item.filename.endswith("/RECORD"):
-                continue
-            data = meta if item.filename == di + "/METADATA" else zin.read(item.filename)
-            zout.writestr(item.filename, data)
-            record.append(lockgen._record_line(item.filename, data))
-        zout.writestr(di + "/RECORD", "\n".join(record + [di + "/RECORD,,"]) + "\n")
-    os.replace(tmp, path)
-    return path
+    return with_metadata(lockgen.make_wheel(out_dir, name, version, files), di, meta)
 
 
 def write_project(d, name, module_text, pyproject=True, setup_py=None):
