@@ -96,7 +96,7 @@ if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
   configure build-san --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
     -Dfuzzing=true -Dcpp_args=-fsanitize=fuzzer-no-link -Dcpp_link_args=-fsanitize=fuzzer-no-link
   ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-san --no-rebuild --no-suite slow
+    LSAN_OPTIONS="suppressions=$PWD/test/lsan.supp" run_suite build-san --no-rebuild --no-suite slow
 
   stage "stage 3: fuzzing, ${FUZZ_SECONDS:-60}s per target"
   if BUILD_DIR=build-san bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"; then
