@@ -358,7 +358,8 @@ def test_diskfull(tmp):
         prefix = os.path.join(tmp, "env-fullcache")
         r = install(l_big, prefix, cache, expect=None)
         assert r.returncode != 0, (r.stdout, r.stderr)
-        assert re.search(r"and 2 more (package|artifact)\(s\) for the same reason", r.stderr) and \
+        # (The tiny package fits, or not, depending on which download filled the disk first.)
+        assert re.search(r"and [23] more (package|artifact)\(s\) for the same reason", r.stderr) and \
             "is full" in r.stderr and mnt in r.stderr, r.stderr
         assert r.stderr.count("No space left on device") == 1, r.stderr
         assert not os.path.exists(prefix), "a failed install left a fresh prefix"
