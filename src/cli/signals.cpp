@@ -15,11 +15,11 @@ void install_signal_handlers() {
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     // A closed terminal or a dropped ssh session (SIGHUP) stops the run as Ctrl-C does:
-    // rolled back, builds killed, not cut off halfway. A signal the caller ignores stays
-    // ignored (`nohup`, `cmd &` in a script), as shells expect.
+    // rolled back, builds killed, not cut off halfway; under `nohup` (SIGHUP ignored) it
+    // stays ignored. SIGINT and SIGTERM always stop the run cleanly.
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
         struct sigaction old {};
-        if (sig != SIGTERM && sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        if (sig == SIGHUP && sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
         sigaction(sig, &sa, nullptr);
     }
 }
