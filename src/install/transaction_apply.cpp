@@ -274,7 +274,7 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
         if (sources_[i]) {
             wo.direct_url = sources_[i]->direct_url;
             wo.source_identity = sources_[i]->recorded;
-        } else if (!is_registry_url(w.url, sel_.indexes)) {
+        } else if (w.location.rfind("direct+", 0) == 0 || !is_registry_url(w.url, sel_.indexes)) {
             prefix::DirectUrl du;
             du.kind = prefix::DirectUrl::Kind::archive;
             du.url = !w.url.empty() ? w.url : ("file://" + w.path.string());

@@ -179,7 +179,7 @@ Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels
             sb.git = g;
         } else if (*kind == spec::PypiSourceKind::sdist) {
             artifact_wheels.push_back(i);  // fetched and hash-checked like a wheel
-            if (!is_registry_url(w.url, sel_.indexes)) {
+            if (w.location.rfind("direct+", 0) == 0 || !is_registry_url(w.url, sel_.indexes)) {
                 prefix::DirectUrl du;
                 du.kind = prefix::DirectUrl::Kind::archive;
                 du.url = !w.url.empty() ? w.url : ("file://" + w.path.string());

@@ -79,7 +79,9 @@ std::string normalize_location(std::string_view s) {
 void resolve_location(const Context& cx, const std::string& location, std::string& url,
                       std::filesystem::path& path) {
     if (is_url(location)) {
-        url = location;
+        // pixi marks direct references (a URL outside the indexes) with `direct+`: the
+        // location stays as written, the URL to fetch is the one after it.
+        url = location.rfind("direct+", 0) == 0 ? location.substr(7) : location;
         if (scheme_of(location) == "file") path = std::filesystem::path(file_url_path(location)).lexically_normal();
         return;
     }

@@ -31,6 +31,7 @@ stand-in for /usr/bin/python3 (3.11). Checked:
   poetry-core in isolation, hatchling without isolation (it and its requirements installed in
   the environment as wheels), and a C-extension sdist compiled by the compiler the
   environment's activate.d script names (CC, a wrapper that logs its calls);
+- an sdist named by a `direct+` URL, fetched, hash-checked and built (archive_info);
 - build dependencies from the lock's index on loopback, PEP 503 HTML and PEP 691 JSON (asked
   for by Accept), a yanked and an unhashed newer file passed over, the chosen wheel's URL and
   sha256 recorded with the built wheel;
@@ -838,8 +839,17 @@ def from_index(tmp, env, py):
     wheels = os.path.join(tmp, "wheelhouse3")
     os.makedirs(wheels)
     flit_whl = pack_installed(glob.glob(os.path.join(DIST_PACKAGES, "flit_core-*.dist-info"))[0], wheels)
+    # An sdist named by a direct URL (pixi's `direct+`), served by the same loopback server.
+    sd_tree = os.path.join(tmp, "trees", "flitsd")
+    os.makedirs(os.path.join(sd_tree, "flitsd"))
+    with open(os.path.join(sd_tree, "flitsd", "__init__.py"), "w") as f:
+        f.write('"""x"""\nVALUE = "direct"\n')
+    with open(os.path.join(sd_tree, "pyproject.toml"), "w") as f:
+        f.write('[build-system]\nrequires = ["flit_core >=3.2,<4"]\nbuild-backend = "flit_core.buildapi"\n\n'
+                '[project]\nname = "flitsd"\nversion = "0.7"\ndescription = "x"\n')
+    sd = make_sdist(os.path.join(tmp, "sdists"), "flitsd", "0.7", sd_tree)
     for mode in ("html", "json"):
-        index = Index([flit_whl], mode)
+        index = Index([flit_whl, sd], mode)
         try:
             work = os.path.join(tmp, "index-" + mode)
             proj = os.path.join(work, "flitpkg")
@@ -849,23 +859,29 @@ def from_index(tmp, env, py):
             with open(os.path.join(proj, "pyproject.toml"), "w") as f:
                 f.write('[build-system]\nrequires = ["flit_core >=3.2,<4"]\nbuild-backend = "flit_core.buildapi"\n\n'
                         '[project]\nname = "flitpkg"\nversion = "0.3"\ndescription = "x"\n')
-            text = lockgen.lock_text([lockgen.conda(py), pypi("./flitpkg", "flitpkg", "0.3")])
+            direct = "direct+" + index.url.rsplit("/", 1)[0] + "/files/" + os.path.basename(sd)
+            text = lockgen.lock_text([lockgen.conda(py), pypi("./flitpkg", "flitpkg", "0.3"),
+                                      dict(pypi(direct, "flitsd", "0.7"), sha256=sha256(sd))])
             with open(os.path.join(work, "pixi.lock"), "w") as f:
                 f.write(text.replace("https://pypi.org/simple", index.url))
             cache = os.path.join(tmp, "cache-" + mode)
             prefix = os.path.join(tmp, "env-index-" + mode)
             run(["install", "-l", os.path.join(work, "pixi.lock"), "-p", prefix], dict(env, PIXI_INSTALL_CACHE_DIR=cache))
-            assert import_in(prefix, "import flitpkg; print(flitpkg.VALUE)") == mode
+            assert import_in(prefix, "import flitpkg, flitsd; print(flitpkg.VALUE, flitsd.VALUE)") == mode + " direct"
+            with open(os.path.join(dist_info(prefix, "flitsd"), "direct_url.json")) as f:
+                du = json.load(f)
+            assert du["url"] == direct[len("direct+"):] and du["archive_info"]["hashes"]["sha256"] == sha256(sd), du
             asked = [a for p, a in index.accepts if p.startswith("/simple/flit-core/")]
             assert asked and "application/vnd.pypi.simple.v1+json" in asked[0], index.accepts
-            got = [p for p, _ in index.accepts if p.startswith("/files/")]
-            assert got == ["/files/" + os.path.basename(flit_whl)], got
+            got = sorted(p for p, _ in index.accepts if p.startswith("/files/"))
+            assert got == sorted(["/files/" + os.path.basename(flit_whl), "/files/" + os.path.basename(sd)]), got
             records = glob.glob(os.path.join(cache, "built-wheels", "v1", "*", "build.json"))
-            assert len(records) == 1, records
-            with open(records[0]) as f:
-                built = json.load(f)
-            assert [(d["name"], d["sha256"]) for d in built["build_set"]] == [("flit_core", sha256(flit_whl))], built
-            assert built["build_set"][0]["location"].startswith(index.url.rsplit("/", 1)[0]), built
+            assert len(records) == 2, records
+            for rec in records:
+                with open(rec) as f:
+                    built = json.load(f)
+                assert [(d["name"], d["sha256"]) for d in built["build_set"]] == [("flit_core", sha256(flit_whl))], built
+                assert built["build_set"][0]["location"].startswith(index.url.rsplit("/", 1)[0]), built
         finally:
             index.close()
 
