@@ -171,7 +171,7 @@ base::Result<void> EntryWriter::write_entry(struct archive* a, struct archive_en
             // An empty link target cannot exist on POSIX; such members (re-packed fixtures)
             // become empty files, as bsdtar and the .tar.bz2 twins of those packages have them.
             if (t.empty() || policy_.symlinks_as_files) return write_file(a, e, rel, entry, t, true);
-            if (policy_.contained_symlinks && !link_stays_inside(rel, t))
+            if (policy_.contained_symlinks && !base::link_target_inside(rel, t))
                 return refuse(entry, "is a symlink to '" + base::printable(t) + "', outside the source tree");
             return write_symlink(e, rel, entry, t);
         }
@@ -276,26 +276,6 @@ base::Result<void> EntryWriter::write_dir(struct archive_entry* e, const std::st
     }
     dirs_.insert(rel);
     return {};
-}
-
-bool EntryWriter::link_stays_inside(const std::string& rel, std::string_view target) {
-    if (target.empty() || target.front() == '/') return false;
-    // Depth of the link's directory, then walk the target's components.
-    long depth = 0;
-    for (char c : rel) depth += c == '/' ? 1 : 0;
-    std::size_t pos = 0;
-    while (pos <= target.size()) {
-        auto slash = target.find('/', pos);
-        std::string_view part = target.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos);
-        if (part == "..") {
-            if (--depth < 0) return false;
-        } else if (!part.empty() && part != ".") {
-            ++depth;
-        }
-        if (slash == std::string_view::npos) break;
-        pos = slash + 1;
-    }
-    return true;
 }
 
 base::Result<void> EntryWriter::write_symlink(struct archive_entry* e, const std::string& rel,

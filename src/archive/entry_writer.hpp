@@ -44,8 +44,6 @@ public:
     base::Result<void> check_cancel() const;
 
 private:
-    /// Whether a symlink at `rel` (root-relative) to `target` resolves inside the root, lexically.
-    static bool link_stays_inside(const std::string& rel, std::string_view target);
     base::Result<void> ensure_parents(const std::string& rel, std::string_view entry);
     base::Result<void> check_no_symlink_prefix(const std::string& rel, std::string_view entry) const;
     base::Result<void> clear_existing(const std::string& rel, std::string_view entry);

@@ -133,4 +133,24 @@ base::Result<fs::path> safe_join(const fs::path& root, std::string_view entry) {
     return root / rel;
 }
 
+bool link_target_inside(std::string_view rel, std::string_view target) {
+    if (target.empty() || target.front() == '/' || target.find('\0') != std::string_view::npos) return false;
+    // The depth of the link's directory, then the target's components walked from there.
+    long depth = 0;
+    for (char c : rel) depth += c == '/' ? 1 : 0;
+    std::size_t pos = 0;
+    for (;;) {
+        const auto slash = target.find('/', pos);
+        const std::string_view part = target.substr(pos, slash == std::string_view::npos ? std::string_view::npos
+                                                                                         : slash - pos);
+        if (part == "..") {
+            if (--depth < 0) return false;
+        } else if (!part.empty() && part != ".") {
+            ++depth;
+        }
+        if (slash == std::string_view::npos) return true;
+        pos = slash + 1;
+    }
+}
+
 }  // namespace pixi_install::base

@@ -131,20 +131,8 @@ Result<void> write_tree(git_repository* repo, git_tree* tree, const fs::path& ro
         bytes += size;
         if (mode == GIT_FILEMODE_LINK) {
             std::string target(data, size);
-            // As in sdists: a link must stay inside the tree, as text.
-            long depth = 0;
-            for (char c : path) depth += c == '/';
-            bool inside = !target.empty() && target.front() != '/' && target.find('\0') == std::string::npos;
-            std::size_t pos = 0;
-            while (inside && pos <= target.size()) {
-                auto slash = target.find('/', pos);
-                std::string part = target.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
-                if (part == "..") inside = --depth >= 0;
-                else if (!part.empty() && part != ".") ++depth;
-                if (slash == std::string::npos) break;
-                pos = slash + 1;
-            }
-            if (!inside)
+            // As in sdists: a link must stay inside the tree.
+            if (!base::link_target_inside(path, target))
                 return base::fail(ErrorKind::integrity, "the repository's symlink `" + base::printable(path) +
                                                             "` points outside the tree (" + base::printable(target) + ")");
             if (::symlink(target.c_str(), out.c_str()) != 0) return base::fail_errno("cannot create", out.string(), errno);

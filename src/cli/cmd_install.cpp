@@ -133,27 +133,20 @@ base::Result<std::vector<install::Injection>> bundle_injections(const fetch::Fet
                                                                base::Reporter& rep) {
     std::vector<fetch::Artifact> artifacts;
     std::vector<std::string> names;
-    for (const auto& b : fo.bundles) {
-        PI_TRY(auto bundle, fetch::Bundle::open(b));
-        auto list = bundle.read_file(install::kInjectedFile);
-        if (!list.ok()) continue;
-        std::istringstream in(*list);
-        std::string line;
-        while (std::getline(in, line)) {
-            auto tab = line.find('\t');
-            if (tab == std::string::npos) continue;
-            fetch::Artifact a;
-            a.sha256 = line.substr(0, tab);
-            a.name = line.substr(tab + 1);
-            if (!base::is_hex_digest(a.sha256, 32) || !base::segment_problem(a.name).empty() ||
-                (!spec::WheelName::parse(a.name).ok() && !spec::ArchiveName::parse(a.name)))
-                return base::fail(base::ErrorKind::integrity, "the bundle " + b.string() + " lists `" +
-                                                                  base::printable(line) +
-                                                                  "` in injected.tsv, which is not a digest and a "
-                                                                  "package file name");
-            names.push_back(a.name);
-            artifacts.push_back(std::move(a));
-        }
+    PI_TRY(auto lines, fetch::bundle_lists(fo.bundles, install::kInjectedFile));
+    for (const auto& l : lines) {
+        if (l.fields.size() < 2) continue;
+        fetch::Artifact a;
+        a.sha256 = l.fields[0];
+        a.name = l.text.substr(a.sha256.size() + 1);
+        if (!base::is_hex_digest(a.sha256, 32) || !base::segment_problem(a.name).empty() ||
+            (!spec::WheelName::parse(a.name).ok() && !spec::ArchiveName::parse(a.name)))
+            return base::fail(base::ErrorKind::integrity, "the bundle " + l.bundle.string() + " lists `" +
+                                                              base::printable(l.text) +
+                                                              "` in injected.tsv, which is not a digest and a "
+                                                              "package file name");
+        names.push_back(a.name);
+        artifacts.push_back(std::move(a));
     }
     if (artifacts.empty()) return std::vector<install::Injection>();
     fetch::FetchOptions o = fo;

@@ -279,4 +279,29 @@ base::Result<std::string> Bundle::read_file(const std::string& name) const {
     return out;
 }
 
+base::Result<std::vector<BundleLine>> bundle_lists(const std::vector<fs::path>& bundles, const std::string& name) {
+    std::vector<BundleLine> out;
+    for (const auto& b : bundles) {
+        PI_TRY(Bundle bundle, Bundle::open(b));
+        auto text = bundle.read_file(name);
+        if (!text.ok()) continue;  // a bundle without that list
+        std::size_t pos = 0;
+        while (pos < text->size()) {
+            const auto nl = text->find('\n', pos);
+            BundleLine l{b, text->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos), {}};
+            pos = nl == std::string::npos ? text->size() : nl + 1;
+            if (l.text.empty()) continue;
+            std::size_t f = 0;
+            for (;;) {
+                const auto tab = l.text.find('\t', f);
+                l.fields.push_back(l.text.substr(f, tab == std::string::npos ? std::string::npos : tab - f));
+                if (tab == std::string::npos) break;
+                f = tab + 1;
+            }
+            out.push_back(std::move(l));
+        }
+    }
+    return out;
+}
+
 }  // namespace pixi_install::fetch

@@ -14,6 +14,7 @@
 #include "pixi_install/base/thread_pool.hpp"
 #include "pixi_install/build/build.hpp"
 #include "pixi_install/cache/package_cache.hpp"
+#include "pixi_install/fetch/bundle.hpp"
 #include "pixi_install/install/pipeline.hpp"
 #include "pixi_install/prefix/conda_meta.hpp"
 #include "pixi_install/prefix/package_info.hpp"
@@ -134,6 +135,7 @@ private:
     std::unique_ptr<build::IndexAccess> index_;
     std::map<std::string, build::IndexPage> pages_;    ///< index pages read in this run
     std::vector<std::filesystem::path> find_links_;    ///< for builds: the bundles' wheels, then the options'
+    std::optional<std::vector<fetch::BundleLine>> built_lines_;  ///< the bundles' built-wheels.tsv, once read
     std::map<std::string, std::string> wheel_dist_info_;  ///< normalized name -> dist-info (installed)
     cache::PackageCache cache_;
     std::unique_ptr<base::ThreadPool> pool_;

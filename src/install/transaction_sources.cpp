@@ -86,6 +86,8 @@ build::BuildRequest Transaction::source_request(const lockfile::PypiRecord& r) c
 }
 
 Result<void> Transaction::prepare_source_ids() {
+    if (std::none_of(sel_.pypi.begin(), sel_.pypi.end(), [&](const PypiPtr& r) { return source_kind(*r, opt_).has_value(); }))
+        return {};  // nothing is built: no digest to make
     // A build depends on the environment it runs in (its interpreter, compilers, libraries,
     // and without isolation its packages): a change of any record builds again.
     base::Xxh3 env;
@@ -200,26 +202,18 @@ Result<void> Transaction::plan_sources(std::vector<std::size_t>& artifact_wheels
 
 Result<std::optional<fs::path>> Transaction::bundle_wheel_dir() {
     std::vector<std::pair<std::string, std::string>> wanted;  // sha256, file name
-    for (const auto& b : opt_.fetch.bundles) {
-        PI_TRY(auto bundle, fetch::Bundle::open(b));
-        auto list = bundle.read_file(kBuildWheelsFile);
-        if (!list.ok()) continue;  // a bundle without build dependencies
-        std::size_t pos = 0;
-        while (pos < list->size()) {
-            auto nl = list->find('\n', pos);
-            std::string line = list->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-            pos = nl == std::string::npos ? list->size() : nl + 1;
-            auto tab = line.find('\t');
-            if (tab == std::string::npos) continue;
-            std::string sha = line.substr(0, tab), name = line.substr(tab + 1);
-            // Untrusted: a digest and a wheel file name, nothing else.
-            if (!base::is_hex_digest(sha, 32) || !base::segment_problem(name).empty() ||
-                !spec::WheelName::parse(name).ok())
-                return base::fail(ErrorKind::integrity, "the bundle " + b.string() + " lists `" +
-                                                            base::printable(line) + "` in " + kBuildWheelsFile +
-                                                            ", which is not a digest and a wheel file name");
-            wanted.emplace_back(sha, name);
-        }
+    PI_TRY(auto lines, fetch::bundle_lists(opt_.fetch.bundles, kBuildWheelsFile));
+    for (const auto& l : lines) {
+        if (l.fields.size() < 2) continue;
+        const std::string& sha = l.fields[0];
+        const std::string name = l.text.substr(sha.size() + 1);
+        // Untrusted: a digest and a wheel file name, nothing else.
+        if (!base::is_hex_digest(sha, 32) || !base::segment_problem(name).empty() ||
+            !spec::WheelName::parse(name).ok())
+            return base::fail(ErrorKind::integrity, "the bundle " + l.bundle.string() + " lists `" +
+                                                        base::printable(l.text) + "` in " + kBuildWheelsFile +
+                                                        ", which is not a digest and a wheel file name");
+        wanted.emplace_back(sha, name);
     }
     if (wanted.empty()) return std::optional<fs::path>();
     std::sort(wanted.begin(), wanted.end());
@@ -258,31 +252,27 @@ Result<std::optional<std::pair<fs::path, std::string>>> Transaction::bundle_buil
     py.free_threaded = new_python_->site_packages.find("t/site-packages") != std::string::npos;
     auto tags = spec::TagSet::from_env(*opt_.builds.platform, py);
     if (!tags.ok()) return Found();
+    // The bundles' lists are read once per run, whatever the number of sdists.
+    if (!built_lines_) {
+        PI_TRY(auto lines, fetch::bundle_lists(opt_.fetch.bundles, kBuiltWheelsFile));
+        built_lines_ = std::move(lines);
+    }
     std::optional<std::size_t> best_prio;
     fetch::Artifact best;
-    for (const auto& b : opt_.fetch.bundles) {
-        PI_TRY(auto bundle, fetch::Bundle::open(b));
-        auto list = bundle.read_file(kBuiltWheelsFile);
-        if (!list.ok()) continue;
-        std::size_t pos = 0;
-        while (pos < list->size()) {
-            auto nl = list->find('\n', pos);
-            std::string line = list->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-            pos = nl == std::string::npos ? list->size() : nl + 1;
-            auto t1 = line.find('\t');
-            auto t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
-            if (t2 == std::string::npos) continue;
-            const std::string sha = line.substr(0, t1), name = line.substr(t1 + 1, t2 - t1 - 1);
-            if (line.substr(t2 + 1) != sdist || !base::is_hex_digest(sha, 32) || !base::segment_problem(name).empty())
-                continue;
-            auto wn = spec::WheelName::parse(name);
-            if (!wn.ok()) continue;
-            auto prio = tags->compatible(*wn);
-            if (!prio || (best_prio && *best_prio <= *prio)) continue;
-            best_prio = prio;
-            best.name = name;
-            best.sha256 = sha;
-        }
+    for (const auto& l : *built_lines_) {
+        if (l.fields.size() < 3) continue;
+        const std::string& sha = l.fields[0];
+        const std::string& name = l.fields[1];
+        if (l.text.substr(sha.size() + name.size() + 2) != sdist || !base::is_hex_digest(sha, 32) ||
+            !base::segment_problem(name).empty())
+            continue;
+        auto wn = spec::WheelName::parse(name);
+        if (!wn.ok()) continue;
+        auto prio = tags->compatible(*wn);
+        if (!prio || (best_prio && *best_prio <= *prio)) continue;
+        best_prio = prio;
+        best.name = name;
+        best.sha256 = sha;
     }
     if (!best_prio) return Found();
     const fetch::FetchOptions fo = fetch_options();

@@ -43,6 +43,11 @@ std::string_view relative_name_problem(std::string_view entry);
 /// when it can: not empty, not `.` or `..`, no '/', '\\', NUL or other control character.
 std::string_view segment_problem(std::string_view name);
 
+/// Whether a symlink at `rel` (a clean path relative to a tree's root) with the text
+/// `target` points inside that tree, as text: relative, no NUL, never climbing above the
+/// root. (Links on the way are not followed here; see archive::extract_source_archive.)
+bool link_target_inside(std::string_view rel, std::string_view target);
+
 /// Why `name` is not an environment name, or an empty view: pixi allows only `[a-z0-9-]+`.
 std::string_view env_name_problem(std::string_view name);
 

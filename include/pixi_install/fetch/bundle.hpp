@@ -82,4 +82,16 @@ private:
     std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> tar_files_;  ///< name -> offset, size
 };
 
+/// One line of a tab-separated list a bundle carries at its top level.
+struct BundleLine {
+    std::filesystem::path bundle;     ///< the bundle it came from, for messages
+    std::string text;                 ///< the whole line
+    std::vector<std::string> fields;  ///< split at tabs
+};
+
+/// Every non-empty line of the top-level file `name` of each bundle that has one, in
+/// bundle order. Nothing is checked here: the fields are untrusted.
+base::Result<std::vector<BundleLine>> bundle_lists(const std::vector<std::filesystem::path>& bundles,
+                                                   const std::string& name);
+
 }  // namespace pixi_install::fetch
