@@ -6,6 +6,8 @@
 #include <set>
 #include <unordered_set>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pixi_install/base/hash.hpp"
@@ -137,7 +139,7 @@ Result<InstallReport> Transaction::run() {
     // (A snapshot left by a killed run is discarded under the lock, below.)
     const bool reinstall = opt_.reinstall || !opt_.reinstall_packages.empty();
     if (state.state == PrefixState::complete && state.fingerprint == fingerprint_ && !reinstall &&
-        !has_snapshot_dir(opt_.prefix)) {
+        !has_snapshot_dir(opt_.prefix) && !has_staged_dir(opt_.prefix)) {
         report_.up_to_date = true;
         return report_;
     }
@@ -151,13 +153,15 @@ Result<InstallReport> Transaction::run() {
         PI_TRY_VOID(lock_prefix());
         // Another install may have made or used this directory between our mkdir and the lock:
         // then what is here is not ours to remove, whatever happens next.
-        if (read_state(opt_.prefix).state != PrefixState::absent || has_snapshot_dir(opt_.prefix))
+        if (read_state(opt_.prefix).state != PrefixState::absent || has_snapshot_dir(opt_.prefix) ||
+            has_staged_dir(opt_.prefix))
             created_prefix_ = created_conda_meta_ = false;
         // A killed install is rolled back first: the prefix is then what it was before it.
         PI_TRY(const bool restored, recover_interrupted());
         // Another process may have finished the same install while we waited.
         StateMarker now = read_state(opt_.prefix);
         if (now.state == PrefixState::complete && now.fingerprint == fingerprint_ && !reinstall) {
+            PI_TRY_VOID(discard_staging());  // a killed run's copies
             report_.up_to_date = !restored;
             report_.repaired = restored;
             return {};
@@ -173,11 +177,14 @@ Result<InstallReport> Transaction::run() {
             return finish();
         }
         PI_TRY_VOID(acquire_artifacts());
+        PI_TRY_VOID(fault("extracted"));
         PI_TRY_VOID(apply());
         return finish();
     }();
     if (!result.ok()) {
         base::Error error = std::move(result).error();
+        // Copies not yet moved into place are not part of any environment.
+        if (!staged_root_.empty()) (void)discard_staging();
         if (snapshot_) {
             // Whatever failed (disk full, I/O error, a signal), the previous environment comes back.
             auto restored = restore_snapshot(opt_.prefix);
@@ -267,12 +274,43 @@ Result<void> Transaction::make_plan_now(bool repair) {
     return {};
 }
 
+void Transaction::prepare_staging(const std::vector<std::size_t>& missing) {
+    const fs::path root = opt_.prefix / kStagedDir;
+    // A killed run's copies (we hold the prefix lock): not part of any environment.
+    if (has_staged_dir(opt_.prefix)) (void)base::remove_tree(root);
+    if (missing.empty()) return;
+    // Copies are made where --link-mode copy asks for them, and in auto mode where neither
+    // a clone nor a hard link works from the cache into the prefix (another file system).
+    bool copies = opt_.link_mode == prefix::LinkMode::copy;
+    if (opt_.link_mode == prefix::LinkMode::automatic) {
+        const fs::path tmp = cache_.tmp_dir();
+        if (!base::make_dirs(tmp).ok()) return;
+        const fs::path probe = base::unique_sibling(tmp / "link-probe", "probe");
+        const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) return;
+        (void)base::write_all(fd, "probe", probe.string());
+        ::close(fd);
+        const LinkAbility can = probe_links(probe, opt_.prefix / "conda-meta");
+        ::unlink(probe.c_str());
+        copies = !can.hardlink && !can.reflink;
+    }
+    // Without the directory the files are copied from the cache afterwards, as they always could be.
+    if (copies && ::mkdir(root.c_str(), 0700) == 0) staged_root_ = root;
+}
+
+Result<void> Transaction::discard_staging() {
+    if (!has_staged_dir(opt_.prefix)) return {};
+    PI_TRY_VOID(base::remove_tree(opt_.prefix / kStagedDir));
+    staged_root_.clear();
+    return {};
+}
+
 Result<void> Transaction::acquire_artifacts() {
     pool_ = std::make_unique<base::ThreadPool>(opt_.jobs);
     base::raise_open_file_limit();  // one cache-entry lock per package stays open until the end
     const Plan& plan = report_.plan;
-    for (const auto& r : plan.install) staged_.push_back({r, dir_name_of(*r), {}, {}, {}, true});
-    for (const auto& c : plan.change) staged_.push_back({c.desired, dir_name_of(*c.desired), {}, {}, {}, true});
+    for (const auto& r : plan.install) staged_.push_back({r, dir_name_of(*r), {}, {}, {}, true, {}, 0});
+    for (const auto& c : plan.change) staged_.push_back({c.desired, dir_name_of(*c.desired), {}, {}, {}, true, {}, 0});
 
     // Packages already extracted in the cache need no archive at all (warm installs).
     std::vector<fetch::Artifact> artifacts;
@@ -301,6 +339,7 @@ Result<void> Transaction::acquire_artifacts() {
         missing.push_back(i);
         artifacts.push_back(artifact_of(r.file_name, r.url, r.path, r.sha256, r.md5, r.size));
     }
+    prepare_staging(missing);
     const std::size_t conda_artifacts = artifacts.size();
     std::vector<std::size_t> artifact_wheels;  // artifact index - conda_artifacts -> wheel_install index
     PI_TRY_VOID(plan_sources(artifact_wheels));
@@ -339,6 +378,7 @@ Result<void> Transaction::acquire_artifacts() {
             }
             archive::ExtractOptions eo;
             eo.cancel = opt_.cancel;
+            if (!staged_root_.empty()) eo.copy_dir = staged_root_ / std::to_string(missing[index]);
             // A package unpacks to a few times its archive size; far more is a decompression bomb.
             if (r.size && *r.size > 0) eo.max_unpacked_bytes = std::max<std::uint64_t>(*r.size * 200, 1ULL << 30);
             auto entry = cache_.ensure(path, sha, s.dir_name, eo);
@@ -350,6 +390,12 @@ Result<void> Transaction::acquire_artifacts() {
             s.package_dir = entry->dir;
             s.trusted = entry->trusted;
             s.entry_lock = std::move(entry->lock);
+            if (entry->copied) {
+                s.staged_copy = eo.copy_dir;
+                s.staged_bytes = entry->copied_bytes;
+            } else if (!eo.copy_dir.empty()) {
+                (void)base::remove_tree(eo.copy_dir);  // an unfinished copy frees its space at once
+            }
             rep_.extracted(r.name);
         });
     };

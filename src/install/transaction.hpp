@@ -34,7 +34,19 @@ struct Staged {
     /// files may share inodes with the prefix (else they are copied).
     base::FileLock entry_lock;
     bool trusted = true;
+    /// Extracted by this run with its files also written below the staging directory
+    /// (`Transaction::staged_root_`): that copy, and its bytes.
+    std::filesystem::path staged_copy;
+    std::uint64_t staged_bytes = 0;
 };
+
+/// Whether a file of `src` can be hard-linked, or cloned, into `dir`: tried for real
+/// on a scratch name.
+struct LinkAbility {
+    bool hardlink = false;
+    bool reflink = false;
+};
+LinkAbility probe_links(const std::filesystem::path& src, const std::filesystem::path& dir);
 
 /// Whether every file of an extracted cache entry still has the sha256 its paths.json
 /// records: a hard-linked prefix file edited in place changes the cache's copy too.
@@ -61,6 +73,11 @@ private:
     base::Result<void> lock_prefix();
     base::Result<void> make_plan_now(bool repair);
     base::Result<void> acquire_artifacts();
+    /// Decides whether packages extracted by this run are written into the prefix's
+    /// staging directory as they are extracted (their files will be copied, not linked).
+    void prepare_staging(const std::vector<std::size_t>& missing);
+    /// Removes the staging directory (what was not moved into place).
+    base::Result<void> discard_staging();
     base::Result<void> apply();
     base::Result<void> unlink_old(std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> link_new(std::map<std::string, prefix::PrefixRecord>& records);
@@ -113,6 +130,8 @@ private:
     bool created_conda_meta_ = false;  ///< this run's mkdir made conda-meta/
     bool modified_ = false;
     bool snapshot_ = false;  ///< the previous environment is kept for a rollback
+    /// <prefix>/.pixi-install-staged while this run writes copies there (else empty).
+    std::filesystem::path staged_root_;
 
     std::optional<spec::PythonInfo> new_python_;
     std::optional<spec::PythonInfo> old_python_;

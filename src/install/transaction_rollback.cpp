@@ -119,6 +119,8 @@ bool has_snapshot(const fs::path& prefix) { return lexists(names_file(prefix)); 
 
 bool has_snapshot_dir(const fs::path& prefix) { return lexists(rollback_dir(prefix)); }
 
+bool has_staged_dir(const fs::path& prefix) { return lexists(prefix / kStagedDir); }
+
 Result<void> discard_snapshot(const fs::path& prefix) {
     if (!lexists(rollback_dir(prefix))) return {};
     if (::unlink(names_file(prefix).c_str()) != 0 && errno != ENOENT)
@@ -136,7 +138,7 @@ Result<void> take_snapshot(const fs::path& prefix) {
         std::string names;
         PI_TRY(auto top, list_dir(prefix));
         for (const auto& n : top) {
-            if (n == kRollbackDir) continue;
+            if (n == kRollbackDir || n == kStagedDir) continue;
             if (n == "conda-meta") {
                 if (::mkdir((snap / n).c_str(), 0700) != 0)
                     return base::fail_errno("cannot create", (snap / n).string(), errno);

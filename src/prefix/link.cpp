@@ -85,8 +85,9 @@ private:
     Result<void> link_symlink(const PathEntry& e, const base::BeneathParent& src, PrefixPath& rec);
     Result<void> write_patched(const PathEntry& e, int src, const struct stat& st, const base::BeneathParent& dst,
                                const std::string& shown, PrefixPath& rec);
-    Result<void> link_regular(const base::BeneathParent& src, base::Fd& src_fd, const base::BeneathParent& dst,
-                              const std::string& shown, bool force_copy);
+    Result<void> link_regular(const PathEntry& e, const base::BeneathParent& src, base::Fd& src_fd,
+                              const base::BeneathParent& dst, const std::string& shown, bool force_copy);
+    bool take_staged(const std::string& rel, const base::BeneathParent& dst, const std::string& shown);
     Result<void> write_entry_points();
     Result<void> open_file(const base::BeneathParent& src, base::Fd& fd, const std::string& shown);
 
@@ -100,6 +101,9 @@ private:
     LinkProbe* probe_;
     base::Fd pkg_fd_;
     base::Fd prefix_fd_;
+    base::Fd staged_fd_;           // LinkOptions::staged, when there is one
+    std::string staged_dir_name_;  // the directory below it that staged_dir_ holds open
+    base::Fd staged_dir_;
     std::unordered_map<std::string, bool> dirs_;
 };
 
@@ -108,7 +112,34 @@ Result<void> Linker::open_roots() {
     if (!pkg_fd_) return base::fail_errno("cannot open the cache entry", pkg_, errno);
     prefix_fd_.reset(::open(prefix_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!prefix_fd_) return base::fail_errno("cannot open the prefix", prefix_, errno);
+    // Without its staged files (gone, unreadable) the package is copied from the cache.
+    if (!opts_.staged.empty()) staged_fd_.reset(::open(opts_.staged.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     return {};
+}
+
+// The staged copy of the package file `rel`, renamed to `dst`; false when there is none
+// (a link in the archive, a name listed twice) and the file is to be copied.
+bool Linker::take_staged(const std::string& rel, const base::BeneathParent& dst, const std::string& shown) {
+    if (!staged_fd_) return false;
+    const auto slash = rel.rfind('/');
+    const std::string dir = slash == std::string::npos ? std::string() : rel.substr(0, slash);
+    const std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    int parent = staged_fd_.get();
+    if (!dir.empty()) {
+        if (!staged_dir_ || dir != staged_dir_name_) {
+            staged_dir_.reset(base::openat_beneath(staged_fd_.get(), dir, O_PATH | O_DIRECTORY));
+            staged_dir_name_ = dir;
+        }
+        if (!staged_dir_) return false;
+        parent = staged_dir_.get();
+    }
+    if (::renameat(parent, leaf.c_str(), dst.dir.get(), dst.leaf.c_str()) == 0) return true;
+    // A directory in the way: removed as a copy would remove it, then once more.
+    if ((errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST) &&
+        remove_existing(dst.dir.get(), dst.leaf, shown).ok() &&
+        ::renameat(parent, leaf.c_str(), dst.dir.get(), dst.leaf.c_str()) == 0)
+        return true;
+    return false;
 }
 
 // Directories are made below the prefix one component at a time, never through a
@@ -146,8 +177,8 @@ Result<void> Linker::open_file(const base::BeneathParent& src, base::Fd& fd, con
     return {};
 }
 
-Result<void> Linker::link_regular(const base::BeneathParent& src, base::Fd& src_fd, const base::BeneathParent& dst,
-                                  const std::string& shown, bool force_copy) {
+Result<void> Linker::link_regular(const PathEntry& e, const base::BeneathParent& src, base::Fd& src_fd,
+                                  const base::BeneathParent& dst, const std::string& shown, bool force_copy) {
     const LinkMode mode = opts_.mode;
     const std::string src_shown = pkg_ + "/" + src.leaf;
     if (!force_copy && (mode == LinkMode::reflink || (mode == LinkMode::automatic && probe_->reflink != LinkProbe::no))) {
@@ -181,6 +212,10 @@ Result<void> Linker::link_regular(const base::BeneathParent& src, base::Fd& src_
             return base::fail_errno("cannot hardlink (is the cache on another file system? use --link-mode copy)", shown,
                                     err);
         if (err != EMLINK) probe_->hardlink = LinkProbe::no;
+    }
+    if (take_staged(e.path, dst, shown)) {
+        ++res_.stats.copied;
+        return {};
     }
     PI_TRY_VOID(open_file(src, src_fd, src_shown));
     PI_TRY_VOID(copy_file(src_fd.get(), dst.dir.get(), dst.leaf, shown));
@@ -296,7 +331,7 @@ Result<void> Linker::link_entry(const PathEntry& e, const std::string& target) {
         res_.paths.push_back(std::move(rec));
         return {};
     }
-    PI_TRY_VOID(link_regular(src, src_fd, dst, shown, e.no_link));
+    PI_TRY_VOID(link_regular(e, src, src_fd, dst, shown, e.no_link));
     const bool was_softlink = e.type == PathType::softlink;  // archived as a plain file (old fixtures)
     rec.type = PathType::hardlink;
     if (!rec.size || was_softlink) rec.size = static_cast<std::uint64_t>(st.st_size);

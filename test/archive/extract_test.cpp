@@ -91,6 +91,79 @@ TEST_CASE("a later member replaces an earlier symlink instead of writing through
     CHECK(test::count_entries(tmp->path() / "outside") == 0);
 }
 
+TEST_CASE("with a copy directory, a conda package's regular files are written twice in one pass") {
+    REQUIRE(!test::generated_archives().empty());
+    for (const char* name : {"good.tar.bz2", "good.conda", "good_streamed.conda"}) {
+        CAPTURE(name);
+        auto tmp = base::TempDir::create();
+        REQUIRE(tmp.ok());
+        fs::path dest = tmp->path() / "dest", copy = tmp->path() / "copy";
+        archive::ExtractOptions o;
+        o.copy_dir = copy;
+        auto r = archive::extract_conda_package(gen(name), dest, o);
+        REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().to_string()));
+        CHECK(r->copy_complete);
+        // Every regular file outside info/ but the archive's hard link, with its content,
+        // mode (no group or other write) and time; no symlinks, nothing of info/.
+        std::uint64_t bytes = 0;
+        std::size_t files = 0;
+        for (const char* f : {"bin/tool", "bin/suid-tool", "bin/sgid-tool", "lib/data.txt", "share/doc.txt"}) {
+            CAPTURE(f);
+            REQUIRE(fs::is_regular_file(fs::symlink_status(copy / f)));
+            CHECK(*base::read_file(copy / f) == *base::read_file(dest / f));
+            CHECK((mode_of(copy / f) & 07777) == (mode_of(dest / f) & 07777 & ~mode_t(022)));
+            struct stat a {}, b {};
+            REQUIRE(::stat((dest / f).c_str(), &a) == 0);
+            REQUIRE(::stat((copy / f).c_str(), &b) == 0);
+            CHECK(a.st_mtim.tv_sec == b.st_mtim.tv_sec);
+            CHECK(a.st_mtim.tv_nsec == b.st_mtim.tv_nsec);
+            CHECK(a.st_ino != b.st_ino);
+            bytes += static_cast<std::uint64_t>(b.st_size);
+            ++files;
+        }
+        CHECK(r->copy_bytes == bytes);
+        std::size_t all = 0;
+        for (auto it = fs::recursive_directory_iterator(copy); it != fs::recursive_directory_iterator(); ++it)
+            if (!it->is_directory()) ++all;
+        CHECK(all == files);
+        CHECK_FALSE(fs::exists(copy / "info"));
+    }
+}
+
+TEST_CASE("a member that replaces an earlier file takes that file's copy with it") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    fs::path dest = tmp->path() / "dest", copy = tmp->path() / "copy";
+    archive::ExtractOptions o;
+    o.copy_dir = copy;
+    auto r = archive::extract_conda_package(gen("good_replaced_files.tar.bz2"), dest, o);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().to_string()));
+    CHECK(r->copy_complete);
+    CHECK(fs::is_symlink(dest / "a.txt"));
+    CHECK_FALSE(fs::exists(fs::symlink_status(copy / "a.txt")));  // now a symlink: the linker makes it
+    CHECK(*base::read_file(copy / "c.txt") == "two\n");            // the later file wins in both
+    CHECK(*base::read_file(dest / "c.txt") == "two\n");
+    CHECK((mode_of(copy / "c.txt") & 0111) != 0);
+    CHECK(*base::read_file(dest / "e.txt") == "dee\n");
+    CHECK_FALSE(fs::exists(copy / "e.txt"));  // a hard link now: copied by the linker, never the stale bytes
+    CHECK(*base::read_file(copy / "d.txt") == "dee\n");
+}
+
+TEST_CASE("a copy directory that cannot be made leaves the extraction whole and the copy incomplete") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    REQUIRE(base::write_file_atomic(tmp->path() / "file", "x").ok());
+    archive::ExtractOptions o;
+    o.copy_dir = tmp->path() / "file" / "copy";  // below a regular file
+    auto r = archive::extract_conda_package(gen("good.conda"), tmp->path() / "dest", o);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->copy_complete);
+    CHECK(r->files == 11);
+    CHECK(*base::read_file(tmp->path() / "dest/lib/data.txt") == "payload\n");
+}
+
 TEST_CASE("a wheel extracts with its executable bits and without setuid") {
     REQUIRE(!test::generated_archives().empty());
     auto tmp = base::TempDir::create();

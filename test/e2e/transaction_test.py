@@ -8,6 +8,13 @@
              (root) a disk too small for what will be copied.
   enospc     (root) a real "No space left on device" part-way (a wheel after the conda
              packages changed) on a small tmpfs: the previous prefix comes back exactly.
+  write_once a copying install writes each file once, while extracting, into the prefix's
+             staging directory: the prefix is the same, file for file (content, mode, time),
+             as one copied from a warm cache; an error or a kill after extraction leaves no
+             staged file behind (a kill's are removed by the next run, which the fast path
+             does not skip).
+  write_once_fs  (root) the same in auto mode with the cache on another file system, and a
+             staging copy that fills a small disk: refused before any change, nothing left.
 Usage: transaction_test.py [SUBTEST...] (default: all)."""
 import hashlib
 import os
@@ -24,6 +31,7 @@ import lockgen  # noqa: E402
 BIN, SHARED = lockgen.require_env()
 STEPS = ["snapshot", "installing", "unlinked", "linked-one", "linked", "wheels", "activation", "complete"]
 ROLLBACK = ".pixi-install-rollback"
+STAGED = ".pixi-install-staged"
 # After these steps nothing checks for cancellation any more: the install completes.
 LATE_STEPS = ("wheels", "activation", "complete")
 
@@ -259,8 +267,150 @@ def test_enospc(tmp):
     return 0
 
 
+def make_copy_lock(tmp, name="l", count=6, extra=()):
+    """Packages with nested files, an executable, a symlink and a text placeholder (the same
+    bytes in every lock)."""
+    gen = os.path.join(tmp, "gen-" + name)
+    pkgs = []
+    for i in range(count):
+        files = {"share/w%d/d%d/f%d.txt" % (i, k % 3, k): ("pkg %d file %d\n" % (i, k)).encode() * (k + 1)
+                 for k in range(12)}
+        files["bin/w%d" % i] = (b"#!/bin/sh\necho w%d\n" % i, 0o755)
+        files["etc/w%d.conf" % i] = b"prefix=/opt/anaconda1anaconda2anaconda3\n"
+        pkgs.append(lockgen.conda(lockgen.make_conda_package(
+            gen, "w%d" % i, "1.0", files=files, symlinks={"bin/w%d-alias" % i: "w%d" % i},
+            text_placeholders=("etc/w%d.conf" % i,), mtime=1700000000)))
+    return lockgen.write_lock(os.path.join(tmp, name), pkgs + list(extra))
+
+
+def with_times(prefix):
+    """exact(), with the modification time and link count of every package file (the ones
+    this tool writes itself, conda-meta and the activation scripts, have the time they were
+    written)."""
+    out = {rel: v for rel, v in exact(prefix, keep_rollback=True).items()
+           if not rel.endswith(".json") or not rel.startswith("conda-meta/")}  # records name the cache
+    for rel, v in out.items():
+        if v[0] == "file" and "/" in rel and not rel.startswith("conda-meta/"):
+            st = os.lstat(os.path.join(prefix, rel))
+            out[rel] = v + (st.st_mtime_ns, st.st_nlink)
+    return out
+
+
+def cache_inodes(cache):
+    found = set()
+    for root, _, files in os.walk(os.path.join(cache, "pkgs")):
+        for n in files:
+            st = os.lstat(os.path.join(root, n))
+            found.add((st.st_dev, st.st_ino))
+    return found
+
+
+def staged_files(prefix):
+    return [os.path.join(r, n) for r, _, fs in os.walk(os.path.join(prefix, STAGED)) for n in fs]
+
+
+def test_write_once(tmp):
+    lock = make_copy_lock(tmp)
+    small = make_copy_lock(tmp, "small", count=2)
+    prefix = os.path.join(tmp, "env")
+    # A cold copying install, then the same prefix copied from the warm cache: the same files.
+    cold_cache = os.path.join(tmp, "cache-cold")
+    install(lock, prefix, cold_cache, "--link-mode", "copy")
+    assert not os.path.exists(os.path.join(prefix, STAGED))
+    cold = with_times(prefix)
+    verify(prefix)
+    inodes = cache_inodes(cold_cache)
+    for root, _, files in os.walk(prefix):
+        for n in files:
+            st = os.lstat(os.path.join(root, n))
+            assert (st.st_dev, st.st_ino) not in inodes, os.path.join(root, n)
+    with open(os.path.join(prefix, "etc", "w0.conf")) as f:
+        assert f.read() == "prefix=%s\n" % prefix
+    shutil.rmtree(prefix)
+    install(lock, prefix, cold_cache, "--link-mode", "copy")
+    assert with_times(prefix) == cold, diff(with_times(prefix), cold)
+
+    # A kill after extraction leaves the staged copies (they were written while extracting,
+    # once: one link each, none shared with the cache); the next run removes them, even one
+    # the fast path would otherwise end, and installs what it is asked to.
+    shutil.rmtree(prefix)
+    install(small, prefix, os.path.join(tmp, "cache-small"), "--link-mode", "copy")
+    before = exact(prefix, keep_rollback=True)
+    killed_cache = os.path.join(tmp, "cache-killed")
+    install(lock, prefix, killed_cache, "--link-mode", "copy", fault="extracted:kill", expect=-9)
+    staged = staged_files(prefix)
+    assert len(staged) == 4 * 14, (len(staged), staged[:5])  # w0 and w1 are installed already
+    inodes = cache_inodes(killed_cache)
+    for p in staged:
+        st = os.lstat(p)
+        assert st.st_nlink == 1 and (st.st_dev, st.st_ino) not in inodes, p
+    r = install(small, prefix, os.path.join(tmp, "cache-small"), "--link-mode", "copy")
+    assert not os.path.exists(os.path.join(prefix, STAGED)), r.stderr
+    assert exact(prefix, keep_rollback=True) == before, diff(exact(prefix, True), before)
+    install(lock, prefix, os.path.join(tmp, "cache-killed2"), "--link-mode", "copy", fault="extracted:kill",
+            expect=-9)
+    install(lock, prefix, killed_cache, "--link-mode", "copy")
+    assert with_times(prefix) == cold, diff(with_times(prefix), cold)
+
+    # An error after extraction, or once linking has begun: the previous prefix, no staged file.
+    shutil.rmtree(prefix)
+    install(small, prefix, os.path.join(tmp, "cache-small"), "--link-mode", "copy")
+    for k, step in enumerate(("extracted", "snapshot", "linked-one", "linked")):
+        r = install(lock, prefix, os.path.join(tmp, "cache-fail%d" % k), "--link-mode", "copy",
+                    fault=step + ":fail", expect=1)
+        assert "injected fault" in r.stderr, (step, r.stderr)
+        assert exact(prefix, keep_rollback=True) == before, (step, diff(exact(prefix, True), before))
+    verify(prefix)
+    return 0
+
+
+def test_write_once_fs(tmp):
+    if os.geteuid() != 0:
+        print("  skipped: needs root to mount a tmpfs")
+        return 77
+    mnt = os.path.join(tmp, "mnt")
+    if not mount_tmpfs(mnt, "size=4m"):
+        print("  skipped: cannot mount a tmpfs here (a container without CAP_SYS_ADMIN?)")
+        return 77
+    try:
+        # auto mode, the cache on another file system: neither clones nor hard links work, so
+        # the files are staged while extracting and moved into place.
+        lock = make_copy_lock(tmp)
+        prefix = os.path.join(mnt, "env")
+        install(lock, prefix, os.path.join(tmp, "cache-a"), fault="extracted:kill", expect=-9)
+        assert len(staged_files(prefix)) == 6 * 14
+        install(lock, prefix, os.path.join(tmp, "cache-a"))
+        assert not os.path.exists(os.path.join(prefix, STAGED))
+        verify(prefix)
+        for rec in lockgen.conda_meta_records(prefix).values():
+            assert rec["link"]["type"] == 3, rec["link"]
+        got = with_times(prefix)
+        shutil.rmtree(prefix)
+        install(lock, prefix, os.path.join(tmp, "cache-a"))  # warm: copied from the cache
+        assert with_times(prefix) == got, diff(with_times(prefix), got)
+
+        # 6 MiB onto what is left of 4 MiB: the staging copy runs out of space while extracting,
+        # stops (the cache entry is complete all the same), and the space check refuses the
+        # install before the prefix changes, with the whole size; nothing staged is left.
+        before = exact(prefix, keep_rollback=True)
+        gen = os.path.join(tmp, "gen")
+        big = lockgen.conda(lockgen.make_conda_package(gen, "big", "1.0", files={
+            "share/big%d.bin" % i: random.Random(i).randbytes(1 << 20) for i in range(6)}))
+        l_big = make_copy_lock(tmp, "lbig", extra=[big])
+        r = install(l_big, prefix, os.path.join(tmp, "cache-b"), expect=1)
+        assert "not enough space" in r.stderr and "need 6 MiB" in r.stderr and "nothing was changed" in r.stderr, \
+            r.stderr
+        assert exact(prefix, keep_rollback=True) == before, diff(exact(prefix, True), before)
+        assert os.path.isdir(os.path.join(tmp, "cache-b", "pkgs")) and any(
+            n.startswith("big-1.0-") for n in os.listdir(os.path.join(tmp, "cache-b", "pkgs"))), "no cache entry"
+        verify(prefix)
+    finally:
+        umount(mnt)
+    return 0
+
+
 def main(argv):
-    names = argv or ["steps", "checks", "enospc"]
+    names = argv or ["steps", "checks", "enospc", "write_once", "write_once_fs"]
     rc = 0
     with tempfile.TemporaryDirectory(prefix="pi-e2e-transaction-") as tmp:
         for name in names:

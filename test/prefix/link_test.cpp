@@ -96,6 +96,70 @@ TEST_CASE("copy mode: no shared inodes, content and permissions kept") {
     CHECK(rec.link_type == CondaLinkType::copy);
 }
 
+TEST_CASE("copy mode moves staged files into place, rewrites placeholders from the cache, copies the rest") {
+    auto tmp = *base::TempDir::create();
+    fs::path pkg = make_package(tmp.path() / "pkgs", "foo", "1.0", "h0", sample_files());
+    fs::path prefix = tmp.path() / "env";
+    // What an extraction with a copy directory leaves: the package's regular files, outside
+    // info/, at their package paths. lib/libfoo.so.1 is left out (a hard link in the archive).
+    fs::path staged = tmp.path() / "staged";
+    for (const char* f : {"bin/tool", "etc/foo.conf", "lib/libbar.so", "share/foo/data.txt"}) {
+        fs::create_directories((staged / f).parent_path());
+        fs::copy_file(pkg / f, staged / f);
+        fs::permissions(staged / f, fs::status(pkg / f).permissions());
+    }
+    const auto staged_tool = inode_of(staged / "bin/tool");
+    LinkOptions o;
+    o.mode = LinkMode::copy;
+    o.staged = staged;
+    auto info = *read_package_info(pkg);
+    auto res = link_package(pkg, info, prefix, o);
+    REQUIRE_MESSAGE(res.ok(), (res.ok() ? "" : res.error().to_string()));
+    // Moved, not copied: the staged inode is now the prefix's file, and gone from the staging tree.
+    CHECK(inode_of(prefix / "bin/tool") == staged_tool);
+    CHECK_FALSE(fs::exists(staged / "bin/tool"));
+    CHECK_FALSE(fs::exists(staged / "share/foo/data.txt"));  // no_link files are copies too
+    CHECK(read(prefix / "bin/tool") == read(pkg / "bin/tool"));
+    CHECK(mode_of(prefix / "bin/tool") == 0755);
+    // Placeholder files are written from the cache's bytes; their staged copies stay behind.
+    CHECK(read(prefix / "etc/foo.conf") == "root=" + prefix.string() + "\n");
+    CHECK(fs::exists(staged / "etc/foo.conf"));
+    CHECK(fs::exists(staged / "lib/libbar.so"));
+    // Not staged: copied from the cache as always.
+    CHECK(read(prefix / "lib/libfoo.so.1") == read(pkg / "lib/libfoo.so.1"));
+    CHECK(inode_of(prefix / "lib/libfoo.so.1") != inode_of(pkg / "lib/libfoo.so.1"));
+    CHECK(res->stats.copied == 3);
+    CHECK(res->stats.patched == 2);
+    CHECK(res->link_type == CondaLinkType::copy);
+    // A second link of the same package (nothing staged any more) copies over what is there.
+    auto again = link_package(pkg, info, prefix, o);
+    REQUIRE(again.ok());
+    CHECK(read(prefix / "bin/tool") == read(pkg / "bin/tool"));
+    CHECK(again->stats.copied == 3);
+}
+
+TEST_CASE("a staged file replaces a directory in its way, and a missing staging tree means copies") {
+    auto tmp = *base::TempDir::create();
+    fs::path pkg = make_package(tmp.path() / "pkgs", "foo", "1.0", "h0", sample_files());
+    fs::path prefix = tmp.path() / "env";
+    fs::create_directories(prefix / "bin/tool");  // an empty directory where the file goes
+    fs::create_directories(tmp.path() / "staged/bin");
+    fs::copy_file(pkg / "bin/tool", tmp.path() / "staged/bin/tool");
+    LinkOptions o;
+    o.mode = LinkMode::copy;
+    o.staged = tmp.path() / "staged";
+    auto info = *read_package_info(pkg);
+    REQUIRE(link_package(pkg, info, prefix, o).ok());
+    CHECK(fs::is_regular_file(fs::symlink_status(prefix / "bin/tool")));
+    CHECK_FALSE(fs::exists(tmp.path() / "staged/bin/tool"));
+    o.staged = tmp.path() / "no-such-dir";
+    fs::path other = tmp.path() / "env2";
+    auto res = link_package(pkg, info, other, o);
+    REQUIRE(res.ok());
+    CHECK(read(other / "bin/tool") == read(pkg / "bin/tool"));
+    CHECK(res->stats.copied == 3);
+}
+
 TEST_CASE("auto mode links from the cache and still never links placeholder files") {
     auto tmp = *base::TempDir::create();
     fs::path pkg = make_package(tmp.path() / "pkgs", "foo", "1.0", "h0", sample_files());
