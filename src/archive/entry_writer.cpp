@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/strings.hpp"
 
@@ -57,16 +58,28 @@ EntryWriter::EntryWriter(int dest_fd, std::string label, const ExtractOptions& o
                          WriterPolicy policy)
     : dfd_(dest_fd), label_(std::move(label)), options_(options), policy_(policy) {
     if (options_.copy_dir.empty()) return;
-    // The copy is an optimisation: where its directory cannot be made, there is none.
-    std::error_code ec;
-    std::filesystem::create_directories(options_.copy_dir, ec);
-    copy_dir_ = UniqueFd(::open(options_.copy_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    stats_.copy_complete = copy_dir_.get() >= 0;
+    // The copy is an optimisation: where its directory cannot be made, there is none. It is
+    // made here, so it is new, this user's and private (whatever led to it by path).
+    if (::mkdir(options_.copy_dir.c_str(), 0700) != 0) return;
+    copy_made_ = true;
+    UniqueFd fd(::open(options_.copy_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st {};
+    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
+        stop_copy();
+        return;
+    }
+    copy_dir_ = std::move(fd);
+    stats_.copy_complete = true;
 }
 
+// The whole copy goes at once, so its space is back for the cache entry (the two may share
+// a file system) and for the install's own check of the space it needs.
 void EntryWriter::stop_copy() {
     copy_dir_.reset();
     stats_.copy_complete = false;
+    stats_.copy_bytes = 0;
+    if (copy_made_) (void)base::remove_tree(options_.copy_dir);
+    copy_made_ = false;
 }
 
 void EntryWriter::drop_copy_of(const std::string& rel) {
@@ -261,7 +274,6 @@ base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_ent
     UniqueFd copy(open_copy(rel, mode));
     auto copy_failed = [&] {
         copy.reset();
-        drop_copy_of(rel);
         stop_copy();
     };
 
@@ -279,7 +291,14 @@ base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_ent
         return 0;
     };
     auto write_all_bytes = [&](const char* p, std::size_t n, la_int64_t off) -> base::Result<void> {
-        if (int err = pwrite_all(fd, p, n, off); err != 0) return write_error("cannot write", rel, err);
+        int err = pwrite_all(fd, p, n, off);
+        if ((err == ENOSPC || err == EDQUOT) && copy_made_) {
+            // The copy took the space the cache entry needs: the entry comes first.
+            copy.reset();
+            stop_copy();
+            err = pwrite_all(fd, p, n, off);
+        }
+        if (err != 0) return write_error("cannot write", rel, err);
         if (copy.get() >= 0 && pwrite_all(copy.get(), p, n, off) != 0) copy_failed();
         return {};
     };

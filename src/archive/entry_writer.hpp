@@ -72,6 +72,7 @@ private:
     std::unordered_set<std::string> dirs_;      // directories created here (never removed)
     std::unordered_set<std::string> symlinks_;  // symlinks created here: never written through
     UniqueFd copy_dir_;                         // ExtractOptions::copy_dir, open while the copy goes on
+    bool copy_made_ = false;                    // copy_dir was made here and not yet removed
     std::unordered_set<std::string> copy_dirs_;  // directories made below copy_fd_
 };
 

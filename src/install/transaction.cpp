@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pixi_install/base/beneath.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/install/wheel_check.hpp"
@@ -161,7 +162,7 @@ Result<InstallReport> Transaction::run() {
         // Another process may have finished the same install while we waited.
         StateMarker now = read_state(opt_.prefix);
         if (now.state == PrefixState::complete && now.fingerprint == fingerprint_ && !reinstall) {
-            PI_TRY_VOID(discard_staging());  // a killed run's copies
+            (void)discard_staging();  // a killed run's copies
             report_.up_to_date = !restored;
             report_.repaired = restored;
             return {};
@@ -184,7 +185,7 @@ Result<InstallReport> Transaction::run() {
     if (!result.ok()) {
         base::Error error = std::move(result).error();
         // Copies not yet moved into place are not part of any environment.
-        if (!staged_root_.empty()) (void)discard_staging();
+        (void)discard_staging();
         if (snapshot_) {
             // Whatever failed (disk full, I/O error, a signal), the previous environment comes back.
             auto restored = restore_snapshot(opt_.prefix);
@@ -276,9 +277,9 @@ Result<void> Transaction::make_plan_now(bool repair) {
 
 void Transaction::prepare_staging(const std::vector<std::size_t>& missing) {
     const fs::path root = opt_.prefix / kStagedDir;
-    // A killed run's copies (we hold the prefix lock): not part of any environment.
-    if (has_staged_dir(opt_.prefix)) (void)base::remove_tree(root);
-    if (missing.empty()) return;
+    // A killed run's copies (we hold the prefix lock): not part of any environment. Where
+    // they cannot go (another user's), nothing is staged: the files are copied as always.
+    if (!discard_staging() || missing.empty()) return;
     // Copies are made where --link-mode copy asks for them, and in auto mode where neither
     // a clone nor a hard link works from the cache into the prefix (another file system).
     bool copies = opt_.link_mode == prefix::LinkMode::copy;
@@ -298,12 +299,37 @@ void Transaction::prepare_staging(const std::vector<std::size_t>& missing) {
     if (copies && ::mkdir(root.c_str(), 0700) == 0) staged_root_ = root;
 }
 
-Result<void> Transaction::discard_staging() {
-    if (!has_staged_dir(opt_.prefix)) return {};
-    PI_TRY_VOID(base::remove_tree(opt_.prefix / kStagedDir));
+bool Transaction::discard_staging() {
     staged_root_.clear();
-    return {};
+    if (!has_staged_dir(opt_.prefix)) return true;
+    auto removed = base::remove_tree(opt_.prefix / kStagedDir);
+    if (removed.ok()) return true;
+    const std::string w = "cannot remove the staging directory " + (opt_.prefix / kStagedDir).string() + ": " +
+                          removed.error().message + " (it holds no part of the environment; remove it)";
+    if (std::find(report_.warnings.begin(), report_.warnings.end(), w) == report_.warnings.end())
+        report_.warnings.push_back(w);
+    return false;
 }
+
+namespace {
+
+// Files with a placeholder are rewritten from the cache, never moved from the staging copy:
+// theirs go now, so the space check counts as staged only what will be moved.
+void drop_staged_placeholders(Staged& s, const prefix::PackageInfo& info) {
+    base::Fd root(::open(s.staged_copy.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!root) return;
+    for (const auto& p : info.paths) {
+        if (!p.has_placeholder()) continue;
+        auto parent = base::open_parent_beneath(root.get(), p.path, false, s.staged_copy.string());
+        if (!parent.ok()) continue;
+        struct stat st {};
+        if (::fstatat(parent->dir.get(), parent->leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            ::unlinkat(parent->dir.get(), parent->leaf.c_str(), 0) == 0)
+            s.staged_bytes -= std::min<std::uint64_t>(s.staged_bytes, static_cast<std::uint64_t>(st.st_size));
+    }
+}
+
+}  // namespace
 
 Result<void> Transaction::acquire_artifacts() {
     pool_ = std::make_unique<base::ThreadPool>(opt_.jobs);
@@ -363,7 +389,7 @@ Result<void> Transaction::acquire_artifacts() {
             return;
         }
         Staged& s = staged_[missing[index]];
-        pool_->submit([&, path] {
+        pool_->submit([&, path, index] {
             if (cancelled()) return;
             const auto& r = *s.record;
             std::string sha = r.sha256.value_or("");
@@ -437,6 +463,7 @@ Result<void> Transaction::acquire_artifacts() {
         // Where each file goes is known now: refuse before the prefix changes, not halfway.
         PI_TRY(auto targets, prefix::target_paths(info, new_python_));
         (void)targets;
+        if (!s.staged_copy.empty()) drop_staged_placeholders(s, info);
         s.info = std::move(info);
         return {};
     }, "reading packages");

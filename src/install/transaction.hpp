@@ -76,8 +76,9 @@ private:
     /// Decides whether packages extracted by this run are written into the prefix's
     /// staging directory as they are extracted (their files will be copied, not linked).
     void prepare_staging(const std::vector<std::size_t>& missing);
-    /// Removes the staging directory (what was not moved into place).
-    base::Result<void> discard_staging();
+    /// Removes the staging directory (what was not moved into place); false, with a
+    /// warning, when it cannot (it is not part of any environment: nothing fails for it).
+    bool discard_staging();
     base::Result<void> apply();
     base::Result<void> unlink_old(std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> link_new(std::map<std::string, prefix::PrefixRecord>& records);

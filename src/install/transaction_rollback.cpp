@@ -185,7 +185,8 @@ Result<void> restore_snapshot(const fs::path& prefix) {
     // 1. Whatever the failed install added goes.
     PI_TRY(auto now_top, list_dir(prefix));
     for (const auto& n : now_top)
-        if (n != kRollbackDir && n != "conda-meta" && !top.count(n)) PI_TRY_VOID(base::remove_tree(prefix / n));
+        if (n != kRollbackDir && n != kStagedDir && n != "conda-meta" && !top.count(n))
+            PI_TRY_VOID(base::remove_tree(prefix / n));  // (the staging directory is the transaction's to remove)
     PI_TRY(auto now_meta, list_dir(prefix / "conda-meta"));
     for (const auto& m : now_meta)
         if (m != kLockName && !meta.count(m)) PI_TRY_VOID(base::remove_tree(prefix / "conda-meta" / m));

@@ -15,14 +15,15 @@
 #include <string>
 
 #include "pixi_install/base/result.hpp"
+#include "pixi_install/prefix/package_info.hpp"
 
 namespace pixi_install::install {
 
-inline constexpr const char* kRollbackDir = ".pixi-install-rollback";
+inline constexpr const char* kRollbackDir = prefix::kRollbackDirName.data();
 /// Where a copying install writes each package's files while extracting it, so they are
 /// written once: moved into place by the linker, the rest removed at the end. Not part
 /// of the environment: never in a snapshot, and a killed run's is removed by the next.
-inline constexpr const char* kStagedDir = ".pixi-install-staged";
+inline constexpr const char* kStagedDir = prefix::kStagedDirName.data();
 
 /// True when `prefix` holds a staging directory (one lstat).
 bool has_staged_dir(const std::filesystem::path& prefix);

@@ -113,7 +113,14 @@ Result<void> Linker::open_roots() {
     prefix_fd_.reset(::open(prefix_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!prefix_fd_) return base::fail_errno("cannot open the prefix", prefix_, errno);
     // Without its staged files (gone, unreadable) the package is copied from the cache.
-    if (!opts_.staged.empty()) staged_fd_.reset(::open(opts_.staged.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    // Only what the extraction made: this user's, private (anything else there is not
+    // trusted to hold the package's verified bytes).
+    if (!opts_.staged.empty()) {
+        staged_fd_.reset(::open(opts_.staged.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st {};
+        if (staged_fd_ && (::fstat(staged_fd_.get(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0))
+            staged_fd_.reset();
+    }
     return {};
 }
 

@@ -24,6 +24,13 @@ using base::Result;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
+std::string_view installer_owned_path(std::string_view path) {
+    const std::string_view first = path.substr(0, path.find('/'));
+    if (first == kRollbackDirName) return "where the installer keeps the previous environment during an update";
+    if (first == kStagedDirName) return "where the installer stages copies while extracting";
+    return {};
+}
+
 const char* path_type_name(PathType t) noexcept {
     switch (t) {
         case PathType::hardlink: return "hardlink";
@@ -67,6 +74,9 @@ Result<json> parse_json(std::string_view text, const char* what) {
 Result<std::string> checked_path(std::string_view p, const char* what) {
     auto r = base::safe_relative(p);
     if (!r.ok()) return fail(ErrorKind::integrity, std::string("unsafe path '") + std::string(p) + "' in " + what);
+    if (auto why = installer_owned_path(r->generic_string()); !why.empty())
+        return fail(ErrorKind::integrity, "path '" + base::printable(p) + "' in " + what + " is " + std::string(why) +
+                                              " (refused)");
     return std::string(p);
 }
 

@@ -7,6 +7,7 @@
 
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/base/shell_quote.hpp"
+#include "pixi_install/prefix/package_info.hpp"
 
 namespace pixi_install::prefix {
 
@@ -234,6 +235,7 @@ std::string_view reserved_prefix_path(std::string_view dest, std::string_view bi
     const std::string_view first = dest.substr(0, dest.find('/'));
     if (first == "conda-meta") return "the environment's package records";
     if (first == "__clobbers__") return "where the installer keeps clobbered files";
+    if (auto why = installer_owned_path(dest); !why.empty()) return why;
     if (dest == "activate.sh" || dest == "activate.fish" || dest == "CACHEDIR.TAG") return "a file of the installer";
     if (dest.size() > bin_dir.size() && dest.compare(0, bin_dir.size(), bin_dir) == 0 && dest[bin_dir.size()] == '/' &&
         is_reserved_script_name(dest.substr(bin_dir.size() + 1)))

@@ -13,8 +13,11 @@
              as one copied from a warm cache; an error or a kill after extraction leaves no
              staged file behind (a kill's are removed by the next run, which the fast path
              does not skip).
-  write_once_fs  (root) the same in auto mode with the cache on another file system, and a
-             staging copy that fills a small disk: refused before any change, nothing left.
+  write_once_fs  (root) the same in auto mode with the cache on another file system; a
+             staging copy that fills a small disk (alone, and sharing it with the cache):
+             refused before any change, nothing left; placeholder files not counted twice.
+  write_once_reserved  package files below the installer's directories are refused; a
+             staging directory that cannot be removed (immutable) is a warning.
 Usage: transaction_test.py [SUBTEST...] (default: all)."""
 import hashlib
 import os
@@ -339,7 +342,8 @@ def test_write_once(tmp):
     killed_cache = os.path.join(tmp, "cache-killed")
     install(lock, prefix, killed_cache, "--link-mode", "copy", fault="extracted:kill", expect=-9)
     staged = staged_files(prefix)
-    assert len(staged) == 4 * 14, (len(staged), staged[:5])  # w0 and w1 are installed already
+    # (w0 and w1 are installed already; each package's placeholder file is rewritten, not staged)
+    assert len(staged) == 4 * 13, (len(staged), staged[:5])
     inodes = cache_inodes(killed_cache)
     for p in staged:
         st = os.lstat(p)
@@ -378,7 +382,7 @@ def test_write_once_fs(tmp):
         lock = make_copy_lock(tmp)
         prefix = os.path.join(mnt, "env")
         install(lock, prefix, os.path.join(tmp, "cache-a"), fault="extracted:kill", expect=-9)
-        assert len(staged_files(prefix)) == 6 * 14
+        assert len(staged_files(prefix)) == 6 * 13
         install(lock, prefix, os.path.join(tmp, "cache-a"))
         assert not os.path.exists(os.path.join(prefix, STAGED))
         verify(prefix)
@@ -404,13 +408,78 @@ def test_write_once_fs(tmp):
         assert os.path.isdir(os.path.join(tmp, "cache-b", "pkgs")) and any(
             n.startswith("big-1.0-") for n in os.listdir(os.path.join(tmp, "cache-b", "pkgs"))), "no cache entry"
         verify(prefix)
+
+        # Staged copies of files with a placeholder are dropped before the space check (they are
+        # rewritten from the cache): a 2.5 MB placeholder file fits on what is left.
+        conf = lockgen.conda(lockgen.make_conda_package(gen, "conf", "1.0", files={
+            "etc/conf.txt": b"prefix=/opt/anaconda1anaconda2anaconda3\n" * 60000},
+            text_placeholders=("etc/conf.txt",)))
+        l_conf = make_copy_lock(tmp, "lconf", extra=[conf])
+        install(l_conf, prefix, os.path.join(tmp, "cache-c"))
+        assert not os.path.exists(os.path.join(prefix, STAGED))
+        verify(prefix)
+    finally:
+        umount(mnt)
+
+    # Cache and prefix on one small disk, --link-mode copy: the staging copy gives its space
+    # back to the cache entry as soon as the disk is full, and the install is refused by the
+    # space check, before any change, as it was without staging.
+    if not mount_tmpfs(mnt, "size=4m"):
+        return 77
+    try:
+        gen = os.path.join(tmp, "gen2")
+        big = lockgen.conda(lockgen.make_conda_package(gen, "big", "1.0", files={
+            "share/big%d.txt" % i: (b"line %d of a compressible file\n" % i) * (20 << 10) for i in range(4)}))
+        l_big = lockgen.write_lock(os.path.join(tmp, "lbig2"), [big])
+        prefix, cache = os.path.join(mnt, "env"), os.path.join(mnt, "cache")
+        r = install(l_big, prefix, cache, "--link-mode", "copy", expect=1)
+        assert "not enough space" in r.stderr and "nothing was changed" in r.stderr, r.stderr
+        assert not os.path.exists(prefix), os.listdir(prefix)
+        assert any(n.startswith("big-1.0-") for n in os.listdir(os.path.join(cache, "pkgs"))), "no cache entry"
     finally:
         umount(mnt)
     return 0
 
 
+def test_write_once_reserved(tmp):
+    """A package may not place files where the installer works, and a staging directory that
+    cannot be removed costs a warning, never the install."""
+    gen = os.path.join(tmp, "gen")
+    cache = os.path.join(tmp, "cache")
+    for name in (STAGED, ROLLBACK):
+        bad = lockgen.conda(lockgen.make_conda_package(gen, "bad" + str(len(name)), "1.0",
+                                                       files={name + "/data.txt": b"x\n"}))
+        lock = lockgen.write_lock(os.path.join(tmp, "l" + str(len(name))), [bad])
+        prefix = os.path.join(tmp, "env-bad")
+        r = install(lock, prefix, cache, expect=4)
+        assert name + "/data.txt" in r.stderr and "refused" in r.stderr, r.stderr
+        assert not os.path.exists(prefix)
+    if os.geteuid() != 0 or subprocess.run(["chattr", "--help"], capture_output=True).returncode not in (0, 1):
+        print("  skipped the immutable leftover: needs root and chattr")
+        return 77
+    lock = make_copy_lock(tmp)
+    small = make_copy_lock(tmp, "small", count=2)
+    prefix = os.path.join(tmp, "env")
+    install(small, prefix, cache, "--link-mode", "copy")
+    install(lock, prefix, os.path.join(tmp, "cache-k"), "--link-mode", "copy", fault="extracted:kill", expect=-9)
+    stuck = staged_files(prefix)[0]
+    if subprocess.run(["chattr", "+i", stuck], capture_output=True).returncode != 0:
+        print("  skipped the immutable leftover: the file system has no immutable flag")
+        return 77
+    try:
+        for _ in range(2):
+            r = install(lock, prefix, os.path.join(tmp, "cache-k2"), "--link-mode", "copy")
+            assert "cannot remove the staging directory" in r.stderr, r.stderr
+            verify(prefix)
+    finally:
+        subprocess.run(["chattr", "-i", stuck], capture_output=True)
+    install(lock, prefix, os.path.join(tmp, "cache-k2"), "--link-mode", "copy")
+    assert not os.path.exists(os.path.join(prefix, STAGED))
+    return 0
+
+
 def main(argv):
-    names = argv or ["steps", "checks", "enospc", "write_once", "write_once_fs"]
+    names = argv or ["steps", "checks", "enospc", "write_once", "write_once_fs", "write_once_reserved"]
     rc = 0
     with tempfile.TemporaryDirectory(prefix="pi-e2e-transaction-") as tmp:
         for name in names:

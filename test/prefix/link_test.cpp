@@ -108,6 +108,7 @@ TEST_CASE("copy mode moves staged files into place, rewrites placeholders from t
         fs::copy_file(pkg / f, staged / f);
         fs::permissions(staged / f, fs::status(pkg / f).permissions());
     }
+    fs::permissions(staged, fs::perms::owner_all);  // as the extraction makes it
     const auto staged_tool = inode_of(staged / "bin/tool");
     LinkOptions o;
     o.mode = LinkMode::copy;
@@ -145,6 +146,7 @@ TEST_CASE("a staged file replaces a directory in its way, and a missing staging 
     fs::create_directories(prefix / "bin/tool");  // an empty directory where the file goes
     fs::create_directories(tmp.path() / "staged/bin");
     fs::copy_file(pkg / "bin/tool", tmp.path() / "staged/bin/tool");
+    fs::permissions(tmp.path() / "staged", fs::perms::owner_all);
     LinkOptions o;
     o.mode = LinkMode::copy;
     o.staged = tmp.path() / "staged";
@@ -158,6 +160,15 @@ TEST_CASE("a staged file replaces a directory in its way, and a missing staging 
     REQUIRE(res.ok());
     CHECK(read(other / "bin/tool") == read(pkg / "bin/tool"));
     CHECK(res->stats.copied == 3);
+    // A staging directory others may write is not trusted with the package's bytes: copies.
+    fs::create_directories(tmp.path() / "open/bin");
+    REQUIRE(base::write_file_atomic(tmp.path() / "open/bin/tool", "planted").ok());
+    fs::permissions(tmp.path() / "open", fs::perms::all);
+    o.staged = tmp.path() / "open";
+    fs::path third = tmp.path() / "env3";
+    REQUIRE(link_package(pkg, info, third, o).ok());
+    CHECK(read(third / "bin/tool") == read(pkg / "bin/tool"));
+    CHECK(read(tmp.path() / "open/bin/tool") == "planted");
 }
 
 TEST_CASE("auto mode links from the cache and still never links placeholder files") {

@@ -15,6 +15,14 @@
 
 namespace pixi_install::prefix {
 
+/// Directories at the top of a prefix that belong to the installer while it works: the
+/// kept previous environment and the copies staged while extracting. No package or wheel
+/// file may be placed below them.
+inline constexpr std::string_view kRollbackDirName = ".pixi-install-rollback";
+inline constexpr std::string_view kStagedDirName = ".pixi-install-staged";
+/// Why a prefix-relative path may not be installed (below one of those), or empty.
+std::string_view installer_owned_path(std::string_view path);
+
 enum class PathType {
     hardlink,                 ///< a regular file
     softlink,                 ///< a symbolic link
