@@ -722,6 +722,38 @@ def git_entries(tmp, env, py, wheels):
     assert "0" * 40 in r.stderr.decode(), r.stderr.decode()
     assert not os.path.exists(os.path.join(tmp, "env-git3"))
 
+    # Over HTTPS: git's smart HTTP protocol, answered by `git http-backend` on loopback, with a
+    # certificate from a private CA. Without that CA the certificate is refused (exit 5, nothing
+    # installed); --tls-ca-cert trusts it, as for every other download.
+    import netlab
+    certs = os.path.join(tmp, "git-certs")
+    os.makedirs(certs)
+    ca = netlab.make_ca(certs)
+    cert = netlab.make_cert(certs, ca)
+    server = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "git_http.py"),
+                               tmp, cert[0], cert[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        # (localhost, not 127.0.0.1: the mbedTLS of Debian's libgit2 matches no IP address names)
+        https = "https://localhost:%s/gitrepo" % server.stdout.readline().split()[1]
+        lock3 = lockgen.write_lock(os.path.join(tmp, "git-work3"), [
+            lockgen.conda(py), dict(top, location="git+%s?branch=main#%s" % (https, sha))])
+        e3 = dict(e, PIXI_INSTALL_CACHE_DIR=os.path.join(tmp, "cache-git-https"), NO_PROXY="*")
+        for k in ("SSL_CERT_FILE", "SSL_CERT_DIR", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+            e3.pop(k, None)
+        prefix4 = os.path.join(tmp, "env-git4")
+        r = run(["install", "-l", lock3, "-p", prefix4, "--find-links", wheels], e3, expect=5)
+        err = r.stderr.decode()
+        assert "cannot fetch " + https in err and "certificate" in err.lower(), err
+        assert not os.path.exists(prefix4)
+        r = run(["install", "-l", lock3, "-p", prefix4, "--find-links", wheels, "--tls-ca-cert", ca[0]], e3)
+        assert "building git-top (git repository)" in r.stderr.decode(), r.stderr.decode()
+        assert import_in(prefix4, "import git_top; print(git_top.V)") == "top 1"
+        with open(os.path.join(dist_info(prefix4, "git_top"), "direct_url.json")) as f:
+            assert json.load(f)["url"] == https
+    finally:
+        server.stdin.close()
+        server.wait(timeout=20)
+
 
 def injected(tmp, env, py):
     """--inject: a .conda built elsewhere in place of a conda_source record, a wheel in place
