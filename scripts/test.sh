@@ -46,8 +46,10 @@ if [ $RELEASE = 1 ]; then
   # the network, not the CPU: they run beside stages 1-4, in a session of their own that is
   # ended if this script ends first.
   PREFETCH_LOG=$(mktemp)
-  setsid bash -c 'bash scripts/release.sh --fetch-only && bash scripts/release_test.sh --root-only' \
-    > "$PREFETCH_LOG" 2>&1 < /dev/null &
+  # Then the release binaries' libraries, at the lowest priority: with a cold cache they take
+  # minutes of compiler runs one after the other, done on the cores the test stages leave idle.
+  setsid bash -c 'bash scripts/release.sh --fetch-only && bash scripts/release_test.sh --root-only &&
+    nice -n 19 bash scripts/release.sh --libs-only' > "$PREFETCH_LOG" 2>&1 < /dev/null &
   PREFETCH_PID=$!
   trap 'kill -- -"$PREFETCH_PID" 2> /dev/null || true; rm -f "$PREFETCH_LOG"' EXIT
 else
@@ -122,8 +124,10 @@ if [ $RELEASE = 1 ]; then
   # also run the e2e suite against the static x86_64 binary). Libraries are cached outside
   # the tree (scripts/release.sh), so only a cold cache builds them.
   stage "stage 5: release binaries (scripts/release.sh, scripts/release_test.sh)"
-  if ! wait "$PREFETCH_PID"; then
-    echo "(the downloads begun at the start failed; release.sh and release_test.sh try again)"
+  if wait "$PREFETCH_PID"; then
+    grep '^==' "$PREFETCH_LOG" || true
+  else
+    echo "(the downloads and library builds begun at the start failed; release.sh and release_test.sh try again)"
     tail -20 "$PREFETCH_LOG"
   fi
   rm -f "$PREFETCH_LOG"
