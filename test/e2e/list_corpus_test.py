@@ -40,7 +40,7 @@ def main():
         print(f"skipped: {BIN} not built")
         return 77
     global HAS_GIT
-    # A build without libgit2 (the static release binaries, for now) refuses git entries.
+    # A build without libgit2 (-Dgit=disabled) refuses git entries.
     HAS_GIT = "git: libgit2" in subprocess.run([BIN, "--version"], capture_output=True, text=True).stdout
     locks = sorted(f for f in os.listdir(os.path.join(corpus, "locks")) if f.endswith(".lock"))
     bad = 0

@@ -694,7 +694,7 @@ def git_entries(tmp, env, py, wheels):
     e = dict(env, PIXI_INSTALL_CACHE_DIR=cache, PATH=nogit)
     version = subprocess.run([BIN, "--version"], stdout=subprocess.PIPE, check=True).stdout.decode()
     if "git: libgit2" not in version:
-        # A build without libgit2 (the static release binaries, for now): refused with the
+        # A build without libgit2 (-Dgit=disabled): refused with the
         # remedy, nothing changed.
         assert "git: not built in" in version, version
         r = run(["install", "-l", lock, "-p", prefix, "--find-links", wheels], e, expect=1)
