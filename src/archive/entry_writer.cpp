@@ -7,9 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
-#include <filesystem>
 
-#include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/safe_path.hpp"
 #include "pixi_install/base/strings.hpp"
 
@@ -56,65 +54,7 @@ mode_t file_mode(struct archive_entry* e) {
 
 EntryWriter::EntryWriter(int dest_fd, std::string label, const ExtractOptions& options,
                          WriterPolicy policy)
-    : dfd_(dest_fd), label_(std::move(label)), options_(options), policy_(policy) {
-    if (options_.copy_dir.empty()) return;
-    // The copy is an optimisation: where its directory cannot be made, there is none. It is
-    // made here, so it is new, this user's and private (whatever led to it by path).
-    if (::mkdir(options_.copy_dir.c_str(), 0700) != 0) return;
-    copy_made_ = true;
-    UniqueFd fd(::open(options_.copy_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    struct stat st {};
-    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
-        stop_copy();
-        return;
-    }
-    copy_dir_ = std::move(fd);
-    stats_.copy_complete = true;
-}
-
-// The whole copy goes at once, so its space is back for the cache entry (the two may share
-// a file system) and for the install's own check of the space it needs.
-void EntryWriter::stop_copy() {
-    copy_dir_.reset();
-    stats_.copy_complete = false;
-    stats_.copy_bytes = 0;
-    if (copy_made_) (void)base::remove_tree(options_.copy_dir);
-    copy_made_ = false;
-}
-
-void EntryWriter::drop_copy_of(const std::string& rel) {
-    if (copy_dir_.get() < 0) return;
-    if (::unlinkat(copy_dir_.get(), rel.c_str(), 0) != 0 && errno != ENOENT) stop_copy();
-}
-
-int EntryWriter::open_copy(const std::string& rel, mode_t mode) {
-    if (copy_dir_.get() < 0 || rel.compare(0, 5, "info/") == 0) return -1;
-    const int root = copy_dir_.get();
-    // Only this writer makes entries below the copy's directory, and only directories and
-    // regular files (never a symlink), so a name found there is one of ours.
-    const std::size_t last = rel.rfind('/');
-    if (last != std::string::npos && !copy_dirs_.count(rel.substr(0, last))) {
-        for (std::size_t pos = rel.find('/'); pos != std::string::npos && pos <= last; pos = rel.find('/', pos + 1)) {
-            std::string dir = rel.substr(0, pos);
-            if (copy_dirs_.count(dir)) continue;
-            if (::mkdirat(root, dir.c_str(), 0700) != 0) {
-                struct stat st {};
-                if (errno != EEXIST || ::fstatat(root, dir.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-                    !S_ISDIR(st.st_mode)) {
-                    stop_copy();
-                    return -1;
-                }
-            }
-            copy_dirs_.insert(std::move(dir));
-        }
-    }
-    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    const mode_t sealed = mode & ~mode_t(S_IWGRP | S_IWOTH);
-    int fd = ::openat(root, rel.c_str(), flags, sealed);
-    if (fd < 0 && errno == EEXIST && ::unlinkat(root, rel.c_str(), 0) == 0) fd = ::openat(root, rel.c_str(), flags, sealed);
-    if (fd < 0) stop_copy();
-    return fd;
-}
+    : dfd_(dest_fd), label_(std::move(label)), options_(options), policy_(policy) {}
 
 base::Error EntryWriter::refuse(std::string_view entry, std::string_view why) const {
     return base::fail(ErrorKind::integrity,
@@ -200,7 +140,6 @@ base::Result<void> EntryWriter::clear_existing(const std::string& rel, std::stri
     if (S_ISDIR(st.st_mode)) return refuse(entry, "would replace a directory of the same name");
     if (::unlinkat(dfd_, rel.c_str(), 0) != 0) return write_error("cannot replace", rel, errno);
     symlinks_.erase(rel);
-    drop_copy_of(rel);  // whatever replaces it, an earlier entry's copy is stale now
     return {};
 }
 
@@ -271,35 +210,18 @@ base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_ent
     }
     if (fd < 0) return write_error("cannot create", rel, errno);
     UniqueFd guard(fd);
-    UniqueFd copy(open_copy(rel, mode));
-    auto copy_failed = [&] {
-        copy.reset();
-        stop_copy();
-    };
 
-    auto pwrite_all = [](int to, const char* p, std::size_t n, la_int64_t off) -> int {
+    auto write_all_bytes = [&](const char* p, std::size_t n, la_int64_t off) -> base::Result<void> {
         while (n) {
-            ssize_t w = ::pwrite(to, p, n, off);
+            ssize_t w = ::pwrite(fd, p, n, off);
             if (w < 0) {
                 if (errno == EINTR) continue;
-                return errno;
+                return write_error("cannot write", rel, errno);
             }
             p += w;
             off += w;
             n -= static_cast<std::size_t>(w);
         }
-        return 0;
-    };
-    auto write_all_bytes = [&](const char* p, std::size_t n, la_int64_t off) -> base::Result<void> {
-        int err = pwrite_all(fd, p, n, off);
-        if ((err == ENOSPC || err == EDQUOT) && copy_made_) {
-            // The copy took the space the cache entry needs: the entry comes first.
-            copy.reset();
-            stop_copy();
-            err = pwrite_all(fd, p, n, off);
-        }
-        if (err != 0) return write_error("cannot write", rel, err);
-        if (copy.get() >= 0 && pwrite_all(copy.get(), p, n, off) != 0) copy_failed();
         return {};
     };
 
@@ -328,23 +250,11 @@ base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_ent
             static_cast<std::uint64_t>(archive_entry_size(e)) > end) {  // trailing hole
             PI_TRY_VOID(account(static_cast<std::uint64_t>(archive_entry_size(e)) - end, entry));
             if (::ftruncate(fd, archive_entry_size(e)) != 0) return write_error("cannot write", rel, errno);
-            if (copy.get() >= 0 && ::ftruncate(copy.get(), archive_entry_size(e)) != 0) copy_failed();
             end = static_cast<std::uint64_t>(archive_entry_size(e));
         }
     }
     struct timespec times[2] = {{0, UTIME_OMIT}, entry_mtime(e)};
     if (times[1].tv_nsec != UTIME_OMIT) (void)::futimens(fd, times);
-    if (copy.get() >= 0) {
-        // The copy's times are the cache file's, whatever the archive recorded.
-        struct stat st {};
-        if (times[1].tv_nsec == UTIME_OMIT && ::fstat(fd, &st) == 0) times[1] = st.st_mtim;
-        if (times[1].tv_nsec != UTIME_OMIT) (void)::futimens(copy.get(), times);
-        if (::close(copy.release()) != 0) {
-            copy_failed();
-        } else {
-            stats_.copy_bytes += end;
-        }
-    }
     guard.reset();
     ++stats_.files;
     stats_.bytes += end;

@@ -57,11 +57,6 @@ private:
                                       std::string_view target);
     base::Result<void> account(std::uint64_t bytes, std::string_view entry);
     base::Error write_error(const char* what, const std::string& rel, int err) const;
-    /// The copy's file for `rel` (parents made below copy_fd_), or -1 when the copy is
-    /// off or has just stopped.
-    int open_copy(const std::string& rel, mode_t mode);
-    void drop_copy_of(const std::string& rel);
-    void stop_copy();
 
     int dfd_;
     std::string label_;
@@ -71,9 +66,6 @@ private:
     std::uint64_t unpacked_ = 0;
     std::unordered_set<std::string> dirs_;      // directories created here (never removed)
     std::unordered_set<std::string> symlinks_;  // symlinks created here: never written through
-    UniqueFd copy_dir_;                         // ExtractOptions::copy_dir, open while the copy goes on
-    bool copy_made_ = false;                    // copy_dir was made here and not yet removed
-    std::unordered_set<std::string> copy_dirs_;  // directories made below copy_fd_
 };
 
 }  // namespace pixi_install::archive::detail

@@ -61,11 +61,6 @@ public:
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;
     }
-    int release() {
-        int fd = fd_;
-        fd_ = -1;
-        return fd;
-    }
 
 private:
     int fd_ = -1;

@@ -206,8 +206,6 @@ base::Result<CacheEntry> PackageCache::populate(const fs::path& archive, const s
     auto made = check_entry(entry, sha256);
     if (!made) return base::fail(ErrorKind::failure, "the cache entry " + dir.string() + " vanished after it was made");
     made->extracted = true;
-    made->copied = extracted->copy_complete;
-    made->copied_bytes = extracted->copy_bytes;
     return std::move(*made);
 }
 

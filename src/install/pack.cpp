@@ -26,6 +26,10 @@ std::string last_segment(std::string_view location) {
     return std::string(slash == std::string_view::npos ? s : s.substr(slash + 1));
 }
 
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
 struct Collector {
     PackPlan plan;
     std::map<std::string, std::size_t> seen;  // digest or location -> artifact index

@@ -9,7 +9,6 @@
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
-#include "transaction_rollback.hpp"
 
 namespace pixi_install::install {
 
@@ -210,8 +209,6 @@ base::Result<void> write_noop_memo(const fs::path& path, const NoopMemo& m) {
 
 bool noop_memo_holds(const NoopMemo& memo, const std::string& key, const fs::path& prefix) {
     if (memo.key != key || memo.stamp.empty() || prefix_stamp(prefix) != memo.stamp) return false;
-    // What a killed run left (a snapshot, staged copies) is for the full path to clean up.
-    if (has_snapshot_dir(prefix) || has_staged_dir(prefix)) return false;
     StateMarker s = read_state(prefix);
     if (s.state != PrefixState::complete || s.fingerprint != memo.fingerprint) return false;
     for (const auto& src : memo.sources) {

@@ -6,11 +6,8 @@
 #include <set>
 #include <unordered_set>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "pixi_install/base/beneath.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/install/state.hpp"
 #include "pixi_install/install/wheel_check.hpp"
@@ -140,7 +137,7 @@ Result<InstallReport> Transaction::run() {
     // (A snapshot left by a killed run is discarded under the lock, below.)
     const bool reinstall = opt_.reinstall || !opt_.reinstall_packages.empty();
     if (state.state == PrefixState::complete && state.fingerprint == fingerprint_ && !reinstall &&
-        !has_snapshot_dir(opt_.prefix) && !has_staged_dir(opt_.prefix)) {
+        !has_snapshot_dir(opt_.prefix)) {
         report_.up_to_date = true;
         return report_;
     }
@@ -154,15 +151,13 @@ Result<InstallReport> Transaction::run() {
         PI_TRY_VOID(lock_prefix());
         // Another install may have made or used this directory between our mkdir and the lock:
         // then what is here is not ours to remove, whatever happens next.
-        if (read_state(opt_.prefix).state != PrefixState::absent || has_snapshot_dir(opt_.prefix) ||
-            has_staged_dir(opt_.prefix))
+        if (read_state(opt_.prefix).state != PrefixState::absent || has_snapshot_dir(opt_.prefix))
             created_prefix_ = created_conda_meta_ = false;
         // A killed install is rolled back first: the prefix is then what it was before it.
         PI_TRY(const bool restored, recover_interrupted());
         // Another process may have finished the same install while we waited.
         StateMarker now = read_state(opt_.prefix);
         if (now.state == PrefixState::complete && now.fingerprint == fingerprint_ && !reinstall) {
-            (void)discard_staging();  // a killed run's copies
             report_.up_to_date = !restored;
             report_.repaired = restored;
             return {};
@@ -178,14 +173,11 @@ Result<InstallReport> Transaction::run() {
             return finish();
         }
         PI_TRY_VOID(acquire_artifacts());
-        PI_TRY_VOID(fault("extracted"));
         PI_TRY_VOID(apply());
         return finish();
     }();
     if (!result.ok()) {
         base::Error error = std::move(result).error();
-        // Copies not yet moved into place are not part of any environment.
-        (void)discard_staging();
         if (snapshot_) {
             // Whatever failed (disk full, I/O error, a signal), the previous environment comes back.
             auto restored = restore_snapshot(opt_.prefix);
@@ -275,68 +267,12 @@ Result<void> Transaction::make_plan_now(bool repair) {
     return {};
 }
 
-void Transaction::prepare_staging(const std::vector<std::size_t>& missing) {
-    const fs::path root = opt_.prefix / kStagedDir;
-    // A killed run's copies (we hold the prefix lock): not part of any environment. Where
-    // they cannot go (another user's), nothing is staged: the files are copied as always.
-    if (!discard_staging() || missing.empty()) return;
-    // Copies are made where --link-mode copy asks for them, and in auto mode where neither
-    // a clone nor a hard link works from the cache into the prefix (another file system).
-    bool copies = opt_.link_mode == prefix::LinkMode::copy;
-    if (opt_.link_mode == prefix::LinkMode::automatic) {
-        const fs::path tmp = cache_.tmp_dir();
-        if (!base::make_dirs(tmp).ok()) return;
-        const fs::path probe = base::unique_sibling(tmp / "link-probe", "probe");
-        const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0) return;
-        (void)base::write_all(fd, "probe", probe.string());
-        ::close(fd);
-        const LinkAbility can = probe_links(probe, opt_.prefix / "conda-meta");
-        ::unlink(probe.c_str());
-        copies = !can.hardlink && !can.reflink;
-    }
-    // Without the directory the files are copied from the cache afterwards, as they always could be.
-    if (copies && ::mkdir(root.c_str(), 0700) == 0) staged_root_ = root;
-}
-
-bool Transaction::discard_staging() {
-    staged_root_.clear();
-    if (!has_staged_dir(opt_.prefix)) return true;
-    auto removed = base::remove_tree(opt_.prefix / kStagedDir);
-    if (removed.ok()) return true;
-    const std::string w = "cannot remove the staging directory " + (opt_.prefix / kStagedDir).string() + ": " +
-                          removed.error().message + " (it holds no part of the environment; remove it)";
-    if (std::find(report_.warnings.begin(), report_.warnings.end(), w) == report_.warnings.end())
-        report_.warnings.push_back(w);
-    return false;
-}
-
-namespace {
-
-// Files with a placeholder are rewritten from the cache, never moved from the staging copy:
-// theirs go now, so the space check counts as staged only what will be moved.
-void drop_staged_placeholders(Staged& s, const prefix::PackageInfo& info) {
-    base::Fd root(::open(s.staged_copy.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!root) return;
-    for (const auto& p : info.paths) {
-        if (!p.has_placeholder()) continue;
-        auto parent = base::open_parent_beneath(root.get(), p.path, false, s.staged_copy.string());
-        if (!parent.ok()) continue;
-        struct stat st {};
-        if (::fstatat(parent->dir.get(), parent->leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-            ::unlinkat(parent->dir.get(), parent->leaf.c_str(), 0) == 0)
-            s.staged_bytes -= std::min<std::uint64_t>(s.staged_bytes, static_cast<std::uint64_t>(st.st_size));
-    }
-}
-
-}  // namespace
-
 Result<void> Transaction::acquire_artifacts() {
     pool_ = std::make_unique<base::ThreadPool>(opt_.jobs);
     base::raise_open_file_limit();  // one cache-entry lock per package stays open until the end
     const Plan& plan = report_.plan;
-    for (const auto& r : plan.install) staged_.push_back({r, dir_name_of(*r), {}, {}, {}, true, {}, 0});
-    for (const auto& c : plan.change) staged_.push_back({c.desired, dir_name_of(*c.desired), {}, {}, {}, true, {}, 0});
+    for (const auto& r : plan.install) staged_.push_back({r, dir_name_of(*r), {}, {}, {}, true});
+    for (const auto& c : plan.change) staged_.push_back({c.desired, dir_name_of(*c.desired), {}, {}, {}, true});
 
     // Packages already extracted in the cache need no archive at all (warm installs).
     std::vector<fetch::Artifact> artifacts;
@@ -365,7 +301,6 @@ Result<void> Transaction::acquire_artifacts() {
         missing.push_back(i);
         artifacts.push_back(artifact_of(r.file_name, r.url, r.path, r.sha256, r.md5, r.size));
     }
-    prepare_staging(missing);
     const std::size_t conda_artifacts = artifacts.size();
     std::vector<std::size_t> artifact_wheels;  // artifact index - conda_artifacts -> wheel_install index
     PI_TRY_VOID(plan_sources(artifact_wheels));
@@ -389,7 +324,7 @@ Result<void> Transaction::acquire_artifacts() {
             return;
         }
         Staged& s = staged_[missing[index]];
-        pool_->submit([&, path, index] {
+        pool_->submit([&, path] {
             if (cancelled()) return;
             const auto& r = *s.record;
             std::string sha = r.sha256.value_or("");
@@ -404,7 +339,6 @@ Result<void> Transaction::acquire_artifacts() {
             }
             archive::ExtractOptions eo;
             eo.cancel = opt_.cancel;
-            if (!staged_root_.empty()) eo.copy_dir = staged_root_ / std::to_string(missing[index]);
             // A package unpacks to a few times its archive size; far more is a decompression bomb.
             if (r.size && *r.size > 0) eo.max_unpacked_bytes = std::max<std::uint64_t>(*r.size * 200, 1ULL << 30);
             auto entry = cache_.ensure(path, sha, s.dir_name, eo);
@@ -416,12 +350,6 @@ Result<void> Transaction::acquire_artifacts() {
             s.package_dir = entry->dir;
             s.trusted = entry->trusted;
             s.entry_lock = std::move(entry->lock);
-            if (entry->copied) {
-                s.staged_copy = eo.copy_dir;
-                s.staged_bytes = entry->copied_bytes;
-            } else if (!eo.copy_dir.empty()) {
-                (void)base::remove_tree(eo.copy_dir);  // an unfinished copy frees its space at once
-            }
             rep_.extracted(r.name);
         });
     };
@@ -463,7 +391,6 @@ Result<void> Transaction::acquire_artifacts() {
         // Where each file goes is known now: refuse before the prefix changes, not halfway.
         PI_TRY(auto targets, prefix::target_paths(info, new_python_));
         (void)targets;
-        if (!s.staged_copy.empty()) drop_staged_placeholders(s, info);
         s.info = std::move(info);
         return {};
     }, "reading packages");

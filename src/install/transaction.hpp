@@ -34,19 +34,7 @@ struct Staged {
     /// files may share inodes with the prefix (else they are copied).
     base::FileLock entry_lock;
     bool trusted = true;
-    /// Extracted by this run with its files also written below the staging directory
-    /// (`Transaction::staged_root_`): that copy, and its bytes.
-    std::filesystem::path staged_copy;
-    std::uint64_t staged_bytes = 0;
 };
-
-/// Whether a file of `src` can be hard-linked, or cloned, into `dir`: tried for real
-/// on a scratch name.
-struct LinkAbility {
-    bool hardlink = false;
-    bool reflink = false;
-};
-LinkAbility probe_links(const std::filesystem::path& src, const std::filesystem::path& dir);
 
 /// Whether every file of an extracted cache entry still has the sha256 its paths.json
 /// records: a hard-linked prefix file edited in place changes the cache's copy too.
@@ -73,12 +61,6 @@ private:
     base::Result<void> lock_prefix();
     base::Result<void> make_plan_now(bool repair);
     base::Result<void> acquire_artifacts();
-    /// Decides whether packages extracted by this run are written into the prefix's
-    /// staging directory as they are extracted (their files will be copied, not linked).
-    void prepare_staging(const std::vector<std::size_t>& missing);
-    /// Removes the staging directory (what was not moved into place); false, with a
-    /// warning, when it cannot (it is not part of any environment: nothing fails for it).
-    bool discard_staging();
     base::Result<void> apply();
     base::Result<void> unlink_old(std::map<std::string, prefix::PrefixRecord>& records);
     base::Result<void> link_new(std::map<std::string, prefix::PrefixRecord>& records);
@@ -131,8 +113,6 @@ private:
     bool created_conda_meta_ = false;  ///< this run's mkdir made conda-meta/
     bool modified_ = false;
     bool snapshot_ = false;  ///< the previous environment is kept for a rollback
-    /// <prefix>/.pixi-install-staged while this run writes copies there (else empty).
-    std::filesystem::path staged_root_;
 
     std::optional<spec::PythonInfo> new_python_;
     std::optional<spec::PythonInfo> old_python_;

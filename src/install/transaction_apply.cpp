@@ -198,10 +198,8 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         lo.python = new_python_;
         lo.clobbered = clobbers.redirects_for(s.record->name);
         lo.probe = &probe;
-        lo.staged = s.staged_copy;
         auto res = prefix::link_package(s.package_dir, s.info, opt_.prefix, lo);
         if (!res.ok()) return std::move(res).error().with_context("while linking " + s.dir_name);
-        if (!s.staged_copy.empty()) (void)base::remove_tree(s.staged_copy);  // what was not moved: its space back now
         prefix::PackageRecord pr = package_record_of(*s.record);
         prefix::complete_from_index(pr, s.info.index);
         // A reproducible record does not name the package cache (its place is the machine's business).
@@ -218,7 +216,6 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         rep_.linked(s.record->name);
         return i == 0 ? fault("linked-one") : Result<void>();
     }, "linking packages"));
-    (void)discard_staging();  // what was staged and not moved into place
 
     // Post-link scripts run after everything is linked, dependencies first (as rattler does).
     std::vector<std::pair<std::string, std::vector<std::string>>> graph;
@@ -318,7 +315,6 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
 
 Result<void> Transaction::finish() {
     rep_.phase(base::Phase::record, 0);
-    (void)discard_staging();  // a killed run's, when nothing else was to be done
     PI_TRY_VOID(prefix::prepare_conda_meta(opt_.prefix));
     // Backup and indexing tools skip directories tagged like this.
     fs::path tag = opt_.prefix / "CACHEDIR.TAG";

@@ -22,9 +22,11 @@ using base::Result;
 
 namespace {
 
-std::string mib(std::uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
-
-}  // namespace
+/// Whether `src` can be hard-linked, or cloned, into `dir`: tried for real on a scratch name.
+struct LinkAbility {
+    bool hardlink = false;
+    bool reflink = false;
+};
 
 LinkAbility probe_links(const fs::path& src, const fs::path& dir) {
     LinkAbility a;
@@ -45,6 +47,10 @@ LinkAbility probe_links(const fs::path& src, const fs::path& dir) {
     }
     return a;
 }
+
+std::string mib(std::uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
+
+}  // namespace
 
 // Whether every file of an extracted cache entry still has the sha256 its paths.json
 // records: a hard-linked prefix file edited in place changes the cache's copy too.
@@ -102,18 +108,14 @@ Result<void> Transaction::check_before_change() {
 
     // 3. Space: the bytes of every file that will be written rather than linked.
     const bool links = opt_.link_mode != prefix::LinkMode::copy && (can.hardlink || can.reflink);
-    //    Files already written into the staging directory are on that file system: they
-    //    count as free space (they are moved into place, or freed when the install fails).
-    std::uint64_t need = 0, staged = 0;
-    for (const auto& s : staged_) {
-        staged += s.staged_bytes;
+    std::uint64_t need = 0;
+    for (const auto& s : staged_)
         for (const auto& p : s.info.paths)
             if (p.type == prefix::PathType::hardlink && (!links || !s.trusted || p.has_placeholder() || p.no_link))
                 need += p.size.value_or(0);
-    }
     struct statvfs vfs {};
     if (need > 0 && ::statvfs(opt_.prefix.c_str(), &vfs) == 0) {
-        const std::uint64_t free_bytes = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize + staged;
+        const std::uint64_t free_bytes = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
         if (need > free_bytes)
             return base::fail(ErrorKind::failure, "not enough space for the prefix " + opt_.prefix.string() +
                                                       ": its packages need " + mib(need) + " and its file system "

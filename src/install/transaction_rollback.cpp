@@ -119,8 +119,6 @@ bool has_snapshot(const fs::path& prefix) { return lexists(names_file(prefix)); 
 
 bool has_snapshot_dir(const fs::path& prefix) { return lexists(rollback_dir(prefix)); }
 
-bool has_staged_dir(const fs::path& prefix) { return lexists(prefix / kStagedDir); }
-
 Result<void> discard_snapshot(const fs::path& prefix) {
     if (!lexists(rollback_dir(prefix))) return {};
     if (::unlink(names_file(prefix).c_str()) != 0 && errno != ENOENT)
@@ -138,7 +136,7 @@ Result<void> take_snapshot(const fs::path& prefix) {
         std::string names;
         PI_TRY(auto top, list_dir(prefix));
         for (const auto& n : top) {
-            if (n == kRollbackDir || n == kStagedDir) continue;
+            if (n == kRollbackDir) continue;
             if (n == "conda-meta") {
                 if (::mkdir((snap / n).c_str(), 0700) != 0)
                     return base::fail_errno("cannot create", (snap / n).string(), errno);
@@ -185,8 +183,7 @@ Result<void> restore_snapshot(const fs::path& prefix) {
     // 1. Whatever the failed install added goes.
     PI_TRY(auto now_top, list_dir(prefix));
     for (const auto& n : now_top)
-        if (n != kRollbackDir && n != kStagedDir && n != "conda-meta" && !top.count(n))
-            PI_TRY_VOID(base::remove_tree(prefix / n));  // (the staging directory is the transaction's to remove)
+        if (n != kRollbackDir && n != "conda-meta" && !top.count(n)) PI_TRY_VOID(base::remove_tree(prefix / n));
     PI_TRY(auto now_meta, list_dir(prefix / "conda-meta"));
     for (const auto& m : now_meta)
         if (m != kLockName && !meta.count(m)) PI_TRY_VOID(base::remove_tree(prefix / "conda-meta" / m));

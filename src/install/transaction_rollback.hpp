@@ -20,13 +20,6 @@
 namespace pixi_install::install {
 
 inline constexpr const char* kRollbackDir = prefix::kRollbackDirName.data();
-/// Where a copying install writes each package's files while extracting it, so they are
-/// written once: moved into place by the linker, the rest removed at the end. Not part
-/// of the environment: never in a snapshot, and a killed run's is removed by the next.
-inline constexpr const char* kStagedDir = prefix::kStagedDirName.data();
-
-/// True when `prefix` holds a staging directory (one lstat).
-bool has_staged_dir(const std::filesystem::path& prefix);
 
 /// Takes the snapshot of `prefix` (replacing a stale one). Fails, with nothing changed
 /// in the prefix, when it cannot be made (no space for the directories, ...).

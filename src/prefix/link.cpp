@@ -66,6 +66,12 @@ using detail::copy_file;
 using detail::remove_existing;
 using detail::try_reflink;
 
+/// A file of the cache entry: its directory (held open by the Linker) and its name there.
+struct Source {
+    int dir;
+    std::string leaf;
+};
+
 class Linker {
 public:
     Linker(const fs::path& package_dir, const PackageInfo& info, const fs::path& prefix, const LinkOptions& o,
@@ -80,16 +86,15 @@ public:
 private:
     Result<void> open_roots();
     Result<void> ensure_dir(const std::string& rel);
-    Result<base::BeneathParent> open_source(const PathEntry& e);
+    Result<Source> open_source(const PathEntry& e);
     Result<void> link_entry(const PathEntry& e, const std::string& target);
-    Result<void> link_symlink(const PathEntry& e, const base::BeneathParent& src, PrefixPath& rec);
+    Result<void> link_symlink(const PathEntry& e, const Source& src, PrefixPath& rec);
     Result<void> write_patched(const PathEntry& e, int src, const struct stat& st, const base::BeneathParent& dst,
                                const std::string& shown, PrefixPath& rec);
-    Result<void> link_regular(const PathEntry& e, const base::BeneathParent& src, base::Fd& src_fd,
+    Result<void> link_regular(const Source& src, const struct stat& st, base::Fd& src_fd,
                               const base::BeneathParent& dst, const std::string& shown, bool force_copy);
-    bool take_staged(const std::string& rel, const base::BeneathParent& dst, const std::string& shown);
     Result<void> write_entry_points();
-    Result<void> open_file(const base::BeneathParent& src, base::Fd& fd, const std::string& shown);
+    Result<void> open_file(const Source& src, base::Fd& fd, const std::string& shown);
 
     std::string pkg_;
     const PackageInfo& info_;
@@ -101,9 +106,8 @@ private:
     LinkProbe* probe_;
     base::Fd pkg_fd_;
     base::Fd prefix_fd_;
-    base::Fd staged_fd_;           // LinkOptions::staged, when there is one
-    std::string staged_dir_name_;  // the directory below it that staged_dir_ holds open
-    base::Fd staged_dir_;
+    std::string src_dir_name_;  // the directory of the cache entry that src_dir_ holds open
+    base::Fd src_dir_;
     std::unordered_map<std::string, bool> dirs_;
 };
 
@@ -112,41 +116,7 @@ Result<void> Linker::open_roots() {
     if (!pkg_fd_) return base::fail_errno("cannot open the cache entry", pkg_, errno);
     prefix_fd_.reset(::open(prefix_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!prefix_fd_) return base::fail_errno("cannot open the prefix", prefix_, errno);
-    // Without its staged files (gone, unreadable) the package is copied from the cache.
-    // Only what the extraction made: this user's, private (anything else there is not
-    // trusted to hold the package's verified bytes).
-    if (!opts_.staged.empty()) {
-        staged_fd_.reset(::open(opts_.staged.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        struct stat st {};
-        if (staged_fd_ && (::fstat(staged_fd_.get(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0))
-            staged_fd_.reset();
-    }
     return {};
-}
-
-// The staged copy of the package file `rel`, renamed to `dst`; false when there is none
-// (a link in the archive, a name listed twice) and the file is to be copied.
-bool Linker::take_staged(const std::string& rel, const base::BeneathParent& dst, const std::string& shown) {
-    if (!staged_fd_) return false;
-    const auto slash = rel.rfind('/');
-    const std::string dir = slash == std::string::npos ? std::string() : rel.substr(0, slash);
-    const std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
-    int parent = staged_fd_.get();
-    if (!dir.empty()) {
-        if (!staged_dir_ || dir != staged_dir_name_) {
-            staged_dir_.reset(base::openat_beneath(staged_fd_.get(), dir, O_PATH | O_DIRECTORY));
-            staged_dir_name_ = dir;
-        }
-        if (!staged_dir_) return false;
-        parent = staged_dir_.get();
-    }
-    if (::renameat(parent, leaf.c_str(), dst.dir.get(), dst.leaf.c_str()) == 0) return true;
-    // A directory in the way: removed as a copy would remove it, then once more.
-    if ((errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST) &&
-        remove_existing(dst.dir.get(), dst.leaf, shown).ok() &&
-        ::renameat(parent, leaf.c_str(), dst.dir.get(), dst.leaf.c_str()) == 0)
-        return true;
-    return false;
 }
 
 // Directories are made below the prefix one component at a time, never through a
@@ -159,13 +129,20 @@ Result<void> Linker::ensure_dir(const std::string& rel) {
     return {};
 }
 
-Result<base::BeneathParent> Linker::open_source(const PathEntry& e) {
-    base::BeneathParent p;
+// The cache entry's directory of `e`, held open while consecutive entries share it
+// (paths.json lists a directory's files together): one path walk per directory.
+Result<Source> Linker::open_source(const PathEntry& e) {
     auto slash = e.path.rfind('/');
     std::string dir = slash == std::string::npos ? std::string() : e.path.substr(0, slash);
-    p.leaf = slash == std::string::npos ? e.path : e.path.substr(slash + 1);
-    p.dir.reset(base::openat_beneath(pkg_fd_.get(), dir, O_PATH | O_DIRECTORY));
-    if (p.dir) return p;
+    Source p{-1, slash == std::string::npos ? e.path : e.path.substr(slash + 1)};
+    if (src_dir_ && dir == src_dir_name_) {
+        p.dir = src_dir_.get();
+        return p;
+    }
+    src_dir_.reset(base::openat_beneath(pkg_fd_.get(), dir, O_PATH | O_DIRECTORY));
+    src_dir_name_ = std::move(dir);
+    p.dir = src_dir_.get();
+    if (src_dir_) return p;
     int err = errno;
     if (err == ELOOP || err == EXDEV)
         return fail(ErrorKind::integrity, "package " + info_.index.name + " lists '" + e.path +
@@ -177,14 +154,14 @@ Result<base::BeneathParent> Linker::open_source(const PathEntry& e) {
     return base::fail_errno("cannot open", pkg_ + "/" + e.path, err);
 }
 
-Result<void> Linker::open_file(const base::BeneathParent& src, base::Fd& fd, const std::string& shown) {
+Result<void> Linker::open_file(const Source& src, base::Fd& fd, const std::string& shown) {
     if (fd) return {};
-    fd.reset(::openat(src.dir.get(), src.leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    fd.reset(::openat(src.dir, src.leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!fd) return base::fail_errno("cannot open", shown, errno);
     return {};
 }
 
-Result<void> Linker::link_regular(const PathEntry& e, const base::BeneathParent& src, base::Fd& src_fd,
+Result<void> Linker::link_regular(const Source& src, const struct stat& st, base::Fd& src_fd,
                                   const base::BeneathParent& dst, const std::string& shown, bool force_copy) {
     const LinkMode mode = opts_.mode;
     const std::string src_shown = pkg_ + "/" + src.leaf;
@@ -203,10 +180,10 @@ Result<void> Linker::link_regular(const PathEntry& e, const base::BeneathParent&
     }
     if (!force_copy && (mode == LinkMode::hardlink || (mode == LinkMode::automatic && probe_->hardlink != LinkProbe::no))) {
         // linkat without AT_SYMLINK_FOLLOW: the entry itself (a regular file of the cache), never a link's target.
-        int rc = ::linkat(src.dir.get(), src.leaf.c_str(), dst.dir.get(), dst.leaf.c_str(), 0);
+        int rc = ::linkat(src.dir, src.leaf.c_str(), dst.dir.get(), dst.leaf.c_str(), 0);
         if (rc != 0 && errno == EEXIST) {
             PI_TRY_VOID(remove_existing(dst.dir.get(), dst.leaf, shown));
-            rc = ::linkat(src.dir.get(), src.leaf.c_str(), dst.dir.get(), dst.leaf.c_str(), 0);
+            rc = ::linkat(src.dir, src.leaf.c_str(), dst.dir.get(), dst.leaf.c_str(), 0);
         }
         if (rc == 0) {
             probe_->hardlink = LinkProbe::yes;
@@ -220,12 +197,8 @@ Result<void> Linker::link_regular(const PathEntry& e, const base::BeneathParent&
                                     err);
         if (err != EMLINK) probe_->hardlink = LinkProbe::no;
     }
-    if (take_staged(e.path, dst, shown)) {
-        ++res_.stats.copied;
-        return {};
-    }
     PI_TRY_VOID(open_file(src, src_fd, src_shown));
-    PI_TRY_VOID(copy_file(src_fd.get(), dst.dir.get(), dst.leaf, shown));
+    PI_TRY_VOID(copy_file(src_fd.get(), st, dst.dir.get(), dst.leaf, shown));
     ++res_.stats.copied;
     return {};
 }
@@ -265,9 +238,9 @@ Result<void> Linker::write_patched(const PathEntry& e, int src, const struct sta
 
 // A package's symlink is installed as a symlink with the same text, whatever its
 // paths.json entry says (placeholder, no_link): its target is never read.
-Result<void> Linker::link_symlink(const PathEntry& e, const base::BeneathParent& src, PrefixPath& rec) {
+Result<void> Linker::link_symlink(const PathEntry& e, const Source& src, PrefixPath& rec) {
     char buf[PATH_MAX];
-    ssize_t n = ::readlinkat(src.dir.get(), src.leaf.c_str(), buf, sizeof buf);
+    ssize_t n = ::readlinkat(src.dir, src.leaf.c_str(), buf, sizeof buf);
     if (n < 0) return base::fail_errno("cannot read link", pkg_ + "/" + e.path, errno);
     const std::string link_text(buf, static_cast<std::size_t>(n));
     if (!link_text.empty() && link_text.front() == '/')
@@ -309,9 +282,9 @@ Result<void> Linker::link_entry(const PathEntry& e, const std::string& target) {
         res_.paths.push_back(std::move(rec));
         return {};
     }
-    PI_TRY(base::BeneathParent src, open_source(e));
+    PI_TRY(Source src, open_source(e));
     struct stat st {};
-    if (::fstatat(src.dir.get(), src.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(src.dir, src.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT)
             return fail(ErrorKind::integrity, "package " + info_.index.name + " has no file '" + e.path +
                                                   "' in its cache entry " + pkg_ + " (delete the entry to extract it again)");
@@ -338,7 +311,7 @@ Result<void> Linker::link_entry(const PathEntry& e, const std::string& target) {
         res_.paths.push_back(std::move(rec));
         return {};
     }
-    PI_TRY_VOID(link_regular(e, src, src_fd, dst, shown, e.no_link));
+    PI_TRY_VOID(link_regular(src, st, src_fd, dst, shown, e.no_link));
     const bool was_softlink = e.type == PathType::softlink;  // archived as a plain file (old fixtures)
     rec.type = PathType::hardlink;
     if (!rec.size || was_softlink) rec.size = static_cast<std::uint64_t>(st.st_size);

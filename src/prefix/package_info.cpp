@@ -27,7 +27,6 @@ namespace fs = std::filesystem;
 std::string_view installer_owned_path(std::string_view path) {
     const std::string_view first = path.substr(0, path.find('/'));
     if (first == kRollbackDirName) return "where the installer keeps the previous environment during an update";
-    if (first == kStagedDirName) return "where the installer stages copies while extracting";
     return {};
 }
 

@@ -8,16 +8,11 @@
              (root) a disk too small for what will be copied.
   enospc     (root) a real "No space left on device" part-way (a wheel after the conda
              packages changed) on a small tmpfs: the previous prefix comes back exactly.
-  write_once a copying install writes each file once, while extracting, into the prefix's
-             staging directory: the prefix is the same, file for file (content, mode, time),
-             as one copied from a warm cache; an error or a kill after extraction leaves no
-             staged file behind (a kill's are removed by the next run, which the fast path
-             does not skip).
-  write_once_fs  (root) the same in auto mode with the cache on another file system; a
-             staging copy that fills a small disk (alone, and sharing it with the cache):
-             refused before any change, nothing left; placeholder files not counted twice.
-  write_once_reserved  package files below the installer's directories are refused; a
-             staging directory that cannot be removed (immutable) is a warning.
+  copies     --link-mode copy: files of their own (no inode shared with the cache), the same
+             bytes, modes and times cold and warm, placeholders rewritten; an error at each step
+             restores the previous prefix; (root) auto mode with the cache on another file
+             system copies and records it.
+  reserved   a package may not place files below the installer's rollback directory.
 Usage: transaction_test.py [SUBTEST...] (default: all)."""
 import hashlib
 import os
@@ -34,7 +29,6 @@ import lockgen  # noqa: E402
 BIN, SHARED = lockgen.require_env()
 STEPS = ["snapshot", "installing", "unlinked", "linked-one", "linked", "wheels", "activation", "complete"]
 ROLLBACK = ".pixi-install-rollback"
-STAGED = ".pixi-install-staged"
 # After these steps nothing checks for cancellation any more: the install completes.
 LATE_STEPS = ("wheels", "activation", "complete")
 
@@ -270,7 +264,7 @@ def test_enospc(tmp):
     return 0
 
 
-def make_copy_lock(tmp, name="l", count=6, extra=()):
+def make_copy_lock(tmp, name="l", count=6):
     """Packages with nested files, an executable, a symlink and a text placeholder (the same
     bytes in every lock)."""
     gen = os.path.join(tmp, "gen-" + name)
@@ -283,7 +277,7 @@ def make_copy_lock(tmp, name="l", count=6, extra=()):
         pkgs.append(lockgen.conda(lockgen.make_conda_package(
             gen, "w%d" % i, "1.0", files=files, symlinks={"bin/w%d-alias" % i: "w%d" % i},
             text_placeholders=("etc/w%d.conf" % i,), mtime=1700000000)))
-    return lockgen.write_lock(os.path.join(tmp, name), pkgs + list(extra))
+    return lockgen.write_lock(os.path.join(tmp, name), pkgs)
 
 
 def with_times(prefix):
@@ -308,178 +302,81 @@ def cache_inodes(cache):
     return found
 
 
-def staged_files(prefix):
-    return [os.path.join(r, n) for r, _, fs in os.walk(os.path.join(prefix, STAGED)) for n in fs]
-
-
-def test_write_once(tmp):
+def test_copies(tmp):
     lock = make_copy_lock(tmp)
     small = make_copy_lock(tmp, "small", count=2)
     prefix = os.path.join(tmp, "env")
-    # A cold copying install, then the same prefix copied from the warm cache: the same files.
-    cold_cache = os.path.join(tmp, "cache-cold")
-    install(lock, prefix, cold_cache, "--link-mode", "copy")
-    assert not os.path.exists(os.path.join(prefix, STAGED))
+    # A cold copying install, then the same prefix copied from the warm cache: the same files,
+    # none of them sharing an inode with the cache, the placeholder rewritten.
+    cache = os.path.join(tmp, "cache")
+    install(lock, prefix, cache, "--link-mode", "copy")
     cold = with_times(prefix)
     verify(prefix)
-    inodes = cache_inodes(cold_cache)
+    inodes = cache_inodes(cache)
+    copied = 0
     for root, _, files in os.walk(prefix):
         for n in files:
             st = os.lstat(os.path.join(root, n))
             assert (st.st_dev, st.st_ino) not in inodes, os.path.join(root, n)
+            copied += 1
+    assert copied > 6 * 13, copied
+    assert os.stat(os.path.join(prefix, "bin", "w0")).st_mode & 0o777 == 0o755
+    assert os.lstat(os.path.join(prefix, "share", "w0", "d0", "f0.txt")).st_mtime == 1700000000
     with open(os.path.join(prefix, "etc", "w0.conf")) as f:
         assert f.read() == "prefix=%s\n" % prefix
+    for rec in lockgen.conda_meta_records(prefix).values():
+        assert rec["link"]["type"] == 3, rec["link"]
     shutil.rmtree(prefix)
-    install(lock, prefix, cold_cache, "--link-mode", "copy")
+    install(lock, prefix, cache, "--link-mode", "copy")
     assert with_times(prefix) == cold, diff(with_times(prefix), cold)
 
-    # A kill after extraction leaves the staged copies (they were written while extracting,
-    # once: one link each, none shared with the cache); the next run removes them, even one
-    # the fast path would otherwise end, and installs what it is asked to.
+    # An error once the prefix is about to change, or once linking has begun: the previous prefix.
     shutil.rmtree(prefix)
     install(small, prefix, os.path.join(tmp, "cache-small"), "--link-mode", "copy")
     before = exact(prefix, keep_rollback=True)
-    killed_cache = os.path.join(tmp, "cache-killed")
-    install(lock, prefix, killed_cache, "--link-mode", "copy", fault="extracted:kill", expect=-9)
-    staged = staged_files(prefix)
-    # (w0 and w1 are installed already; each package's placeholder file is rewritten, not staged)
-    assert len(staged) == 4 * 13, (len(staged), staged[:5])
-    inodes = cache_inodes(killed_cache)
-    for p in staged:
-        st = os.lstat(p)
-        assert st.st_nlink == 1 and (st.st_dev, st.st_ino) not in inodes, p
-    r = install(small, prefix, os.path.join(tmp, "cache-small"), "--link-mode", "copy")
-    assert not os.path.exists(os.path.join(prefix, STAGED)), r.stderr
-    assert exact(prefix, keep_rollback=True) == before, diff(exact(prefix, True), before)
-    install(lock, prefix, os.path.join(tmp, "cache-killed2"), "--link-mode", "copy", fault="extracted:kill",
-            expect=-9)
-    install(lock, prefix, killed_cache, "--link-mode", "copy")
-    assert with_times(prefix) == cold, diff(with_times(prefix), cold)
-
-    # An error after extraction, or once linking has begun: the previous prefix, no staged file.
-    shutil.rmtree(prefix)
-    install(small, prefix, os.path.join(tmp, "cache-small"), "--link-mode", "copy")
-    for k, step in enumerate(("extracted", "snapshot", "linked-one", "linked")):
+    for k, step in enumerate(("snapshot", "linked-one", "linked")):
         r = install(lock, prefix, os.path.join(tmp, "cache-fail%d" % k), "--link-mode", "copy",
                     fault=step + ":fail", expect=1)
         assert "injected fault" in r.stderr, (step, r.stderr)
         assert exact(prefix, keep_rollback=True) == before, (step, diff(exact(prefix, True), before))
     verify(prefix)
-    return 0
 
-
-def test_write_once_fs(tmp):
+    # auto mode, the cache on another file system (root: a tmpfs): neither clones nor hard
+    # links work, so the files are copied, and the records say so.
     if os.geteuid() != 0:
-        print("  skipped: needs root to mount a tmpfs")
+        print("  skipped the other file system: needs root to mount a tmpfs")
         return 77
     mnt = os.path.join(tmp, "mnt")
     if not mount_tmpfs(mnt, "size=4m"):
-        print("  skipped: cannot mount a tmpfs here (a container without CAP_SYS_ADMIN?)")
+        print("  skipped the other file system: cannot mount a tmpfs here (a container without CAP_SYS_ADMIN?)")
         return 77
     try:
-        # auto mode, the cache on another file system: neither clones nor hard links work, so
-        # the files are staged while extracting and moved into place.
-        lock = make_copy_lock(tmp)
-        prefix = os.path.join(mnt, "env")
-        install(lock, prefix, os.path.join(tmp, "cache-a"), fault="extracted:kill", expect=-9)
-        assert len(staged_files(prefix)) == 6 * 13
-        install(lock, prefix, os.path.join(tmp, "cache-a"))
-        assert not os.path.exists(os.path.join(prefix, STAGED))
-        verify(prefix)
-        for rec in lockgen.conda_meta_records(prefix).values():
+        other = os.path.join(mnt, "env")
+        install(lock, other, cache)
+        verify(other)
+        for rec in lockgen.conda_meta_records(other).values():
             assert rec["link"]["type"] == 3, rec["link"]
-        got = with_times(prefix)
-        shutil.rmtree(prefix)
-        install(lock, prefix, os.path.join(tmp, "cache-a"))  # warm: copied from the cache
-        assert with_times(prefix) == got, diff(with_times(prefix), got)
-
-        # 6 MiB onto what is left of 4 MiB: the staging copy runs out of space while extracting,
-        # stops (the cache entry is complete all the same), and the space check refuses the
-        # install before the prefix changes, with the whole size; nothing staged is left.
-        before = exact(prefix, keep_rollback=True)
-        gen = os.path.join(tmp, "gen")
-        big = lockgen.conda(lockgen.make_conda_package(gen, "big", "1.0", files={
-            "share/big%d.bin" % i: random.Random(i).randbytes(1 << 20) for i in range(6)}))
-        l_big = make_copy_lock(tmp, "lbig", extra=[big])
-        r = install(l_big, prefix, os.path.join(tmp, "cache-b"), expect=1)
-        assert "not enough space" in r.stderr and "need 6 MiB" in r.stderr and "nothing was changed" in r.stderr, \
-            r.stderr
-        assert exact(prefix, keep_rollback=True) == before, diff(exact(prefix, True), before)
-        assert os.path.isdir(os.path.join(tmp, "cache-b", "pkgs")) and any(
-            n.startswith("big-1.0-") for n in os.listdir(os.path.join(tmp, "cache-b", "pkgs"))), "no cache entry"
-        verify(prefix)
-
-        # Staged copies of files with a placeholder are dropped before the space check (they are
-        # rewritten from the cache): a 2.5 MB placeholder file fits on what is left.
-        conf = lockgen.conda(lockgen.make_conda_package(gen, "conf", "1.0", files={
-            "etc/conf.txt": b"prefix=/opt/anaconda1anaconda2anaconda3\n" * 60000},
-            text_placeholders=("etc/conf.txt",)))
-        l_conf = make_copy_lock(tmp, "lconf", extra=[conf])
-        install(l_conf, prefix, os.path.join(tmp, "cache-c"))
-        assert not os.path.exists(os.path.join(prefix, STAGED))
-        verify(prefix)
-    finally:
-        umount(mnt)
-
-    # Cache and prefix on one small disk, --link-mode copy: the staging copy gives its space
-    # back to the cache entry as soon as the disk is full, and the install is refused by the
-    # space check, before any change, as it was without staging.
-    if not mount_tmpfs(mnt, "size=4m"):
-        return 77
-    try:
-        gen = os.path.join(tmp, "gen2")
-        big = lockgen.conda(lockgen.make_conda_package(gen, "big", "1.0", files={
-            "share/big%d.txt" % i: (b"line %d of a compressible file\n" % i) * (20 << 10) for i in range(4)}))
-        l_big = lockgen.write_lock(os.path.join(tmp, "lbig2"), [big])
-        prefix, cache = os.path.join(mnt, "env"), os.path.join(mnt, "cache")
-        r = install(l_big, prefix, cache, "--link-mode", "copy", expect=1)
-        assert "not enough space" in r.stderr and "nothing was changed" in r.stderr, r.stderr
-        assert not os.path.exists(prefix), os.listdir(prefix)
-        assert any(n.startswith("big-1.0-") for n in os.listdir(os.path.join(cache, "pkgs"))), "no cache entry"
+        st = os.lstat(os.path.join(other, "share", "w0", "d0", "f0.txt"))
+        assert st.st_nlink == 1 and st.st_mtime == 1700000000, st
     finally:
         umount(mnt)
     return 0
 
 
-def test_write_once_reserved(tmp):
-    """A package may not place files where the installer works, and a staging directory that
-    cannot be removed costs a warning, never the install."""
+def test_reserved(tmp):
+    """A package may not place files where the installer keeps the previous environment."""
     gen = os.path.join(tmp, "gen")
-    cache = os.path.join(tmp, "cache")
-    for name in (STAGED, ROLLBACK):
-        bad = lockgen.conda(lockgen.make_conda_package(gen, "bad" + str(len(name)), "1.0",
-                                                       files={name + "/data.txt": b"x\n"}))
-        lock = lockgen.write_lock(os.path.join(tmp, "l" + str(len(name))), [bad])
-        prefix = os.path.join(tmp, "env-bad")
-        r = install(lock, prefix, cache, expect=4)
-        assert name + "/data.txt" in r.stderr and "refused" in r.stderr, r.stderr
-        assert not os.path.exists(prefix)
-    if os.geteuid() != 0 or subprocess.run(["chattr", "--help"], capture_output=True).returncode not in (0, 1):
-        print("  skipped the immutable leftover: needs root and chattr")
-        return 77
-    lock = make_copy_lock(tmp)
-    small = make_copy_lock(tmp, "small", count=2)
-    prefix = os.path.join(tmp, "env")
-    install(small, prefix, cache, "--link-mode", "copy")
-    install(lock, prefix, os.path.join(tmp, "cache-k"), "--link-mode", "copy", fault="extracted:kill", expect=-9)
-    stuck = staged_files(prefix)[0]
-    if subprocess.run(["chattr", "+i", stuck], capture_output=True).returncode != 0:
-        print("  skipped the immutable leftover: the file system has no immutable flag")
-        return 77
-    try:
-        for _ in range(2):
-            r = install(lock, prefix, os.path.join(tmp, "cache-k2"), "--link-mode", "copy")
-            assert "cannot remove the staging directory" in r.stderr, r.stderr
-            verify(prefix)
-    finally:
-        subprocess.run(["chattr", "-i", stuck], capture_output=True)
-    install(lock, prefix, os.path.join(tmp, "cache-k2"), "--link-mode", "copy")
-    assert not os.path.exists(os.path.join(prefix, STAGED))
+    bad = lockgen.conda(lockgen.make_conda_package(gen, "bad", "1.0", files={ROLLBACK + "/data.txt": b"x\n"}))
+    lock = lockgen.write_lock(os.path.join(tmp, "l"), [bad])
+    prefix = os.path.join(tmp, "env-bad")
+    r = install(lock, prefix, os.path.join(tmp, "cache"), expect=4)
+    assert ROLLBACK + "/data.txt" in r.stderr and "refused" in r.stderr, r.stderr
+    assert not os.path.exists(prefix)
     return 0
 
 
 def main(argv):
-    names = argv or ["steps", "checks", "enospc", "write_once", "write_once_fs", "write_once_reserved"]
+    names = argv or ["steps", "checks", "enospc", "copies", "reserved"]
     rc = 0
     with tempfile.TemporaryDirectory(prefix="pi-e2e-transaction-") as tmp:
         for name in names:

@@ -45,24 +45,11 @@ struct ExtractOptions {
     std::uint64_t max_unpacked_bytes = 0;
     /// Polled between entries; extraction stops with ErrorKind::interrupted when set.
     const std::atomic<bool>* cancel = nullptr;
-    /// When set, every regular file outside `info/` is also written below this directory
-    /// (made by the extraction, mode 0700; its parent must exist), at the same relative
-    /// path, from the same decompressed bytes, with the same permission bits (less group
-    /// and other write, as a sealed cache entry has them) and times: the second copy a
-    /// copying install needs, made in the one pass. A failure there, or a full disk for
-    /// the extraction itself, stops only the copy and removes all of it at once;
-    /// `ExtractStats::copy_complete` says whether it finished. Entries the copy does not
-    /// hold (symlinks, hard links) are the caller's to make.
-    std::filesystem::path copy_dir;
 };
 
 struct ExtractStats {
     std::uint64_t files = 0;
     std::uint64_t bytes = 0;
-    /// With ExtractOptions::copy_dir: every copied file was written whole (none went
-    /// stale: a later duplicate entry removes the earlier one's copy), and the bytes written.
-    bool copy_complete = false;
-    std::uint64_t copy_bytes = 0;
 };
 
 /// Extracts a conda package (.conda: both info-*.tar.zst and pkg-*.tar.zst;

@@ -34,10 +34,6 @@ namespace pixi_install::cache {
 struct CacheEntry {
     std::filesystem::path dir;  ///< the complete extracted package
     bool extracted = false;     ///< true when this call extracted it (false: reused)
-    /// This call extracted it with ExtractOptions::copy_dir set, and that copy is whole
-    /// (`copied_bytes` in it).
-    bool copied = false;
-    std::uint64_t copied_bytes = 0;
     /// false when the entry belongs to another user (not root) or is writable by group or
     /// others: its files must then be copied, never hard-linked or cloned, into a prefix.
     bool trusted = true;
@@ -77,10 +73,6 @@ public:
     static std::string entry_name(const std::string& dir_name, const std::string& sha256);
     /// Where the marker of `dir_name`'s entry for `sha256` lives (for tools and tests).
     std::filesystem::path marker_path(const std::string& dir_name, const std::string& sha256) const;
-
-    /// Scratch space on the cache's file system (where entries are extracted before they
-    /// are renamed into place); stale names in it are removed under their entry's lock.
-    std::filesystem::path tmp_dir() const { return state_dir() / "tmp"; }
 
 private:
     std::filesystem::path state_dir() const { return pkgs_dir() / ".pixi-install"; }

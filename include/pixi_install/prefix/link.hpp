@@ -64,10 +64,6 @@ struct LinkOptions {
     const std::unordered_set<std::string>* clobbered = nullptr;
     /// Shared capability cache; a private one is used when null.
     LinkProbe* probe = nullptr;
-    /// This package's files as written on the prefix's file system while it was extracted
-    /// (archive::ExtractOptions::copy_dir), at their package paths: where a file would be
-    /// copied, that copy is renamed into place instead. Files it lacks are copied. Empty: none.
-    std::filesystem::path staged;
 };
 
 struct LinkStats {

@@ -15,12 +15,10 @@
 
 namespace pixi_install::prefix {
 
-/// Directories at the top of a prefix that belong to the installer while it works: the
-/// kept previous environment and the copies staged while extracting. No package or wheel
-/// file may be placed below them.
+/// The directory at the top of a prefix that belongs to the installer while it works: the
+/// kept previous environment. No package or wheel file may be placed below it.
 inline constexpr std::string_view kRollbackDirName = ".pixi-install-rollback";
-inline constexpr std::string_view kStagedDirName = ".pixi-install-staged";
-/// Why a prefix-relative path may not be installed (below one of those), or empty.
+/// Why a prefix-relative path may not be installed (below that directory), or empty.
 std::string_view installer_owned_path(std::string_view path);
 
 enum class PathType {
