@@ -63,27 +63,35 @@ def clean(*paths):
     os.sync()
 
 
-def fresh_fs(work):
-    """A new, empty ext4 mounted below `work` (None when that cannot be done here)."""
+def fresh_fs(work, mb):
+    """A new, empty ext4 mounted below `work`, room for a cache and a prefix of `mb` MB each
+    (None when that cannot be done here)."""
     if os.geteuid() != 0 or not shutil.which("mkfs.ext4"):
         return None
     img, mnt = os.path.join(work, "fs.img"), os.path.join(work, "fs")
     drop_fs(work)
     with open(img, "wb") as f:
-        f.truncate(4 << 30)
+        f.truncate(max(4 << 30, (3 * int(mb) + 1024) << 20))
     os.makedirs(mnt, exist_ok=True)
-    ok = subprocess.run(["mkfs.ext4", "-q", "-F", img], capture_output=True).returncode == 0 and \
+    # Inode tables and journal written now, not by a kernel thread during the timed install.
+    mkfs = ["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", img]
+    ok = subprocess.run(mkfs, capture_output=True).returncode == 0 and \
         subprocess.run(["mount", "-o", "loop", img, mnt], capture_output=True).returncode == 0
     os.sync()
     return mnt if ok else None
 
 
-def drop_fs(work):
+def drop_fs(work, check=True):
     mnt = os.path.join(work, "fs")
     if os.path.ismount(mnt):
-        subprocess.run(["umount", mnt], check=True)
+        if subprocess.run(["umount", mnt]).returncode != 0:
+            if check:
+                raise RuntimeError("cannot unmount " + mnt)
+            print("release: %s is still mounted; unmount it and remove %s" % (mnt, work), file=sys.stderr)
+            return False
     if os.path.exists(os.path.join(work, "fs.img")):
         os.remove(os.path.join(work, "fs.img"))
+    return True
 
 
 def timed(cmd):
@@ -122,7 +130,7 @@ def main(argv):
                 clean(cache, os.path.join(work, "prefix-" + tag))
                 times["list_" + tag].append(timed([binary, "list", "--json", "-l", lock_big]))
             for mode in (("copy", "hardlink") if k % 2 == 0 else ("hardlink", "copy")):
-                base = fresh_fs(work)
+                base = fresh_fs(work, mb)
                 fresh_fs_used.append(base is not None)
                 base = base or os.path.join(work, "dirs-" + mode)
                 os.makedirs(base, exist_ok=True)
@@ -147,8 +155,8 @@ def main(argv):
         print("copy_vs_link: ours %.3fs, peer %.3fs, ratio %.2f   (release binary, cold: --link-mode copy "
               "against hardlink, cache and prefix on %s; target <= 1.15)" % (o, p, o / p, where))
     finally:
-        drop_fs(work)
-        clean(work)
+        if drop_fs(work, check=False):
+            clean(work)
     return 0
 
 

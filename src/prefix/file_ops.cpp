@@ -45,11 +45,11 @@ Result<void> remove_existing(int dir, const std::string& leaf, const std::string
 namespace {
 
 /// A fresh file `leaf` in `dir` (whatever was there removed first); never opened through a link.
-Result<int> create_fresh(int dir, const std::string& leaf, const std::string& shown, mode_t mode = 0600) {
-    int fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+Result<int> create_fresh(int dir, const std::string& leaf, const std::string& shown) {
+    int fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && errno == EEXIST) {
         PI_TRY_VOID(remove_existing(dir, leaf, shown));
-        fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     }
     if (fd < 0) return base::fail_errno("cannot create", shown, errno);
     return fd;
@@ -74,12 +74,10 @@ Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::s
     return true;
 }
 
-Result<void> copy_file(int src, const struct stat& st, int dir, const std::string& leaf, const std::string& shown) {
-    // Made with its final permissions where the umask takes none of them away (the usual
-    // case), so no chmod follows; otherwise private until they are set.
-    const mode_t want = st.st_mode & 07777;
-    const bool as_made = (want & 07000) == 0 && (want & static_cast<mode_t>(base::current_umask())) == 0;
-    PI_TRY(int fd, create_fresh(dir, leaf, shown, as_made ? want : 0600));
+Result<void> copy_file(int src, int dir, const std::string& leaf, const std::string& shown) {
+    struct stat st {};
+    if (::fstat(src, &st) != 0) return base::fail_errno("cannot inspect the source of", shown, errno);
+    PI_TRY(int fd, create_fresh(dir, leaf, shown));
     FdGuard d{fd};
     off_t left = st.st_size;
     off_t in_off = 0;
@@ -108,7 +106,7 @@ Result<void> copy_file(int src, const struct stat& st, int dir, const std::strin
         in_off += n;
         left -= n;
     }
-    if (!as_made) ::fchmod(d.fd, want);
+    ::fchmod(d.fd, st.st_mode & 07777);
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
     ::futimens(d.fd, ts);
     return {};

@@ -1,8 +1,6 @@
 // File primitives of the linker: replace, clone (FICLONE), copy. Private to prefix.
 #pragma once
 
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -24,10 +22,9 @@ base::Result<void> remove_existing(int dir, const std::string& leaf, const std::
 /// Clones the open regular file `src` to `leaf` in `dir` (replacing it) with permissions
 /// and times; false when the file system cannot clone (nothing is left there then).
 base::Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::string& shown);
-/// Copies the open regular file `src` (whose status is `st`) to `leaf` in `dir` (replacing
-/// it) with copy_file_range, permissions and times.
-base::Result<void> copy_file(int src, const struct stat& st, int dir, const std::string& leaf,
-                             const std::string& shown);
+/// Copies the open regular file `src` to `leaf` in `dir` (replacing it) with
+/// copy_file_range, permissions and times.
+base::Result<void> copy_file(int src, int dir, const std::string& leaf, const std::string& shown);
 /// Creates `leaf` in `dir` afresh (replacing what is there, never through a link) with
 /// `content`, permissions `mode` and both times `mtime` (when not negative).
 base::Result<void> write_new_file(int dir, const std::string& leaf, const std::string& shown, std::string_view content,

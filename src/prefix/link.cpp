@@ -66,7 +66,8 @@ using detail::copy_file;
 using detail::remove_existing;
 using detail::try_reflink;
 
-/// A file of the cache entry: its directory (held open by the Linker) and its name there.
+/// A file of the cache entry: its directory, borrowed from the Linker (valid until the next
+/// open_source call, so one entry at a time), and its name there.
 struct Source {
     int dir;
     std::string leaf;
@@ -91,8 +92,8 @@ private:
     Result<void> link_symlink(const PathEntry& e, const Source& src, PrefixPath& rec);
     Result<void> write_patched(const PathEntry& e, int src, const struct stat& st, const base::BeneathParent& dst,
                                const std::string& shown, PrefixPath& rec);
-    Result<void> link_regular(const Source& src, const struct stat& st, base::Fd& src_fd,
-                              const base::BeneathParent& dst, const std::string& shown, bool force_copy);
+    Result<void> link_regular(const Source& src, base::Fd& src_fd, const base::BeneathParent& dst,
+                              const std::string& shown, bool force_copy);
     Result<void> write_entry_points();
     Result<void> open_file(const Source& src, base::Fd& fd, const std::string& shown);
 
@@ -139,11 +140,12 @@ Result<Source> Linker::open_source(const PathEntry& e) {
         p.dir = src_dir_.get();
         return p;
     }
-    src_dir_.reset(base::openat_beneath(pkg_fd_.get(), dir, O_PATH | O_DIRECTORY));
+    const int fd = base::openat_beneath(pkg_fd_.get(), dir, O_PATH | O_DIRECTORY);
+    const int err = errno;
+    src_dir_.reset(fd);
     src_dir_name_ = std::move(dir);
-    p.dir = src_dir_.get();
-    if (src_dir_) return p;
-    int err = errno;
+    p.dir = fd;
+    if (fd >= 0) return p;
     if (err == ELOOP || err == EXDEV)
         return fail(ErrorKind::integrity, "package " + info_.index.name + " lists '" + e.path +
                                               "', which goes through a symbolic link in the package (refused: a "
@@ -161,8 +163,8 @@ Result<void> Linker::open_file(const Source& src, base::Fd& fd, const std::strin
     return {};
 }
 
-Result<void> Linker::link_regular(const Source& src, const struct stat& st, base::Fd& src_fd,
-                                  const base::BeneathParent& dst, const std::string& shown, bool force_copy) {
+Result<void> Linker::link_regular(const Source& src, base::Fd& src_fd, const base::BeneathParent& dst,
+                                  const std::string& shown, bool force_copy) {
     const LinkMode mode = opts_.mode;
     const std::string src_shown = pkg_ + "/" + src.leaf;
     if (!force_copy && (mode == LinkMode::reflink || (mode == LinkMode::automatic && probe_->reflink != LinkProbe::no))) {
@@ -198,7 +200,7 @@ Result<void> Linker::link_regular(const Source& src, const struct stat& st, base
         if (err != EMLINK) probe_->hardlink = LinkProbe::no;
     }
     PI_TRY_VOID(open_file(src, src_fd, src_shown));
-    PI_TRY_VOID(copy_file(src_fd.get(), st, dst.dir.get(), dst.leaf, shown));
+    PI_TRY_VOID(copy_file(src_fd.get(), dst.dir.get(), dst.leaf, shown));
     ++res_.stats.copied;
     return {};
 }
@@ -311,7 +313,7 @@ Result<void> Linker::link_entry(const PathEntry& e, const std::string& target) {
         res_.paths.push_back(std::move(rec));
         return {};
     }
-    PI_TRY_VOID(link_regular(src, st, src_fd, dst, shown, e.no_link));
+    PI_TRY_VOID(link_regular(src, src_fd, dst, shown, e.no_link));
     const bool was_softlink = e.type == PathType::softlink;  // archived as a plain file (old fixtures)
     rec.type = PathType::hardlink;
     if (!rec.size || was_softlink) rec.size = static_cast<std::uint64_t>(st.st_size);

@@ -18,6 +18,7 @@ import hashlib
 import os
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -329,6 +330,20 @@ def test_copies(tmp):
     shutil.rmtree(prefix)
     install(lock, prefix, cache, "--link-mode", "copy")
     assert with_times(prefix) == cold, diff(with_times(prefix), cold)
+
+    # A prefix whose directory has a default ACL that gives others nothing (shared project
+    # directories often have one): the kernel applies it, not the umask, to new files; copies
+    # still get the package's permissions.
+    acl_prefix = os.path.join(tmp, "env-acl")
+    os.makedirs(acl_prefix)
+    # system.posix_acl_default, version 2: user::rwx group::r-x other::---
+    acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perm, 0xFFFFFFFF)
+                                          for tag, perm in ((0x01, 7), (0x04, 5), (0x20, 0)))
+    os.setxattr(acl_prefix, "system.posix_acl_default", acl)
+    install(lock, acl_prefix, cache, "--link-mode", "copy")
+    assert os.stat(os.path.join(acl_prefix, "bin", "w0")).st_mode & 0o777 == 0o755
+    assert os.stat(os.path.join(acl_prefix, "share", "w0", "d0", "f0.txt")).st_mode & 0o777 == \
+        os.stat(os.path.join(prefix, "share", "w0", "d0", "f0.txt")).st_mode & 0o777
 
     # An error once the prefix is about to change, or once linking has begun: the previous prefix.
     shutil.rmtree(prefix)
