@@ -45,14 +45,26 @@ Result<void> remove_existing(int dir, const std::string& leaf, const std::string
 namespace {
 
 /// A fresh file `leaf` in `dir` (whatever was there removed first); never opened through a link.
-Result<int> create_fresh(int dir, const std::string& leaf, const std::string& shown) {
-    int fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+/// It is asked for with the permission bits of `mode`; the umask or a default ACL of `dir` may
+/// take some away, which set_mode puts back.
+Result<int> create_fresh(int dir, const std::string& leaf, const std::string& shown, mode_t mode) {
+    mode &= 0777;
+    int fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0 && errno == EEXIST) {
         PI_TRY_VOID(remove_existing(dir, leaf, shown));
-        fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     }
     if (fd < 0) return base::fail_errno("cannot create", shown, errno);
     return fd;
+}
+
+/// Gives the file open at `fd` exactly the permissions `mode`: a chmod only where creating it
+/// did not (the umask, a default ACL, special bits), which is most often not needed at all.
+void set_mode(int fd, mode_t mode) {
+    mode &= 07777;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && (st.st_mode & 07777) == mode) return;
+    ::fchmod(fd, mode);
 }
 
 }  // namespace
@@ -60,7 +72,7 @@ Result<int> create_fresh(int dir, const std::string& leaf, const std::string& sh
 Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::string& shown) {
     struct stat st {};
     if (::fstat(src, &st) != 0) return base::fail_errno("cannot inspect the source of", shown, errno);
-    PI_TRY(int fd, create_fresh(dir, leaf, shown));
+    PI_TRY(int fd, create_fresh(dir, leaf, shown, st.st_mode));
     FdGuard d{fd};
     if (::ioctl(d.fd, FICLONE, src) != 0) {
         int err = errno;
@@ -68,7 +80,7 @@ Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::s
         if (is_unsupported(err)) return false;
         return base::fail_errno("cannot clone", shown, err);
     }
-    ::fchmod(d.fd, st.st_mode & 07777);
+    set_mode(d.fd, st.st_mode);
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
     ::futimens(d.fd, ts);
     return true;
@@ -77,7 +89,7 @@ Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::s
 Result<void> copy_file(int src, int dir, const std::string& leaf, const std::string& shown) {
     struct stat st {};
     if (::fstat(src, &st) != 0) return base::fail_errno("cannot inspect the source of", shown, errno);
-    PI_TRY(int fd, create_fresh(dir, leaf, shown));
+    PI_TRY(int fd, create_fresh(dir, leaf, shown, st.st_mode));
     FdGuard d{fd};
     off_t left = st.st_size;
     off_t in_off = 0;
@@ -106,7 +118,7 @@ Result<void> copy_file(int src, int dir, const std::string& leaf, const std::str
         in_off += n;
         left -= n;
     }
-    ::fchmod(d.fd, st.st_mode & 07777);
+    set_mode(d.fd, st.st_mode);
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
     ::futimens(d.fd, ts);
     return {};
@@ -114,10 +126,10 @@ Result<void> copy_file(int src, int dir, const std::string& leaf, const std::str
 
 Result<void> write_new_file(int dir, const std::string& leaf, const std::string& shown, std::string_view content,
                             unsigned mode, long long mtime) {
-    PI_TRY(int fd, create_fresh(dir, leaf, shown));
+    PI_TRY(int fd, create_fresh(dir, leaf, shown, static_cast<mode_t>(mode)));
     FdGuard d{fd};
     PI_TRY_VOID(base::write_all(d.fd, content, shown));
-    ::fchmod(d.fd, static_cast<mode_t>(mode));
+    set_mode(d.fd, static_cast<mode_t>(mode));
     if (mtime < 0) return {};
     struct timespec ts[2];
     ts[0].tv_sec = ts[1].tv_sec = static_cast<time_t>(mtime);

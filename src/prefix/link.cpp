@@ -158,7 +158,12 @@ Result<Source> Linker::open_source(const PathEntry& e) {
 
 Result<void> Linker::open_file(const Source& src, base::Fd& fd, const std::string& shown) {
     if (fd) return {};
-    fd.reset(::openat(src.dir, src.leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    // O_NOATIME: reading a cache file for a copy would otherwise give it a new access time (a
+    // second inode write per file, as costly as the chmod of the copy). Only the file's owner
+    // (or root) may ask for it; anyone else reads without it.
+    constexpr int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    fd.reset(::openat(src.dir, src.leaf.c_str(), flags | O_NOATIME));
+    if (!fd && errno == EPERM) fd.reset(::openat(src.dir, src.leaf.c_str(), flags));
     if (!fd) return base::fail_errno("cannot open", shown, errno);
     return {};
 }

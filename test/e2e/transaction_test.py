@@ -14,10 +14,12 @@
              system copies and records it.
   reserved   a package may not place files below the installer's rollback directory.
 Usage: transaction_test.py [SUBTEST...] (default: all)."""
+import glob
 import hashlib
 import os
 import random
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -274,6 +276,9 @@ def make_copy_lock(tmp, name="l", count=6):
         files = {"share/w%d/d%d/f%d.txt" % (i, k % 3, k): ("pkg %d file %d\n" % (i, k)).encode() * (k + 1)
                  for k in range(12)}
         files["bin/w%d" % i] = (b"#!/bin/sh\necho w%d\n" % i, 0o755)
+        # Permissions a umask of 022 would change, and a file nobody may write.
+        files["share/w%d/shared.txt" % i] = (b"group-writable\n", 0o664)
+        files["share/w%d/frozen.txt" % i] = (b"read-only\n", 0o444)
         files["etc/w%d.conf" % i] = b"prefix=/opt/anaconda1anaconda2anaconda3\n"
         pkgs.append(lockgen.conda(lockgen.make_conda_package(
             gen, "w%d" % i, "1.0", files=files, symlinks={"bin/w%d-alias" % i: "w%d" % i},
@@ -310,7 +315,11 @@ def test_copies(tmp):
     # A cold copying install, then the same prefix copied from the warm cache: the same files,
     # none of them sharing an inode with the cache, the placeholder rewritten.
     cache = os.path.join(tmp, "cache")
-    install(lock, prefix, cache, "--link-mode", "copy")
+    old_umask = os.umask(0o022)
+    try:
+        install(lock, prefix, cache, "--link-mode", "copy")
+    finally:
+        os.umask(old_umask)
     cold = with_times(prefix)
     verify(prefix)
     inodes = cache_inodes(cache)
@@ -322,14 +331,60 @@ def test_copies(tmp):
             copied += 1
     assert copied > 6 * 13, copied
     assert os.stat(os.path.join(prefix, "bin", "w0")).st_mode & 0o777 == 0o755
+    # Each copy has the permissions of its file in the cache entry (extracted under a umask of 022).
+    modes = {}
+    for rel in ("share/w0/shared.txt", "share/w0/frozen.txt", "bin/w1", "share/w1/d0/f0.txt"):
+        entry = glob.glob(os.path.join(cache, "pkgs", rel.split("/")[1] + "-1.0-*", rel))
+        assert len(entry) == 1, (rel, entry)
+        modes[rel] = os.stat(entry[0]).st_mode & 0o7777
+    assert modes["bin/w1"] == 0o755 and modes["share/w0/shared.txt"] == 0o644, modes
+    for rel, mode in modes.items():
+        assert os.stat(os.path.join(prefix, rel)).st_mode & 0o7777 == mode, (rel, oct(os.stat(os.path.join(prefix, rel)).st_mode))
     assert os.lstat(os.path.join(prefix, "share", "w0", "d0", "f0.txt")).st_mtime == 1700000000
     with open(os.path.join(prefix, "etc", "w0.conf")) as f:
         assert f.read() == "prefix=%s\n" % prefix
     for rec in lockgen.conda_meta_records(prefix).values():
         assert rec["link"]["type"] == 3, rec["link"]
     shutil.rmtree(prefix)
+    # Copying reads the cache without giving its files a new access time (with relatime, the
+    # default, the first read after a change would write each source inode once more).
+    # (The regular files a package places: its info/ files are read to plan the install and the
+    # cache's markers to find its entries, in any mode.)
+    def cache_atimes():
+        found = {}
+        for name in os.listdir(os.path.join(cache, "pkgs")):
+            entry = os.path.join(cache, "pkgs", name)
+            if name.startswith(".") or not os.path.isdir(entry):
+                continue
+            for root, _, files in os.walk(entry):
+                if os.path.relpath(root, entry).split(os.sep)[0] == "info":
+                    continue
+                for n in files:
+                    st = os.lstat(os.path.join(root, n))
+                    if stat.S_ISREG(st.st_mode):
+                        found[os.path.join(root, n)] = st.st_atime_ns
+        assert len(found) > 6 * 13, len(found)
+        return found
+    for path in cache_atimes():  # access time back to the modification time, before the change
+        st = os.lstat(path)
+        os.utime(path, ns=(st.st_mtime_ns, st.st_mtime_ns), follow_symlinks=False)
+    atimes = cache_atimes()
     install(lock, prefix, cache, "--link-mode", "copy")
     assert with_times(prefix) == cold, diff(with_times(prefix), cold)
+    changed = [p for p, t in cache_atimes().items() if atimes.get(p) != t]
+    assert not changed, ("cache files read with a new access time", changed[:3])
+    # From the warm cache, under a umask that takes away everything but the owner's bits (a
+    # shared cache, another user's shell): the copies still have the cache entry's permissions
+    # (what this tool writes itself, the directories and activation scripts, follow the umask).
+    strict = os.path.join(tmp, "env-umask")
+    old_umask = os.umask(0o077)
+    try:
+        install(lock, strict, cache, "--link-mode", "copy")
+    finally:
+        os.umask(old_umask)
+    for rel, mode in modes.items():
+        got = os.stat(os.path.join(strict, rel)).st_mode & 0o7777
+        assert got == mode, (rel, oct(got), oct(mode))
 
     # A prefix whose directory has a default ACL that gives others nothing (shared project
     # directories often have one): the kernel applies it, not the umask, to new files; copies
