@@ -58,10 +58,12 @@ Result<int> create_fresh(int dir, const std::string& leaf, const std::string& sh
     return fd;
 }
 
-/// Gives the file open at `fd` exactly the permissions `mode`: a chmod only where creating it
-/// did not (the umask, a default ACL, special bits), which is most often not needed at all.
+/// Gives the file open at `fd` exactly the permission bits of `mode`: a chmod only where
+/// creating it did not (the umask or a default ACL took bits away), which is most often not
+/// needed at all. Never setuid, setgid or sticky: extraction writes none, so a cache file with
+/// one was changed afterwards (another user's cache), and its copy does not take it.
 void set_mode(int fd, mode_t mode) {
-    mode &= 07777;
+    mode &= 0777;
     struct stat st {};
     if (::fstat(fd, &st) == 0 && (st.st_mode & 07777) == mode) return;
     ::fchmod(fd, mode);

@@ -96,6 +96,7 @@ private:
                               const std::string& shown, bool force_copy);
     Result<void> write_entry_points();
     Result<void> open_file(const Source& src, base::Fd& fd, const std::string& shown);
+    bool noatime_ = true;  // open_file asks for O_NOATIME until it is refused once
 
     std::string pkg_;
     const PackageInfo& info_;
@@ -158,12 +159,18 @@ Result<Source> Linker::open_source(const PathEntry& e) {
 
 Result<void> Linker::open_file(const Source& src, base::Fd& fd, const std::string& shown) {
     if (fd) return {};
-    // O_NOATIME: reading a cache file for a copy would otherwise give it a new access time (a
-    // second inode write per file, as costly as the chmod of the copy). Only the file's owner
-    // (or root) may ask for it; anyone else reads without it.
     constexpr int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-    fd.reset(::openat(src.dir, src.leaf.c_str(), flags | O_NOATIME));
-    if (!fd && errno == EPERM) fd.reset(::openat(src.dir, src.leaf.c_str(), flags));
+    if (noatime_) {
+        // O_NOATIME: reading a cache file for a copy would otherwise give it a new access time
+        // (one more inode write per file). Only the file's owner (or root) may ask for it, and a
+        // FUSE file system may refuse it: the entry is then read without it, from here on.
+        fd.reset(::openat(src.dir, src.leaf.c_str(), flags | O_NOATIME));
+        if (fd) return {};
+        const int err = errno;
+        if (err == ENOENT || err == ENOTDIR || err == ELOOP) return base::fail_errno("cannot open", shown, err);
+        noatime_ = false;
+    }
+    fd.reset(::openat(src.dir, src.leaf.c_str(), flags));
     if (!fd) return base::fail_errno("cannot open", shown, errno);
     return {};
 }

@@ -299,6 +299,39 @@ def with_times(prefix):
     return out
 
 
+def install_with_umask(umask, *args):
+    """install(*args) with the process umask set to `umask` (then put back)."""
+    old = os.umask(umask)
+    try:
+        return install(*args)
+    finally:
+        os.umask(old)
+
+
+def atimes_kept_by_noatime(tmp):
+    """Whether the file system below `tmp` gives a file read after a change a new access time
+    (relatime, strictatime) and keeps it for a read with O_NOATIME (not noatime mounts, nor
+    NFS, which keeps access times on the server)."""
+    probe = os.path.join(tmp, "atime-probe")
+    with open(probe, "wb") as f:
+        f.write(b"x")
+
+    def read_changes_atime(flags):
+        st = os.stat(probe)
+        os.utime(probe, ns=(st.st_mtime_ns - 10**10, st.st_mtime_ns))
+        before = os.stat(probe).st_atime_ns
+        fd = os.open(probe, os.O_RDONLY | flags)
+        try:
+            os.read(fd, 1)
+        finally:
+            os.close(fd)
+        return os.stat(probe).st_atime_ns != before
+    try:
+        return read_changes_atime(0) and not read_changes_atime(os.O_NOATIME)
+    finally:
+        os.remove(probe)
+
+
 def cache_inodes(cache):
     found = set()
     for root, _, files in os.walk(os.path.join(cache, "pkgs")):
@@ -315,11 +348,7 @@ def test_copies(tmp):
     # A cold copying install, then the same prefix copied from the warm cache: the same files,
     # none of them sharing an inode with the cache, the placeholder rewritten.
     cache = os.path.join(tmp, "cache")
-    old_umask = os.umask(0o022)
-    try:
-        install(lock, prefix, cache, "--link-mode", "copy")
-    finally:
-        os.umask(old_umask)
+    install_with_umask(0o022, lock, prefix, cache, "--link-mode", "copy")
     cold = with_times(prefix)
     verify(prefix)
     inodes = cache_inodes(cache)
@@ -339,7 +368,8 @@ def test_copies(tmp):
         modes[rel] = os.stat(entry[0]).st_mode & 0o7777
     assert modes["bin/w1"] == 0o755 and modes["share/w0/shared.txt"] == 0o644, modes
     for rel, mode in modes.items():
-        assert os.stat(os.path.join(prefix, rel)).st_mode & 0o7777 == mode, (rel, oct(os.stat(os.path.join(prefix, rel)).st_mode))
+        got = os.stat(os.path.join(prefix, rel)).st_mode & 0o7777
+        assert got == mode, (rel, oct(got), oct(mode))
     assert os.lstat(os.path.join(prefix, "share", "w0", "d0", "f0.txt")).st_mtime == 1700000000
     with open(os.path.join(prefix, "etc", "w0.conf")) as f:
         assert f.read() == "prefix=%s\n" % prefix
@@ -371,17 +401,23 @@ def test_copies(tmp):
     atimes = cache_atimes()
     install(lock, prefix, cache, "--link-mode", "copy")
     assert with_times(prefix) == cold, diff(with_times(prefix), cold)
-    changed = [p for p, t in cache_atimes().items() if atimes.get(p) != t]
-    assert not changed, ("cache files read with a new access time", changed[:3])
+    if atimes_kept_by_noatime(tmp):
+        changed = [p for p, t in cache_atimes().items() if atimes.get(p) != t]
+        assert not changed, ("cache files read with a new access time", changed[:3])
+    else:
+        print("  access times not compared: this file system does not update them as ext4 does")
     # From the warm cache, under a umask that takes away everything but the owner's bits (a
     # shared cache, another user's shell): the copies still have the cache entry's permissions
     # (what this tool writes itself, the directories and activation scripts, follow the umask).
+    # A setuid bit on a cache file (extraction never writes one: someone changed the entry
+    # afterwards) is not copied.
     strict = os.path.join(tmp, "env-umask")
-    old_umask = os.umask(0o077)
+    tampered = glob.glob(os.path.join(cache, "pkgs", "w1-1.0-*", "bin", "w1"))[0]
+    os.chmod(tampered, 0o4755)
     try:
-        install(lock, strict, cache, "--link-mode", "copy")
+        install_with_umask(0o077, lock, strict, cache, "--link-mode", "copy")
     finally:
-        os.umask(old_umask)
+        os.chmod(tampered, 0o755)
     for rel, mode in modes.items():
         got = os.stat(os.path.join(strict, rel)).st_mode & 0o7777
         assert got == mode, (rel, oct(got), oct(mode))
