@@ -69,6 +69,13 @@ void set_mode(int fd, mode_t mode) {
     ::fchmod(fd, mode);
 }
 
+/// Gives a copy the permissions and times of its source, whose status is `st`.
+void take_status(int fd, const struct stat& st) {
+    set_mode(fd, st.st_mode);
+    const struct timespec ts[2] = {st.st_atim, st.st_mtim};
+    ::futimens(fd, ts);
+}
+
 }  // namespace
 
 Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::string& shown) {
@@ -82,9 +89,7 @@ Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::s
         if (is_unsupported(err)) return false;
         return base::fail_errno("cannot clone", shown, err);
     }
-    set_mode(d.fd, st.st_mode);
-    struct timespec ts[2] = {st.st_atim, st.st_mtim};
-    ::futimens(d.fd, ts);
+    take_status(d.fd, st);
     return true;
 }
 
@@ -120,9 +125,7 @@ Result<void> copy_file(int src, int dir, const std::string& leaf, const std::str
         in_off += n;
         left -= n;
     }
-    set_mode(d.fd, st.st_mode);
-    struct timespec ts[2] = {st.st_atim, st.st_mtim};
-    ::futimens(d.fd, ts);
+    take_status(d.fd, st);
     return {};
 }
 

@@ -332,6 +332,37 @@ def atimes_kept_by_noatime(tmp):
         os.remove(probe)
 
 
+def cache_atimes(cache):
+    """The access time of each regular file a package places, by path. (Its info/ files are read
+    to plan the install, and the cache's markers to find its entries, in any mode.)"""
+    found = {}
+    for name in os.listdir(os.path.join(cache, "pkgs")):
+        entry = os.path.join(cache, "pkgs", name)
+        if name.startswith(".") or not os.path.isdir(entry):
+            continue
+        for root, _, files in os.walk(entry):
+            if os.path.relpath(root, entry).split(os.sep)[0] == "info":
+                continue
+            for n in files:
+                st = os.lstat(os.path.join(root, n))
+                if stat.S_ISREG(st.st_mode):
+                    found[os.path.join(root, n)] = st.st_atime_ns
+    return found
+
+
+def copy_lock_entry_file(cache, rel):
+    """The path in the cache of `rel`, a file of make_copy_lock's package w<i> (share/w<i>/..., bin/w<i>)."""
+    found = glob.glob(os.path.join(cache, "pkgs", rel.split("/")[1] + "-1.0-*", rel))
+    assert len(found) == 1, (rel, found)
+    return found[0]
+
+
+def assert_modes(prefix, modes):
+    for rel, mode in modes.items():
+        got = os.stat(os.path.join(prefix, rel)).st_mode & 0o7777
+        assert got == mode, (rel, oct(got), oct(mode))
+
+
 def cache_inodes(cache):
     found = set()
     for root, _, files in os.walk(os.path.join(cache, "pkgs")):
@@ -361,15 +392,10 @@ def test_copies(tmp):
     assert copied > 6 * 13, copied
     assert os.stat(os.path.join(prefix, "bin", "w0")).st_mode & 0o777 == 0o755
     # Each copy has the permissions of its file in the cache entry (extracted under a umask of 022).
-    modes = {}
-    for rel in ("share/w0/shared.txt", "share/w0/frozen.txt", "bin/w1", "share/w1/d0/f0.txt"):
-        entry = glob.glob(os.path.join(cache, "pkgs", rel.split("/")[1] + "-1.0-*", rel))
-        assert len(entry) == 1, (rel, entry)
-        modes[rel] = os.stat(entry[0]).st_mode & 0o7777
+    modes = {rel: os.stat(copy_lock_entry_file(cache, rel)).st_mode & 0o7777
+             for rel in ("share/w0/shared.txt", "share/w0/frozen.txt", "bin/w1", "share/w1/d0/f0.txt")}
     assert modes["bin/w1"] == 0o755 and modes["share/w0/shared.txt"] == 0o644, modes
-    for rel, mode in modes.items():
-        got = os.stat(os.path.join(prefix, rel)).st_mode & 0o7777
-        assert got == mode, (rel, oct(got), oct(mode))
+    assert_modes(prefix, modes)
     assert os.lstat(os.path.join(prefix, "share", "w0", "d0", "f0.txt")).st_mtime == 1700000000
     with open(os.path.join(prefix, "etc", "w0.conf")) as f:
         assert f.read() == "prefix=%s\n" % prefix
@@ -378,31 +404,15 @@ def test_copies(tmp):
     shutil.rmtree(prefix)
     # Copying reads the cache without giving its files a new access time (with relatime, the
     # default, the first read after a change would write each source inode once more).
-    # (The regular files a package places: its info/ files are read to plan the install and the
-    # cache's markers to find its entries, in any mode.)
-    def cache_atimes():
-        found = {}
-        for name in os.listdir(os.path.join(cache, "pkgs")):
-            entry = os.path.join(cache, "pkgs", name)
-            if name.startswith(".") or not os.path.isdir(entry):
-                continue
-            for root, _, files in os.walk(entry):
-                if os.path.relpath(root, entry).split(os.sep)[0] == "info":
-                    continue
-                for n in files:
-                    st = os.lstat(os.path.join(root, n))
-                    if stat.S_ISREG(st.st_mode):
-                        found[os.path.join(root, n)] = st.st_atime_ns
-        assert len(found) > 6 * 13, len(found)
-        return found
-    for path in cache_atimes():  # access time back to the modification time, before the change
+    for path in cache_atimes(cache):  # access time back to the modification time, before the change
         st = os.lstat(path)
         os.utime(path, ns=(st.st_mtime_ns, st.st_mtime_ns), follow_symlinks=False)
-    atimes = cache_atimes()
+    atimes = cache_atimes(cache)
+    assert len(atimes) > 6 * 13, len(atimes)
     install(lock, prefix, cache, "--link-mode", "copy")
     assert with_times(prefix) == cold, diff(with_times(prefix), cold)
     if atimes_kept_by_noatime(tmp):
-        changed = [p for p, t in cache_atimes().items() if atimes.get(p) != t]
+        changed = [p for p, t in cache_atimes(cache).items() if atimes.get(p) != t]
         assert not changed, ("cache files read with a new access time", changed[:3])
     else:
         print("  access times not compared: this file system does not update them as ext4 does")
@@ -412,15 +422,13 @@ def test_copies(tmp):
     # A setuid bit on a cache file (extraction never writes one: someone changed the entry
     # afterwards) is not copied.
     strict = os.path.join(tmp, "env-umask")
-    tampered = glob.glob(os.path.join(cache, "pkgs", "w1-1.0-*", "bin", "w1"))[0]
+    tampered = copy_lock_entry_file(cache, "bin/w1")
     os.chmod(tampered, 0o4755)
     try:
         install_with_umask(0o077, lock, strict, cache, "--link-mode", "copy")
     finally:
         os.chmod(tampered, 0o755)
-    for rel, mode in modes.items():
-        got = os.stat(os.path.join(strict, rel)).st_mode & 0o7777
-        assert got == mode, (rel, oct(got), oct(mode))
+    assert_modes(strict, modes)
 
     # A prefix whose directory has a default ACL that gives others nothing (shared project
     # directories often have one): the kernel applies it, not the umask, to new files; copies
