@@ -202,7 +202,13 @@ base::Result<CacheEntry> PackageCache::populate(const fs::path& archive, const s
     if (::rename(staging.path().c_str(), dir.c_str()) != 0)
         return base::fail_errno("cannot move extracted package into place", dir.string(), errno);
     staging.release();
-    PI_TRY_VOID(base::write_file_atomic(marker, base::normalize_hex(sha256) + "\n"));
+    if (auto marked = base::write_file_atomic(marker, base::normalize_hex(sha256) + "\n"); !marked.ok()) {
+        // (A full disk can refuse the marker after the files fitted.) Without it the entry is
+        // invalid, passed by and replaced later; it goes now instead of staying as litter.
+        (void)base::remove_tree(dir);
+        return std::move(marked).error().with_context("while recording the cache entry " + dir.string() +
+                                                      " as complete");
+    }
     auto made = check_entry(entry, sha256);
     if (!made) return base::fail(ErrorKind::failure, "the cache entry " + dir.string() + " vanished after it was made");
     made->extracted = true;

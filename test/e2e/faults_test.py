@@ -378,6 +378,32 @@ def test_diskfull(tmp):
         cache_is_clean(cache)
         umount(mnt)
 
+        # (2c) The cache on a file system with room for few files: for every number of them up
+        # to what a cold install of one package needs, the install runs out at another step
+        # (the download, the extraction, the entry's marker, ...). Each failure says so, leaves
+        # no fresh prefix and no half-made cache entry; the first budget that suffices installs.
+        prefix = os.path.join(tmp, "env-inodes")
+        for inodes in range(1, 80):
+            assert not mount_tmpfs(mnt, "size=8m", "nr_inodes=%d" % inodes)
+            cache = os.path.join(mnt, "cache")
+            r = install(l_small, prefix, cache, expect=None)
+            try:
+                if r.returncode == 0:
+                    verify(prefix)
+                    cache_is_clean(cache)
+                    break
+                assert "space" in r.stderr.lower() and mnt in r.stderr, (inodes, r.stderr)
+                assert not os.path.exists(prefix), (inodes, "a failed install left a fresh prefix")
+                cache_is_clean(cache)
+                parts = [os.path.join(d, n) for d, _, names in os.walk(cache) for n in names if ".part-" in n]
+                assert not parts, (inodes, "unfinished downloads left", parts)
+            finally:
+                umount(mnt)
+        else:
+            raise AssertionError("one package did not install in a cache of 79 files")
+        assert inodes > 5, inodes
+        shutil.rmtree(prefix)
+
         # (3) A wheel whose 20 MiB member (inflated straight into its file) does not fit.
         python = lockgen.make_python_standin(gen, "3.11.4")
         # Compressible: the wheel file itself fits, so the install gets as far as inflating
