@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "pixi_install/base/fs.hpp"
@@ -62,25 +63,29 @@ Result<int> create_fresh(int dir, const std::string& leaf, const std::string& sh
 /// creating it did not (the umask or a default ACL took bits away), which is most often not
 /// needed at all. Never setuid, setgid or sticky: extraction writes none, so a cache file with
 /// one was changed afterwards (another user's cache), and its copy does not take it.
-void set_mode(int fd, mode_t mode) {
+void set_mode(int fd, mode_t mode, ExactModes* exact = nullptr) {
     mode &= 0777;
+    if (exact && exact->has(mode)) return;
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && (st.st_mode & 07777) == mode) return;
+    if (::fstat(fd, &st) == 0 && (st.st_mode & 07777) == mode) {
+        if (exact) exact->modes.push_back(mode);
+        return;
+    }
     ::fchmod(fd, mode);
 }
 
 /// Gives a copy the permissions and times of its source, whose status is `st`.
-void take_status(int fd, const struct stat& st) {
-    set_mode(fd, st.st_mode);
+void take_status(int fd, const struct stat& st, ExactModes* exact = nullptr) {
+    set_mode(fd, st.st_mode, exact);
     const struct timespec ts[2] = {st.st_atim, st.st_mtim};
     ::futimens(fd, ts);
 }
 
 }  // namespace
 
-Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::string& shown) {
-    struct stat st {};
-    if (::fstat(src, &st) != 0) return base::fail_errno("cannot inspect the source of", shown, errno);
+bool ExactModes::has(unsigned mode) const { return std::find(modes.begin(), modes.end(), mode) != modes.end(); }
+
+Result<bool> try_reflink(int src, const struct stat& st, int dir, const std::string& leaf, const std::string& shown) {
     PI_TRY(int fd, create_fresh(dir, leaf, shown, st.st_mode));
     FdGuard d{fd};
     if (::ioctl(d.fd, FICLONE, src) != 0) {
@@ -93,9 +98,8 @@ Result<bool> try_reflink(int src, int dir, const std::string& leaf, const std::s
     return true;
 }
 
-Result<void> copy_file(int src, int dir, const std::string& leaf, const std::string& shown) {
-    struct stat st {};
-    if (::fstat(src, &st) != 0) return base::fail_errno("cannot inspect the source of", shown, errno);
+Result<void> copy_file(int src, const struct stat& st, int dir, const std::string& leaf, const std::string& shown,
+                       ExactModes* exact) {
     PI_TRY(int fd, create_fresh(dir, leaf, shown, st.st_mode));
     FdGuard d{fd};
     off_t left = st.st_size;
@@ -125,7 +129,7 @@ Result<void> copy_file(int src, int dir, const std::string& leaf, const std::str
         in_off += n;
         left -= n;
     }
-    take_status(d.fd, st);
+    take_status(d.fd, st, exact);
     return {};
 }
 

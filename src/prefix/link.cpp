@@ -73,6 +73,13 @@ struct Source {
     std::string leaf;
 };
 
+/// Where an entry goes in the prefix: its directory, borrowed from the Linker like a
+/// Source's, and its name there.
+struct Target {
+    int dir;
+    std::string leaf;
+};
+
 class Linker {
 public:
     Linker(const fs::path& package_dir, const PackageInfo& info, const fs::path& prefix, const LinkOptions& o,
@@ -90,12 +97,13 @@ private:
     Result<Source> open_source(const PathEntry& e);
     Result<void> link_entry(const PathEntry& e, const std::string& target);
     Result<void> link_symlink(const PathEntry& e, const Source& src, PrefixPath& rec);
-    Result<void> write_patched(const PathEntry& e, int src, const struct stat& st, const base::BeneathParent& dst,
+    Result<void> write_patched(const PathEntry& e, int src, const struct stat& st, const Target& dst,
                                const std::string& shown, PrefixPath& rec);
-    Result<void> link_regular(const Source& src, base::Fd& src_fd, const base::BeneathParent& dst,
+    Result<void> link_regular(const Source& src, const struct stat& st, base::Fd& src_fd, const Target& dst,
                               const std::string& shown, bool force_copy);
     Result<void> write_entry_points();
     Result<void> open_file(const Source& src, base::Fd& fd, const std::string& shown);
+    Result<Target> open_target(const std::string& rel);
     bool noatime_ = true;  // open_file asks for O_NOATIME until it is refused once
 
     std::string pkg_;
@@ -110,6 +118,9 @@ private:
     base::Fd prefix_fd_;
     std::string src_dir_name_;  // the directory of the cache entry that src_dir_ holds open
     base::Fd src_dir_;
+    std::string dst_dir_name_;  // the directory of the prefix that dst_dir_ holds open
+    base::Fd dst_dir_;
+    detail::ExactModes dst_modes_;  // what new files in dst_dir_ are known to get
     std::unordered_map<std::string, bool> dirs_;
 };
 
@@ -157,6 +168,22 @@ Result<Source> Linker::open_source(const PathEntry& e) {
     return base::fail_errno("cannot open", pkg_ + "/" + e.path, err);
 }
 
+// The directory of the prefix that `rel` goes into (made when missing), held open while
+// consecutive entries share it, as the source's is.
+Result<Target> Linker::open_target(const std::string& rel) {
+    const auto slash = rel.rfind('/');
+    std::string dir = slash == std::string::npos ? std::string() : rel.substr(0, slash);
+    std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    if (!dst_dir_ || dir != dst_dir_name_ || leaf.empty() || leaf == "." || leaf == "..") {
+        PI_TRY(base::BeneathParent p, base::open_parent_beneath(prefix_fd_.get(), rel, true, prefix_));
+        dst_dir_ = std::move(p.dir);
+        dst_dir_name_ = std::move(dir);
+        dst_modes_.modes.clear();
+        leaf = std::move(p.leaf);
+    }
+    return Target{dst_dir_.get(), std::move(leaf)};
+}
+
 Result<void> Linker::open_file(const Source& src, base::Fd& fd, const std::string& shown) {
     if (fd) return {};
     constexpr int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
@@ -175,13 +202,13 @@ Result<void> Linker::open_file(const Source& src, base::Fd& fd, const std::strin
     return {};
 }
 
-Result<void> Linker::link_regular(const Source& src, base::Fd& src_fd, const base::BeneathParent& dst,
+Result<void> Linker::link_regular(const Source& src, const struct stat& st, base::Fd& src_fd, const Target& dst,
                                   const std::string& shown, bool force_copy) {
     const LinkMode mode = opts_.mode;
     const std::string src_shown = pkg_ + "/" + src.leaf;
     if (!force_copy && (mode == LinkMode::reflink || (mode == LinkMode::automatic && probe_->reflink != LinkProbe::no))) {
         PI_TRY_VOID(open_file(src, src_fd, src_shown));
-        PI_TRY(bool ok, try_reflink(src_fd.get(), dst.dir.get(), dst.leaf, shown));
+        PI_TRY(bool ok, try_reflink(src_fd.get(), st, dst.dir, dst.leaf, shown));
         if (ok) {
             probe_->reflink = LinkProbe::yes;
             ++res_.stats.reflinked;
@@ -194,10 +221,10 @@ Result<void> Linker::link_regular(const Source& src, base::Fd& src_fd, const bas
     }
     if (!force_copy && (mode == LinkMode::hardlink || (mode == LinkMode::automatic && probe_->hardlink != LinkProbe::no))) {
         // linkat without AT_SYMLINK_FOLLOW: the entry itself (a regular file of the cache), never a link's target.
-        int rc = ::linkat(src.dir, src.leaf.c_str(), dst.dir.get(), dst.leaf.c_str(), 0);
+        int rc = ::linkat(src.dir, src.leaf.c_str(), dst.dir, dst.leaf.c_str(), 0);
         if (rc != 0 && errno == EEXIST) {
-            PI_TRY_VOID(remove_existing(dst.dir.get(), dst.leaf, shown));
-            rc = ::linkat(src.dir, src.leaf.c_str(), dst.dir.get(), dst.leaf.c_str(), 0);
+            PI_TRY_VOID(remove_existing(dst.dir, dst.leaf, shown));
+            rc = ::linkat(src.dir, src.leaf.c_str(), dst.dir, dst.leaf.c_str(), 0);
         }
         if (rc == 0) {
             probe_->hardlink = LinkProbe::yes;
@@ -212,12 +239,12 @@ Result<void> Linker::link_regular(const Source& src, base::Fd& src_fd, const bas
         if (err != EMLINK) probe_->hardlink = LinkProbe::no;
     }
     PI_TRY_VOID(open_file(src, src_fd, src_shown));
-    PI_TRY_VOID(copy_file(src_fd.get(), dst.dir.get(), dst.leaf, shown));
+    PI_TRY_VOID(copy_file(src_fd.get(), st, dst.dir, dst.leaf, shown, &dst_modes_));
     ++res_.stats.copied;
     return {};
 }
 
-Result<void> Linker::write_patched(const PathEntry& e, int src, const struct stat& st, const base::BeneathParent& dst,
+Result<void> Linker::write_patched(const PathEntry& e, int src, const struct stat& st, const Target& dst,
                                    const std::string& shown, PrefixPath& rec) {
     std::string content(static_cast<std::size_t>(st.st_size), '\0');
     for (std::size_t off = 0; off < content.size();) {
@@ -240,7 +267,7 @@ Result<void> Linker::write_patched(const PathEntry& e, int src, const struct sta
         if (!r.ok()) return std::move(r).error().with_context("while rewriting " + e.path);
         out = std::move(*r);
     }
-    PI_TRY_VOID(detail::write_new_file(dst.dir.get(), dst.leaf, shown, out, st.st_mode & 07777,
+    PI_TRY_VOID(detail::write_new_file(dst.dir, dst.leaf, shown, out, st.st_mode & 07777,
                                        info_.reference_mtime + 1));
     rec.size = out.size();
     std::string h = base::sha256_hex(out);
@@ -260,11 +287,11 @@ Result<void> Linker::link_symlink(const PathEntry& e, const Source& src, PrefixP
     if (!link_text.empty() && link_text.front() == '/')
         res_.warnings.push_back("symlink " + rec.path + " of " + info_.index.name + " points outside the prefix");
     const std::string shown = prefix_ + "/" + rec.path;
-    PI_TRY(base::BeneathParent dst, base::open_parent_beneath(prefix_fd_.get(), rec.path, true, prefix_));
-    if (::symlinkat(link_text.c_str(), dst.dir.get(), dst.leaf.c_str()) != 0) {
+    PI_TRY(Target dst, open_target(rec.path));
+    if (::symlinkat(link_text.c_str(), dst.dir, dst.leaf.c_str()) != 0) {
         if (errno != EEXIST) return base::fail_errno("cannot create symlink", shown, errno);
-        PI_TRY_VOID(remove_existing(dst.dir.get(), dst.leaf, shown));
-        if (::symlinkat(link_text.c_str(), dst.dir.get(), dst.leaf.c_str()) != 0)
+        PI_TRY_VOID(remove_existing(dst.dir, dst.leaf, shown));
+        if (::symlinkat(link_text.c_str(), dst.dir, dst.leaf.c_str()) != 0)
             return base::fail_errno("cannot create symlink", shown, errno);
     }
     rec.type = PathType::softlink;
@@ -317,7 +344,7 @@ Result<void> Linker::link_entry(const PathEntry& e, const std::string& target) {
                                               " is a special file (a device, fifo or socket), which is never package "
                                               "content (refused)");
     const std::string shown = prefix_ + "/" + rec.path;
-    PI_TRY(base::BeneathParent dst, base::open_parent_beneath(prefix_fd_.get(), rec.path, true, prefix_));
+    PI_TRY(Target dst, open_target(rec.path));
     base::Fd src_fd;
     if (e.has_placeholder()) {
         PI_TRY_VOID(open_file(src, src_fd, pkg_ + "/" + e.path));
@@ -325,7 +352,7 @@ Result<void> Linker::link_entry(const PathEntry& e, const std::string& target) {
         res_.paths.push_back(std::move(rec));
         return {};
     }
-    PI_TRY_VOID(link_regular(src, src_fd, dst, shown, e.no_link));
+    PI_TRY_VOID(link_regular(src, st, src_fd, dst, shown, e.no_link));
     const bool was_softlink = e.type == PathType::softlink;  // archived as a plain file (old fixtures)
     rec.type = PathType::hardlink;
     if (!rec.size || was_softlink) rec.size = static_cast<std::uint64_t>(st.st_size);
@@ -354,9 +381,9 @@ Result<void> Linker::write_entry_points() {
         }
         PI_TRY(std::string script, entry_point_script(ep, interpreter));
         const std::string shown = prefix_ + "/" + rec.path;
-        PI_TRY(base::BeneathParent dst, base::open_parent_beneath(prefix_fd_.get(), rec.path, true, prefix_));
+        PI_TRY(Target dst, open_target(rec.path));
         // Executable, with the permissions the umask allows, like any file this user creates.
-        PI_TRY_VOID(detail::write_new_file(dst.dir.get(), dst.leaf, shown, script, 0777 & ~base::current_umask(), -1));
+        PI_TRY_VOID(detail::write_new_file(dst.dir, dst.leaf, shown, script, 0777 & ~base::current_umask(), -1));
         rec.type = PathType::unix_python_entry_point;
         rec.sha256 = base::sha256_hex(script);
         rec.size = script.size();

@@ -279,6 +279,7 @@ def make_copy_lock(tmp, name="l", count=6):
         # Permissions a umask of 022 would change, and a file nobody may write.
         files["share/w%d/shared.txt" % i] = (b"group-writable\n", 0o664)
         files["share/w%d/frozen.txt" % i] = (b"read-only\n", 0o444)
+        files["share/w%d/run.sh" % i] = (b"#!/bin/sh\n", 0o755)  # between the two, by name
         files["etc/w%d.conf" % i] = b"prefix=/opt/anaconda1anaconda2anaconda3\n"
         pkgs.append(lockgen.conda(lockgen.make_conda_package(
             gen, "w%d" % i, "1.0", files=files, symlinks={"bin/w%d-alias" % i: "w%d" % i},
@@ -357,6 +358,17 @@ def copy_lock_entry_file(cache, rel):
     return found[0]
 
 
+def package_file_modes(prefix):
+    """{path: permission bits} of every regular file the packages' records list."""
+    out = {}
+    for rec in lockgen.conda_meta_records(prefix).values():
+        for rel in rec["files"]:
+            st = os.lstat(os.path.join(prefix, rel))
+            if stat.S_ISREG(st.st_mode):
+                out[rel] = st.st_mode & 0o7777
+    return out
+
+
 def assert_modes(prefix, modes):
     for rel, mode in modes.items():
         got = os.stat(os.path.join(prefix, rel)).st_mode & 0o7777
@@ -381,6 +393,8 @@ def test_copies(tmp):
     cache = os.path.join(tmp, "cache")
     install_with_umask(0o022, lock, prefix, cache, "--link-mode", "copy")
     cold = with_times(prefix)
+    cold_modes = package_file_modes(prefix)
+    assert len(cold_modes) > 6 * 13 and set(cold_modes.values()) == {0o644, 0o755}, cold_modes
     verify(prefix)
     inodes = cache_inodes(cache)
     copied = 0
@@ -429,20 +443,25 @@ def test_copies(tmp):
     finally:
         os.chmod(tampered, 0o755)
     assert_modes(strict, modes)
+    assert package_file_modes(strict) == cold_modes, diff(package_file_modes(strict), cold_modes)
 
     # A prefix whose directory has a default ACL that gives others nothing (shared project
     # directories often have one): the kernel applies it, not the umask, to new files; copies
     # still get the package's permissions.
-    acl_prefix = os.path.join(tmp, "env-acl")
-    os.makedirs(acl_prefix)
-    # system.posix_acl_default, version 2: user::rwx group::r-x other::---
-    acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perm, 0xFFFFFFFF)
-                                          for tag, perm in ((0x01, 7), (0x04, 5), (0x20, 0)))
-    os.setxattr(acl_prefix, "system.posix_acl_default", acl)
-    install(lock, acl_prefix, cache, "--link-mode", "copy")
-    assert os.stat(os.path.join(acl_prefix, "bin", "w0")).st_mode & 0o777 == 0o755
-    assert os.stat(os.path.join(acl_prefix, "share", "w0", "d0", "f0.txt")).st_mode & 0o777 == \
-        os.stat(os.path.join(prefix, "share", "w0", "d0", "f0.txt")).st_mode & 0o777
+    # A second one gives others read but no execute permission: there a new file gets the
+    # bits it asks for when it is not executable (0644), and loses one when it is (0755
+    # becomes 0754), in the same directory (share/wN/: frozen.txt, run.sh, shared.txt).
+    for name, other in (("env-acl", 0), ("env-acl-r", 4)):
+        acl_prefix = os.path.join(tmp, name)
+        os.makedirs(acl_prefix)
+        # system.posix_acl_default, version 2: user::rwx group::r-x other::<other>
+        acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perm, 0xFFFFFFFF)
+                                              for tag, perm in ((0x01, 7), (0x04, 5), (0x20, other)))
+        os.setxattr(acl_prefix, "system.posix_acl_default", acl)
+        install(lock, acl_prefix, cache, "--link-mode", "copy")
+        assert os.stat(os.path.join(acl_prefix, "bin", "w0")).st_mode & 0o777 == 0o755
+        # Every file of every directory, whichever of them the directory's first copy told about.
+        assert package_file_modes(acl_prefix) == cold_modes, (name, diff(package_file_modes(acl_prefix), cold_modes))
 
     # An error once the prefix is about to change, or once linking has begun: the previous prefix.
     shutil.rmtree(prefix)
