@@ -199,6 +199,10 @@ base::Result<CacheEntry> PackageCache::populate(const fs::path& archive, const s
             return base::fail_errno("cannot move the invalid cache entry aside", dir.string(), errno);
         trash = std::move(t);
     }
+    // A marker left by an entry someone deleted by hand would make this one look complete
+    // before its own marker is written (to readers without a lock: a read-only cache).
+    if (::unlink(marker.c_str()) != 0 && errno != ENOENT)
+        return base::fail_errno("cannot remove the stale completion marker", marker.string(), errno);
     if (::rename(staging.path().c_str(), dir.c_str()) != 0)
         return base::fail_errno("cannot move extracted package into place", dir.string(), errno);
     staging.release();

@@ -170,7 +170,11 @@ Result<Source> Linker::open_source(const PathEntry& e) {
 
 // The directory of the prefix that `rel` goes into (made when missing), held open while
 // consecutive entries share it, as the source's is.
-Result<Target> Linker::open_target(const std::string& rel) {
+Result<Target> Linker::open_target(const std::string& path) {
+    // The key is what open_parent_beneath opens: the name without trailing slashes.
+    std::string_view trimmed = path;
+    while (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
+    const std::string rel(trimmed);
     const auto slash = rel.rfind('/');
     std::string dir = slash == std::string::npos ? std::string() : rel.substr(0, slash);
     std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);

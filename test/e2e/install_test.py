@@ -225,6 +225,37 @@ def test_clobbers(env):
     verify(prefix)
 
 
+def test_clobber_neighbours(env):
+    """A clobbered file among files that are not, in one directory: each goes where it belongs,
+    whether the entry before it went to the same directory or to the clobbered copies'."""
+    gen = os.path.join(env.tmp, "gen-neighbours")
+    content = {}
+    pkgs = []
+    for name in ("nb-a", "nb-b"):
+        files = {"share/common/%s-%d.txt" % (name, k): ("%s %d\n" % (name, k)).encode() for k in range(3)}
+        files["share/common/nb-b-1.txt" if name == "nb-a" else "share/common/nb-a-1.txt"] = \
+            ("%s's copy\n" % name).encode()  # each clashes with the other's second file
+        content[name] = files
+        pkgs.append(lockgen.conda(lockgen.make_conda_package(gen, name, "1.0", files=files)))
+    for mode in ("hardlink", "copy"):
+        prefix = os.path.join(env.tmp, "neighbours-" + mode)
+        rep, _ = env.install(env.lock(pkgs), prefix, "--link-mode", mode)
+        clashes = {c["path"]: c for c in rep["clobbers"]}
+        assert set(clashes) == {"share/common/nb-a-1.txt", "share/common/nb-b-1.txt"}, rep["clobbers"]
+        for name, files in content.items():
+            for rel, data in files.items():
+                c = clashes.get(rel)
+                where = rel if c is None or c["winner"] == name else os.path.join("__clobbers__", name, rel)
+                with open(os.path.join(prefix, where), "rb") as f:
+                    assert f.read() == data, (mode, name, where)
+        # Nothing else in the directory or in the clobbered copies': every file accounted for
+        # (nb-b's, in order: nb-a-1 clobbered, nb-b-0 not, nb-b-1 clobbered, nb-b-2 not).
+        placed = sorted(os.path.relpath(os.path.join(d, n), prefix) for d, _, ns in os.walk(prefix) for n in ns
+                        if os.path.relpath(d, prefix).startswith(("share", "__clobbers__")))
+        assert len(placed) == 8, (mode, placed)
+        verify(prefix)
+
+
 def test_failures(env):
     z = lockgen.conda(pkg("zlib-1.2.11-h7b6447c_3.conda"))
     se = lockgen.conda(pkg("small-executable-1.0-0.conda"))
@@ -271,7 +302,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="pi-e2e-install-") as tmp:
         env = Env(tmp)
         for t in (test_fresh_noop_dryrun, test_upgrade_downgrade_remove, test_skip_only, test_link_modes,
-                  test_clobbers, test_failures):
+                  test_clobbers, test_clobber_neighbours, test_failures):
             t(env)
             print("ok", t.__name__, flush=True)
     return 0
