@@ -25,6 +25,7 @@ struct Item {
     std::string rel;
     bool dir = false;
     mode_t mode = 0;
+    off_t size = 0;
     struct timespec mtime {};
     std::string data;  // "write" mode only: the content, read before the timing
 };
@@ -40,6 +41,7 @@ int collect(const char* path, const struct stat* st, int type, struct FTW*) {
     it.rel = path + g_root_len + 1;
     it.dir = type == FTW_D;
     it.mode = st->st_mode & 0777;
+    it.size = st->st_size;
     it.mtime = st->st_mtim;
     if (!it.dir && g_preload) {
         int fd = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -123,16 +125,16 @@ int main(int argc, char** argv) {
             if (!write_all(out, it.data.data(), it.data.size())) return std::perror(rel), 1;
             bytes += it.data.size();
         } else {
+            // The size as the walk found it, as the installer copies with the status it read first.
             const int in = ::openat(sfd, rel, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC);
-            struct stat st {};
-            if (in < 0 || ::fstat(in, &st) != 0) return std::perror(rel), 1;
+            if (in < 0) return std::perror(rel), 1;
             off_t off = 0;
-            for (off_t left = st.st_size; left > 0;) {
+            for (off_t left = it.size; left > 0;) {
                 ssize_t n = ::copy_file_range(in, &off, out, nullptr, static_cast<std::size_t>(left), 0);
                 if (n <= 0) return std::perror(rel), 1;
                 left -= n;
             }
-            bytes += static_cast<unsigned long long>(st.st_size);
+            bytes += static_cast<unsigned long long>(it.size);
             ::close(in);
         }
         const struct timespec ts[2] = {it.mtime, it.mtime};

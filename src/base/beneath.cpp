@@ -174,18 +174,25 @@ Result<void> make_dirs_beneath(int root, std::string_view rel, std::string_view 
     return {};
 }
 
-Result<BeneathParent> open_parent_beneath(int root, std::string_view rel, bool create, std::string_view root_name) {
+std::optional<ParentAndLeaf> split_parent(std::string_view rel) noexcept {
     while (!rel.empty() && rel.back() == '/') rel.remove_suffix(1);
-    BeneathParent out;
-    std::string_view dir;
+    ParentAndLeaf out;
     if (auto slash = rel.rfind('/'); slash == std::string_view::npos) {
-        out.leaf = std::string(rel);
+        out.leaf = rel;
     } else {
-        dir = rel.substr(0, slash);
-        out.leaf = std::string(rel.substr(slash + 1));
+        out.dir = rel.substr(0, slash);
+        out.leaf = rel.substr(slash + 1);
     }
-    if (out.leaf.empty() || out.leaf == "." || out.leaf == "..")
-        return beneath_error("cannot open", rel, root_name, EXDEV);
+    if (out.leaf.empty() || out.leaf == "." || out.leaf == "..") return std::nullopt;
+    return out;
+}
+
+Result<BeneathParent> open_parent_beneath(int root, std::string_view rel, bool create, std::string_view root_name) {
+    const auto parts = split_parent(rel);
+    if (!parts) return beneath_error("cannot open", rel, root_name, EXDEV);
+    const std::string_view dir = parts->dir;
+    BeneathParent out;
+    out.leaf = std::string(parts->leaf);
     int fd = openat_beneath(root, dir, O_PATH | O_DIRECTORY);
     if (fd < 0 && errno == ENOENT && create) {
         PI_TRY_VOID(make_dirs_beneath(root, dir, root_name));

@@ -170,22 +170,15 @@ Result<Source> Linker::open_source(const PathEntry& e) {
 
 // The directory of the prefix that `rel` goes into (made when missing), held open while
 // consecutive entries share it, as the source's is.
-Result<Target> Linker::open_target(const std::string& path) {
-    // The key is what open_parent_beneath opens: the name without trailing slashes.
-    std::string_view trimmed = path;
-    while (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
-    const std::string rel(trimmed);
-    const auto slash = rel.rfind('/');
-    std::string dir = slash == std::string::npos ? std::string() : rel.substr(0, slash);
-    std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
-    if (!dst_dir_ || dir != dst_dir_name_ || leaf.empty() || leaf == "." || leaf == "..") {
+Result<Target> Linker::open_target(const std::string& rel) {
+    const auto parts = base::split_parent(rel);
+    if (!parts || !dst_dir_ || parts->dir != dst_dir_name_) {
         PI_TRY(base::BeneathParent p, base::open_parent_beneath(prefix_fd_.get(), rel, true, prefix_));
         dst_dir_ = std::move(p.dir);
-        dst_dir_name_ = std::move(dir);
+        dst_dir_name_ = std::string(parts->dir);  // opened, so `rel` did split
         dst_modes_.modes.clear();
-        leaf = std::move(p.leaf);
     }
-    return Target{dst_dir_.get(), std::move(leaf)};
+    return Target{dst_dir_.get(), std::string(parts->leaf)};
 }
 
 Result<void> Linker::open_file(const Source& src, base::Fd& fd, const std::string& shown) {

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,15 @@ bool beneath_uses_openat2() noexcept;
 /// too, unless `flags` holds O_PATH, which opens the link itself), EXDEV for an
 /// absolute path or a `..` component, else what open(2) says.
 int openat_beneath(int root, std::string_view rel, int flags, mode_t mode = 0) noexcept;
+
+/// `rel` (trailing slashes left out) cut at its last '/': the directory ("" for none) and the
+/// last component's name; nullopt when that name is empty, "." or "..". What
+/// open_parent_beneath opens and names, so callers holding that directory open can key it.
+struct ParentAndLeaf {
+    std::string_view dir;
+    std::string_view leaf;
+};
+std::optional<ParentAndLeaf> split_parent(std::string_view rel) noexcept;
 
 /// The directory holding the last component of `rel` (opened O_PATH below `root`,
 /// following no symlink) and that component's name. With `create`, missing
