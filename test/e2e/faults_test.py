@@ -8,6 +8,7 @@
   diskfull     a 2 MiB tmpfs (root only, else exit 77): a clear error, no partial cache
                entry, and the next run with space repairs the prefix.
 Usage: faults_test.py [SUBTEST...] (default: crash concurrency readonly)."""
+import glob
 import hashlib
 import json
 import os
@@ -382,29 +383,53 @@ def test_diskfull(tmp):
         # to what a cold install of one package needs, the install runs out at another step
         # (the download, the extraction, the entry's marker, ...). Each failure says so, leaves
         # no fresh prefix and no half-made cache entry; the first budget that suffices installs.
+        # (2d) The same with the entry deleted by hand before (its marker left, as after
+        # following "delete the entry to extract it again"): where the new entry's marker cannot
+        # be written, the old marker is gone too, so no reader takes the entry for complete.
+        probe_cache = os.path.join(tmp, "cache-probe")
+        install(l_small, os.path.join(tmp, "env-probe"), probe_cache)
+        stale = glob.glob(os.path.join(probe_cache, "pkgs", ".pixi-install", "*.complete"))
+        assert len(stale) == 1, stale
+        with open(stale[0]) as f:
+            stale_text = f.read()
         prefix = os.path.join(tmp, "env-inodes")
-        marker_refused = False
-        for inodes in range(1, 80):
-            assert not mount_tmpfs(mnt, "size=8m", "nr_inodes=%d" % inodes)
-            cache = os.path.join(mnt, "cache")
-            r = install(l_small, prefix, cache, expect=None)
-            try:
-                if r.returncode == 0:
-                    verify(prefix)
+        for planted in (False, True):
+            marker_refused = False
+            for inodes in range(1, 80):
+                assert not mount_tmpfs(mnt, "size=8m", "nr_inodes=%d" % inodes)
+                cache = os.path.join(mnt, "cache")
+                marker = os.path.join(cache, "pkgs", ".pixi-install", os.path.basename(stale[0]))
+                if planted:
+                    try:
+                        os.makedirs(os.path.dirname(marker))
+                        with open(marker, "w") as f:
+                            f.write(stale_text)
+                    except OSError:  # the old marker alone does not fit: a budget too small to matter
+                        umount(mnt)
+                        continue
+                r = install(l_small, prefix, cache, expect=None)
+                try:
+                    if r.returncode == 0:
+                        verify(prefix)
+                        cache_is_clean(cache)
+                        break
+                    assert "space" in r.stderr.lower() and mnt in r.stderr, (inodes, r.stderr)
+                    if "as complete" in r.stderr:
+                        marker_refused = True
+                        assert not os.path.exists(marker), (inodes, "a marker left without its entry")
+                    assert not os.path.exists(prefix), (inodes, "a failed install left a fresh prefix")
                     cache_is_clean(cache)
-                    break
-                assert "space" in r.stderr.lower() and mnt in r.stderr, (inodes, r.stderr)
-                marker_refused |= "as complete" in r.stderr
-                assert not os.path.exists(prefix), (inodes, "a failed install left a fresh prefix")
-                cache_is_clean(cache)
-                parts = [os.path.join(d, n) for d, _, names in os.walk(cache) for n in names if ".part-" in n]
-                assert not parts, (inodes, "unfinished downloads left", parts)
-            finally:
-                umount(mnt)
-        else:
-            raise AssertionError("one package did not install in a cache of 79 files")
-        assert inodes > 5 and marker_refused, (inodes, "no budget ran out at the entry's marker")
-        shutil.rmtree(prefix)
+                    parts = [os.path.join(d, n) for d, _, names in os.walk(cache) for n in names if ".part-" in n]
+                    assert not parts, (inodes, "unfinished downloads left", parts)
+                finally:
+                    umount(mnt)
+            else:
+                raise AssertionError("one package did not install in a cache of 79 files")
+            # (Unplanted, one budget runs out exactly at the marker. Planted, removing the old
+            # marker frees the inode the new one needs: where the old code left the old marker
+            # without its entry, the install now succeeds.)
+            assert inodes > 5 and (marker_refused or planted), (planted, inodes, "no budget ran out at the marker")
+            shutil.rmtree(prefix)
 
         # (3) A wheel whose 20 MiB member (inflated straight into its file) does not fit.
         python = lockgen.make_python_standin(gen, "3.11.4")
