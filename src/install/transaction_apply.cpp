@@ -1,6 +1,7 @@
 // The part of the transaction that changes the prefix: everything before it
 // only read the prefix and filled the caches.
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -190,16 +191,41 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         report_.warnings.push_back(std::to_string(untrusted) + " package(s) were copied, not linked: their entries in "
                                    "the package cache " + cache_.pkgs_dir().string() + " belong to another user or "
                                    "are writable by others");
+    // Each package is checked and its directories made, then the entries are placed in parts
+    // (a package with most of the files is placed by every worker, not one), then each
+    // package's entry points and record are written.
+    std::vector<prefix::LinkOptions> options(staged_.size());
+    std::vector<std::optional<prefix::PackageLink>> links(staged_.size());
     PI_TRY_VOID(for_all(staged_.size(), [&](std::size_t i) -> Result<void> {
         const Staged& s = staged_[i];
-        prefix::LinkOptions lo;
+        prefix::LinkOptions& lo = options[i];
         // Never share an inode with a cache entry another user could change.
         lo.mode = s.trusted ? opt_.link_mode : prefix::LinkMode::copy;
         lo.python = new_python_;
         lo.clobbered = clobbers.redirects_for(s.record->name);
         lo.probe = &probe;
-        auto res = prefix::link_package(s.package_dir, s.info, opt_.prefix, lo);
+        auto l = prefix::PackageLink::prepare(s.package_dir, s.info, opt_.prefix, lo);
+        if (!l.ok()) return std::move(l).error().with_context("while linking " + s.dir_name);
+        links[i].emplace(std::move(*l));
+        return {};
+    }, "linking packages"));
+    std::vector<std::vector<std::uint64_t>> weights(staged_.size());
+    std::vector<bool> splittable(staged_.size(), false);
+    for (std::size_t i = 0; i < staged_.size(); ++i) {
+        const bool copying = options[i].mode != prefix::LinkMode::hardlink && options[i].mode != prefix::LinkMode::reflink;
+        weights[i].reserve(staged_[i].info.paths.size());
+        for (const auto& e : staged_[i].info.paths) weights[i].push_back(prefix::link_weight(e, copying));
+        splittable[i] = links[i]->splittable();
+    }
+    const auto parts = prefix::plan_link_parts(weights, splittable, pool_->size());
+    std::vector<std::atomic<std::size_t>> unplaced(staged_.size());  // parts still to place, per package
+    for (const auto& p : parts) unplaced[p.package].fetch_add(1, std::memory_order_relaxed);
+    // The part that places a package's last entries finishes it.
+    auto finish = [&](std::size_t i) -> Result<void> {
+        const Staged& s = staged_[i];
+        auto res = links[i]->finish();
         if (!res.ok()) return std::move(res).error().with_context("while linking " + s.dir_name);
+        links[i].reset();
         prefix::PackageRecord pr = package_record_of(*s.record);
         prefix::complete_from_index(pr, s.info.index);
         // A reproducible record does not name the package cache (its place is the machine's business).
@@ -215,6 +241,12 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         linked[i] = std::move(rec);
         rep_.linked(s.record->name);
         return i == 0 ? fault("linked-one") : Result<void>();
+    };
+    PI_TRY_VOID(for_all(parts.size(), [&](std::size_t k) -> Result<void> {
+        const prefix::LinkPart& p = parts[k];
+        auto r = links[p.package]->link(p.begin, p.end);
+        if (!r.ok()) return std::move(r).error().with_context("while linking " + staged_[p.package].dir_name);
+        return unplaced[p.package].fetch_sub(1, std::memory_order_acq_rel) == 1 ? finish(p.package) : Result<void>();
     }, "linking packages"));
 
     // Post-link scripts run after everything is linked, dependencies first (as rattler does).

@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "pixi_install/base/beneath.hpp"
 #include "pixi_install/base/fs.hpp"
@@ -80,39 +82,56 @@ struct Target {
     std::string leaf;
 };
 
+}  // namespace
+
+/// What every part of one package's link shares: set by prepare(), read by the parts,
+/// and their results gathered under `mu`.
+struct PackageLink::State {
+    std::string pkg;
+    const PackageInfo* info = nullptr;
+    std::string prefix;
+    std::string new_prefix;  ///< what placeholders become
+    LinkOptions opts;
+    LinkProbe own_probe;
+    LinkProbe* probe = nullptr;
+    std::vector<std::string> targets;  ///< target_paths(info, opts.python)
+    std::string context;               ///< "while linking <name>-<version>-<build>"
+    std::mutex mu;
+    LinkResult result;        ///< the parts' entries, stats and warnings, as they finish
+    std::size_t placed = 0;   ///< entries the finished parts placed
+};
+
+namespace {
+
+/// One thread's worker for one package: the directories it holds open and what it placed.
 class Linker {
 public:
-    Linker(const fs::path& package_dir, const PackageInfo& info, const fs::path& prefix, const LinkOptions& o,
-           LinkResult& r)
-        : pkg_(package_dir.string()), info_(info), prefix_(prefix.string()), opts_(o), res_(r) {
-        probe_ = o.probe ? o.probe : &own_probe_;
-        new_prefix_ = o.placeholder_prefix.empty() ? prefix_ : o.placeholder_prefix;
-    }
+    Linker(PackageLink::State& s, LinkResult& r)
+        : pkg_(s.pkg), info_(*s.info), prefix_(s.prefix), new_prefix_(s.new_prefix), opts_(s.opts), res_(r),
+          probe_(s.probe) {}
 
-    Result<void> run();
-
-private:
     Result<void> open_roots();
     Result<void> ensure_dir(const std::string& rel);
-    Result<Source> open_source(const PathEntry& e);
     Result<void> link_entry(const PathEntry& e, const std::string& target);
+    Result<void> write_entry_points();
+
+private:
+    Result<Source> open_source(const PathEntry& e);
     Result<void> link_symlink(const PathEntry& e, const Source& src, PrefixPath& rec);
     Result<void> write_patched(const PathEntry& e, int src, const struct stat& st, const Target& dst,
                                const std::string& shown, PrefixPath& rec);
     Result<void> link_regular(const Source& src, const struct stat& st, base::Fd& src_fd, const Target& dst,
                               const std::string& shown, bool force_copy);
-    Result<void> write_entry_points();
     Result<void> open_file(const Source& src, base::Fd& fd, const std::string& shown);
     Result<Target> open_target(const std::string& rel);
     bool noatime_ = true;  // open_file asks for O_NOATIME until it is refused once
 
-    std::string pkg_;
+    const std::string& pkg_;
     const PackageInfo& info_;
-    std::string prefix_;
-    std::string new_prefix_;
+    const std::string& prefix_;
+    const std::string& new_prefix_;
     const LinkOptions& opts_;
     LinkResult& res_;
-    LinkProbe own_probe_;
     LinkProbe* probe_;
     base::Fd pkg_fd_;
     base::Fd prefix_fd_;
@@ -390,62 +409,185 @@ Result<void> Linker::write_entry_points() {
     return {};
 }
 
-Result<void> Linker::run() {
-    PI_TRY(std::vector<std::string> targets, target_paths(info_, opts_.python));
-    std::string ctx = "while linking " + info_.index.name + "-" + info_.index.version + "-" + info_.index.build;
-    auto r = [&]() -> Result<void> {
-        PI_TRY_VOID(base::make_dirs(prefix_));
-        PI_TRY_VOID(open_roots());
-        // A package may not place files below one of its own symlinks: that is
-        // how an archive would write through a link to outside the prefix.
-        std::unordered_map<std::string, bool> links;
-        for (std::size_t i = 0; i < targets.size(); ++i)
-            if (info_.paths[i].type == PathType::softlink) links.emplace(targets[i], true);
-        if (!links.empty()) {
-            for (const auto& t : targets) {
-                for (std::size_t s = t.find('/'); s != std::string::npos; s = t.find('/', s + 1))
-                    if (links.count(t.substr(0, s)))
-                        return fail(ErrorKind::integrity, "package " + info_.index.name + " has '" + t +
-                                                              "' below its own symlink '" + t.substr(0, s) + "'");
-            }
-        }
-        res_.paths.reserve(targets.size() + info_.entry_points.size());
-        // Parent directories first (each once), then the entries.
-        for (std::size_t i = 0; i < targets.size(); ++i) {
-            const std::string& t = targets[i];
-            std::string rel = (opts_.clobbered && opts_.clobbered->count(t))
-                                  ? std::string(clobbers_dir) + "/" + info_.index.name + "/" + t
-                                  : t;
-            auto slash = rel.rfind('/');
-            if (slash != std::string::npos) PI_TRY_VOID(ensure_dir(rel.substr(0, slash)));
-        }
-        for (std::size_t i = 0; i < targets.size(); ++i) PI_TRY_VOID(link_entry(info_.paths[i], targets[i]));
-        return write_entry_points();
-    }();
-    if (!r.ok()) return std::move(r).error().with_context(ctx);
+void add_stats(LinkStats& to, const LinkStats& from) {
+    to.reflinked += from.reflinked;
+    to.hardlinked += from.hardlinked;
+    to.copied += from.copied;
+    to.patched += from.patched;
+    to.symlinks += from.symlinks;
+    to.directories += from.directories;
+    to.entry_points += from.entry_points;
+}
 
-    std::sort(res_.paths.begin(), res_.paths.end(),
-              [](const PrefixPath& a, const PrefixPath& b) { return a.path < b.path; });
-    const std::string post = "bin/." + info_.index.name + "-post-link.sh";
-    const std::string pre = "bin/." + info_.index.name + "-pre-unlink.sh";
-    for (const auto& p : res_.paths) {
-        if (p.path == post) res_.post_link_script = post;
-        if (p.path == pre) res_.pre_unlink_script = pre;
-    }
-    const bool hard = opts_.mode == LinkMode::hardlink ||
-                      (opts_.mode == LinkMode::automatic && res_.stats.hardlinked > 0);
-    res_.link_type = hard ? CondaLinkType::hardlink : CondaLinkType::copy;
-    return {};
+/// Adds one part's result to the package's.
+void gather(PackageLink::State& s, LinkResult&& part, std::size_t placed) {
+    std::lock_guard lk(s.mu);
+    auto& paths = s.result.paths;
+    if (paths.empty()) paths = std::move(part.paths);
+    else paths.insert(paths.end(), std::make_move_iterator(part.paths.begin()),
+                      std::make_move_iterator(part.paths.end()));
+    for (auto& w : part.warnings) s.result.warnings.push_back(std::move(w));
+    add_stats(s.result.stats, part.stats);
+    s.placed += placed;
 }
 
 }  // namespace
 
+PackageLink::PackageLink(std::unique_ptr<State> s) : s_(std::move(s)) {}
+PackageLink::PackageLink(PackageLink&&) noexcept = default;
+PackageLink& PackageLink::operator=(PackageLink&&) noexcept = default;
+PackageLink::~PackageLink() = default;
+
+std::size_t PackageLink::size() const { return s_->targets.size(); }
+
+bool PackageLink::splittable() const {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(s_->targets.size());
+    for (const auto& t : s_->targets)
+        if (!seen.insert(t).second) return false;
+    return true;
+}
+
+Result<PackageLink> PackageLink::prepare(const fs::path& package_dir, const PackageInfo& info, const fs::path& prefix,
+                                         const LinkOptions& options) {
+    auto s = std::make_unique<State>();
+    s->pkg = package_dir.string();
+    s->info = &info;
+    s->prefix = prefix.string();
+    s->opts = options;
+    s->probe = options.probe ? options.probe : &s->own_probe;
+    s->new_prefix = options.placeholder_prefix.empty() ? s->prefix : options.placeholder_prefix;
+    PI_TRY(s->targets, target_paths(info, options.python));
+    s->context = "while linking " + info.index.name + "-" + info.index.version + "-" + info.index.build;
+    const auto& targets = s->targets;
+    auto r = [&]() -> Result<void> {
+        PI_TRY_VOID(base::make_dirs(s->prefix));
+        LinkResult unused;
+        Linker l(*s, unused);
+        PI_TRY_VOID(l.open_roots());
+        // A package may not place files below one of its own symlinks: that is
+        // how an archive would write through a link to outside the prefix.
+        std::unordered_map<std::string, bool> links;
+        for (std::size_t i = 0; i < targets.size(); ++i)
+            if (info.paths[i].type == PathType::softlink) links.emplace(targets[i], true);
+        if (!links.empty()) {
+            for (const auto& t : targets) {
+                for (std::size_t sl = t.find('/'); sl != std::string::npos; sl = t.find('/', sl + 1))
+                    if (links.count(t.substr(0, sl)))
+                        return fail(ErrorKind::integrity, "package " + info.index.name + " has '" + t +
+                                                              "' below its own symlink '" + t.substr(0, sl) + "'");
+            }
+        }
+        // Every parent directory, each once, before any entry: the parts then only place files.
+        for (const auto& t : targets) {
+            std::string rel = (options.clobbered && options.clobbered->count(t))
+                                  ? std::string(clobbers_dir) + "/" + info.index.name + "/" + t
+                                  : t;
+            auto slash = rel.rfind('/');
+            if (slash != std::string::npos) PI_TRY_VOID(l.ensure_dir(rel.substr(0, slash)));
+        }
+        return {};
+    }();
+    if (!r.ok()) return std::move(r).error().with_context(s->context);
+    s->result.paths.reserve(targets.size() + info.entry_points.size());
+    return PackageLink(std::move(s));
+}
+
+Result<void> PackageLink::link(std::size_t begin, std::size_t end) {
+    State& s = *s_;
+    end = std::min(end, s.targets.size());
+    if (begin >= end) return {};
+    LinkResult part;
+    part.paths.reserve(end - begin);
+    auto r = [&]() -> Result<void> {
+        Linker l(s, part);
+        PI_TRY_VOID(l.open_roots());
+        for (std::size_t i = begin; i < end; ++i) PI_TRY_VOID(l.link_entry(s.info->paths[i], s.targets[i]));
+        return {};
+    }();
+    if (!r.ok()) return std::move(r).error().with_context(s.context);
+    gather(s, std::move(part), end - begin);
+    return {};
+}
+
+Result<LinkResult> PackageLink::finish() {
+    State& s = *s_;
+    if (s.placed != s.targets.size())
+        return fail(ErrorKind::failure, "internal error: " + std::to_string(s.placed) + " of the " +
+                                            std::to_string(s.targets.size()) + " entries were placed (" + s.context +
+                                            ")");
+    LinkResult part;
+    auto r = [&]() -> Result<void> {
+        Linker l(s, part);
+        PI_TRY_VOID(l.open_roots());
+        return l.write_entry_points();
+    }();
+    if (!r.ok()) return std::move(r).error().with_context(s.context);
+    gather(s, std::move(part), 0);
+
+    LinkResult res = std::move(s.result);
+    std::sort(res.paths.begin(), res.paths.end(),
+              [](const PrefixPath& a, const PrefixPath& b) { return a.path < b.path; });
+    const std::string post = "bin/." + s.info->index.name + "-post-link.sh";
+    const std::string pre = "bin/." + s.info->index.name + "-pre-unlink.sh";
+    for (const auto& p : res.paths) {
+        if (p.path == post) res.post_link_script = post;
+        if (p.path == pre) res.pre_unlink_script = pre;
+    }
+    const bool hard = s.opts.mode == LinkMode::hardlink ||
+                      (s.opts.mode == LinkMode::automatic && res.stats.hardlinked > 0);
+    res.link_type = hard ? CondaLinkType::hardlink : CondaLinkType::copy;
+    return res;
+}
+
+std::uint64_t link_weight(const PathEntry& e, bool copying) {
+    return 1 + (copying && e.size ? *e.size / 16384 : 0);
+}
+
+std::vector<LinkPart> plan_link_parts(const std::vector<std::vector<std::uint64_t>>& weights,
+                                      const std::vector<bool>& splittable, std::size_t workers) {
+    workers = std::max<std::size_t>(workers, 1);
+    std::vector<std::uint64_t> sums(weights.size(), 0);
+    std::uint64_t total = 0;
+    for (std::size_t p = 0; p < weights.size(); ++p) {
+        for (auto w : weights[p]) sums[p] += w;
+        total += sums[p];
+    }
+    const std::uint64_t share = std::max<std::uint64_t>(total / (workers * 8), 64);
+    std::vector<LinkPart> parts;
+    for (std::size_t p = 0; p < weights.size(); ++p) {
+        const std::size_t n = weights[p].size();
+        std::size_t cuts = 1;
+        if (workers > 1 && p < splittable.size() && splittable[p] && sums[p] > share)
+            cuts = static_cast<std::size_t>(std::min<std::uint64_t>({(sums[p] + share - 1) / share, workers, n}));
+        if (cuts <= 1) {
+            parts.push_back({p, 0, n, sums[p]});
+            continue;
+        }
+        // Contiguous parts, each ending where the running weight passes its share of the package.
+        std::size_t begin = 0;
+        std::uint64_t run = 0, part = 0;
+        for (std::size_t k = 1, i = 0; k <= cuts; ++k) {
+            const std::uint64_t until = sums[p] * k / cuts;
+            while (i < n && (run < until || k == cuts)) {
+                run += weights[p][i];
+                part += weights[p][i];
+                ++i;
+            }
+            if (i > begin) parts.push_back({p, begin, i, part});
+            begin = i;
+            part = 0;
+        }
+    }
+    std::stable_sort(parts.begin(), parts.end(), [](const LinkPart& a, const LinkPart& b) { return a.weight > b.weight; });
+    return parts;
+}
+
 Result<LinkResult> link_package(const fs::path& package_dir, const PackageInfo& info, const fs::path& prefix,
                                 const LinkOptions& options) {
-    LinkResult res;
-    Linker l(package_dir, info, prefix, options, res);
-    PI_TRY_VOID(l.run());
-    return res;
+    PI_TRY(PackageLink l, PackageLink::prepare(package_dir, info, prefix, options));
+    PI_TRY_VOID(l.link(0, l.size()));
+    return l.finish();
 }
 
 }  // namespace pixi_install::prefix

@@ -4,6 +4,7 @@ no-op re-install, upgrade/downgrade/removal, --dry-run, --skip/--only, link mode
 clobbers, verify after each step, and failures that must leave prefixes untouched."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -256,6 +257,56 @@ def test_clobber_neighbours(env):
         verify(prefix)
 
 
+def test_parts(env):
+    """A package with most of the environment's files is placed by several workers at once:
+    the prefix and its records are those of a one-worker install, in both link modes."""
+    gen = os.path.join(env.tmp, "gen-parts")
+    files, placeholders = {}, []
+    for d in range(8):
+        for k in range(80):
+            rel = "lib/big/d%d/f%d" % (d, k)
+            if k % 17 == 3:
+                files[rel] = ("root=/opt/anaconda1anaconda2anaconda3 %d\n" % k).encode()
+                placeholders.append(rel)
+            else:
+                files[rel] = (("%d-%d " % (d, k)) * (1 + k * 11)).encode(), 0o755 if k % 9 == 0 else 0o644
+    files["share/big/clash.txt"] = b"big's copy\n"
+    big = lockgen.make_conda_package(gen, "big", "1.0", files=files, text_placeholders=placeholders,
+                                     symlinks={"lib/big/current": "d0"}, mtime=1700000000)
+    # A second package wins one of big's paths (alphabetical order decides), among small ones.
+    other = lockgen.make_conda_package(gen, "another", "1.0", files={"share/big/clash.txt": b"another's\n",
+                                                                     "share/another/a.txt": b"a\n"}, mtime=1700000000)
+    small = [lockgen.make_conda_package(gen, "small%d" % i, "1.0", files={"share/small%d/x" % i: b"x"},
+                                        mtime=1700000000) for i in range(5)]
+    lock = env.lock([lockgen.conda(p) for p in [big, other] + small])
+    prefix = os.path.join(env.tmp, "parts")
+    for mode in ("copy", "hardlink"):
+        got = {}
+        for jobs in ("1", "4"):
+            shutil.rmtree(prefix, ignore_errors=True)
+            rep, _ = env.install(lock, prefix, "--link-mode", mode, "--jobs", jobs)
+            assert [c["path"] for c in rep["clobbers"]] == ["share/big/clash.txt"], rep["clobbers"]
+            verify(prefix)
+            snap = lockgen.snapshot(prefix, ignore=("conda-meta",))
+            assert len([p for p in snap if p.startswith("lib/big/d")]) == 8 * 80 + 8, (mode, jobs)
+            for rel in placeholders:
+                with open(os.path.join(prefix, rel), "rb") as f:
+                    assert f.read().startswith(("root=%s " % prefix).encode()), (mode, jobs, rel)
+            records = lockgen.conda_meta_records(prefix)
+            got[jobs] = (snap, lockgen.mtimes(prefix) if mode == "copy" else None,
+                         {n: (r["files"], r["paths_data"], r["link"]["type"]) for n, r in records.items()})
+        if mode == "copy":  # the same times too (inodes differ: compare the times only)
+            for jobs in got:
+                listed = {f for files, _, _ in got[jobs][2].values() for f in files}
+                got[jobs] = (got[jobs][0], {k: v[0] for k, v in got[jobs][1].items() if k in listed}, got[jobs][2])
+        for k in range(3):
+            a, b = got["1"][k], got["4"][k]
+            if a != b:
+                keys = sorted(set(a) | set(b))
+                diff = [(x, a.get(x), b.get(x)) for x in keys if a.get(x) != b.get(x)][:5]
+                raise AssertionError((mode, k, diff))
+
+
 def test_failures(env):
     z = lockgen.conda(pkg("zlib-1.2.11-h7b6447c_3.conda"))
     se = lockgen.conda(pkg("small-executable-1.0-0.conda"))
@@ -302,7 +353,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="pi-e2e-install-") as tmp:
         env = Env(tmp)
         for t in (test_fresh_noop_dryrun, test_upgrade_downgrade_remove, test_skip_only, test_link_modes,
-                  test_clobbers, test_clobber_neighbours, test_failures):
+                  test_clobbers, test_clobber_neighbours, test_parts, test_failures):
             t(env)
             print("ok", t.__name__, flush=True)
     return 0

@@ -1,7 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "fake_package.hpp"
 #include "link_helpers.hpp"
@@ -334,4 +339,220 @@ TEST_CASE("a package cannot write through its own symlink") {
     REQUIRE(!res.ok());
     CHECK(res.error().kind == base::ErrorKind::integrity);
     CHECK(!fs::exists(outside / "owned.txt"));
+}
+
+namespace {
+
+/// A package large enough to be cut into many parts: files in several directories (some
+/// executable, some with placeholders), symlinks, and an empty directory.
+std::vector<FakeFile> many_files() {
+    std::vector<FakeFile> f = sample_files();
+    for (int d = 0; d < 6; ++d) {
+        for (int k = 0; k < 40; ++k) {
+            const std::string dir = "lib/d" + std::to_string(d) + "/";
+            const std::string name = dir + "f" + std::to_string(k);
+            if (k % 13 == 5) f.push_back({name, "at " + kPh + " " + std::to_string(k) + "\n", "hardlink", kPh, "text"});
+            else if (k % 11 == 3) f.push_back({name, "link", "softlink"});  // content = target
+            else f.push_back({name, std::string(1 + k * 37, static_cast<char>('a' + d)), "hardlink", "", "text", false,
+                              k % 7 == 0 ? 0755u : 0644u});
+        }
+    }
+    f.push_back({"share/many/empty", "", "directory"});
+    return f;
+}
+
+/// Everything below `root`: relative path -> kind, content or link target, permission bits.
+std::map<std::string, std::string> tree_of(const fs::path& root) {
+    std::map<std::string, std::string> out;
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+        const fs::path& p = it->path();
+        const std::string rel = fs::relative(p, root).string();
+        if (rel.rfind("conda-meta", 0) == 0) continue;
+        if (fs::is_symlink(p)) out[rel] = "link " + fs::read_symlink(p).string();
+        else if (fs::is_directory(p)) out[rel] = "dir";
+        else out[rel] = "file " + std::to_string(mode_of(p) & 07777) + " " + read(p);
+    }
+    return out;
+}
+
+std::string describe(const LinkResult& r) {
+    std::string s;
+    for (const auto& p : r.paths)
+        s += p.path + " " + std::to_string(static_cast<int>(p.type)) + " " + p.sha256 + " " + p.sha256_in_prefix + " " +
+             std::to_string(p.size.value_or(0)) + " " + p.original_path + "\n";
+    s += "stats " + std::to_string(r.stats.hardlinked) + " " + std::to_string(r.stats.copied) + " " +
+         std::to_string(r.stats.patched) + " " + std::to_string(r.stats.symlinks) + " " +
+         std::to_string(r.stats.directories) + " link " + std::to_string(static_cast<int>(r.link_type)) +
+         " warnings " + std::to_string(r.warnings.size());
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("a package placed in parts by several threads at once is the package linked in one go") {
+    auto tmp = *base::TempDir::create();
+    fs::path pkg = make_package(tmp.path() / "pkgs", "many", "1.0", "h0", many_files());
+    auto info = read_package_info(pkg);
+    REQUIRE(info.ok());
+    // Some targets in the middle of the parts lost to another package.
+    std::unordered_set<std::string> clobbered{"lib/d2/f0", "lib/d2/f1", "lib/d4/f20", "bin/tool"};
+    base::ThreadPool pool(4);
+    for (LinkMode mode : {LinkMode::hardlink, LinkMode::copy}) {
+        CAPTURE(link_mode_name(mode));
+        LinkOptions o;
+        o.mode = mode;
+        o.clobbered = &clobbered;
+        o.placeholder_prefix = "/opt/env";  // the same rewritten files in both prefixes
+        const fs::path whole = tmp.path() / (std::string("whole-") + link_mode_name(mode));
+        auto one = link_package(pkg, *info, whole, o);
+        REQUIRE_MESSAGE(one.ok(), (one.ok() ? "" : one.error().to_string()));
+
+        const fs::path parted = tmp.path() / (std::string("parts-") + link_mode_name(mode));
+        auto l = PackageLink::prepare(pkg, *info, parted, o);
+        REQUIRE_MESSAGE(l.ok(), (l.ok() ? "" : l.error().to_string()));
+        REQUIRE(l->size() == info->paths.size());
+        CHECK(l->splittable());
+        // Parts of uneven sizes (1, 2, 3, ... entries), placed in any order by four threads.
+        std::vector<std::pair<std::size_t, std::size_t>> ranges;
+        for (std::size_t b = 0, w = 1; b < l->size(); b += w, ++w) ranges.emplace_back(b, std::min(b + w, l->size()));
+        REQUIRE(ranges.size() > 8);
+        std::mutex mu;
+        std::vector<std::string> errors;
+        pool.parallel_for(ranges.size(), [&](std::size_t k) {
+            auto r = l->link(ranges[ranges.size() - 1 - k].first, ranges[ranges.size() - 1 - k].second);
+            if (!r.ok()) {
+                std::lock_guard lk(mu);
+                errors.push_back(r.error().to_string());
+            }
+        });
+        REQUIRE(errors.empty());
+        auto parts = l->finish();
+        REQUIRE_MESSAGE(parts.ok(), (parts.ok() ? "" : parts.error().to_string()));
+        CHECK(describe(*parts) == describe(*one));
+        CHECK(tree_of(parted) == tree_of(whole));
+        CHECK(tree_of(parted).count("__clobbers__/many/lib/d4/f20") == 1);
+        if (mode == LinkMode::hardlink)
+            CHECK(inode_of(parted / "lib/d0/f1") == inode_of(pkg / "lib/d0/f1"));
+        else
+            CHECK(inode_of(parted / "lib/d0/f1") != inode_of(pkg / "lib/d0/f1"));
+    }
+}
+
+TEST_CASE("a package in parts: every entry must be placed before it is finished") {
+    auto tmp = *base::TempDir::create();
+    fs::path pkg = make_package(tmp.path() / "pkgs", "many", "1.0", "h0", many_files());
+    auto info = read_package_info(pkg);
+    REQUIRE(info.ok());
+    auto l = PackageLink::prepare(pkg, *info, tmp.path() / "env");
+    REQUIRE(l.ok());
+    REQUIRE(l->link(0, l->size() / 2).ok());
+    REQUIRE(l->link(l->size() / 2 + 1, l->size()).ok());  // one entry left out
+    auto r = l->finish();
+    REQUIRE(!r.ok());
+    CHECK(r.error().message.find("entries were placed") != std::string::npos);
+}
+
+TEST_CASE("a package that lists a path twice is placed by one thread, in its order") {
+    auto tmp = *base::TempDir::create();
+    std::vector<FakeFile> files = sample_files();
+    files.push_back({"lib/libfoo.so.1", "\x7f" "ELF plain"s});  // listed again
+    fs::path pkg = make_package(tmp.path() / "pkgs", "twice", "1.0", "h0", files);
+    auto info = read_package_info(pkg);
+    REQUIRE(info.ok());
+    auto l = PackageLink::prepare(pkg, *info, tmp.path() / "env");
+    REQUIRE(l.ok());
+    CHECK(!l->splittable());
+    fs::path other = make_package(tmp.path() / "pkgs", "once", "1.0", "h0", sample_files());
+    auto once_info = read_package_info(other);
+    REQUIRE(once_info.ok());
+    auto once = PackageLink::prepare(other, *once_info, tmp.path() / "env2");
+    REQUIRE(once.ok());
+    CHECK(once->splittable());
+}
+
+namespace {
+
+/// Checks that `parts` cut each package of `weights` into contiguous parts covering every
+/// entry once, at most `workers` parts per package (one where not splittable), heaviest first.
+void check_parts(const std::vector<LinkPart>& parts, const std::vector<std::vector<std::uint64_t>>& weights,
+                 const std::vector<bool>& splittable, std::size_t workers) {
+    std::vector<std::vector<LinkPart>> per(weights.size());
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+        REQUIRE(parts[k].package < weights.size());
+        if (k > 0) CHECK(parts[k - 1].weight >= parts[k].weight);
+        std::uint64_t w = 0;
+        for (std::size_t i = parts[k].begin; i < parts[k].end; ++i) w += weights[parts[k].package][i];
+        CHECK(w == parts[k].weight);
+        per[parts[k].package].push_back(parts[k]);
+    }
+    for (std::size_t p = 0; p < weights.size(); ++p) {
+        auto& v = per[p];
+        REQUIRE(!v.empty());
+        std::sort(v.begin(), v.end(), [](const LinkPart& a, const LinkPart& b) { return a.begin < b.begin; });
+        CHECK(v.front().begin == 0);
+        CHECK(v.back().end == weights[p].size());
+        for (std::size_t k = 1; k < v.size(); ++k) CHECK(v[k].begin == v[k - 1].end);
+        for (const auto& part : v)
+            if (!weights[p].empty()) CHECK(part.begin < part.end);
+        CHECK(v.size() <= std::max<std::size_t>(workers, 1));
+        if (!splittable[p] || workers <= 1) CHECK(v.size() == 1);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("plan_link_parts: a package with most of the work is cut for every worker, small ones are not") {
+    std::vector<std::vector<std::uint64_t>> weights{std::vector<std::uint64_t>(1000, 1)};
+    for (int p = 0; p < 9; ++p) weights.emplace_back(10, 1);
+    std::vector<bool> splittable(weights.size(), true);
+
+    auto parts = plan_link_parts(weights, splittable, 4);
+    check_parts(parts, weights, splittable, 4);
+    REQUIRE(parts.size() == 4 + 9);
+    for (std::size_t k = 0; k < 4; ++k) {
+        CHECK(parts[k].package == 0);
+        CHECK(parts[k].weight == 250);
+    }
+
+    auto single = plan_link_parts(weights, splittable, 1);
+    check_parts(single, weights, splittable, 1);
+    CHECK(single.size() == weights.size());
+    CHECK(single.front().package == 0);  // heaviest first
+
+    splittable[0] = false;
+    auto whole = plan_link_parts(weights, splittable, 4);
+    check_parts(whole, weights, splittable, 4);
+    CHECK(whole.size() == weights.size());
+
+    // One entry heavier than the rest together: the cut falls beside it.
+    std::vector<std::vector<std::uint64_t>> heavy{{1, 1000, 1, 1}, {}};
+    auto h = plan_link_parts(heavy, {true, true}, 4);
+    check_parts(h, heavy, {true, true}, 4);
+
+    // Copied bytes count: a 1 MiB file weighs as much as 64 small files more.
+    PathEntry big;
+    big.size = 1 << 20;
+    CHECK(link_weight(big, true) == 65);
+    CHECK(link_weight(big, false) == 1);
+    CHECK(link_weight(PathEntry{}, true) == 1);
+}
+
+TEST_CASE("plan_link_parts: every entry in exactly one part, for any weights") {
+    std::uint64_t seed = 12345;
+    auto next = [&] {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return seed >> 33;
+    };
+    for (int round = 0; round < 300; ++round) {
+        std::vector<std::vector<std::uint64_t>> weights(1 + next() % 12);
+        std::vector<bool> splittable;
+        for (auto& w : weights) {
+            w.resize(next() % (next() % 4 == 0 ? 2000 : 40));
+            for (auto& x : w) x = 1 + (next() % 10 == 0 ? next() % 500 : 0);
+            splittable.push_back(next() % 5 != 0);
+        }
+        const std::size_t workers = next() % 9;
+        CAPTURE(round);
+        check_parts(plan_link_parts(weights, splittable, workers), weights, splittable, workers);
+    }
 }

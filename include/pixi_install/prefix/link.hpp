@@ -7,13 +7,16 @@
 //      centrally and deterministically, which package owns each contested path.
 //   2. `link_package(...)` per package, on any thread, with the set of its
 //      targets that lost (written under `__clobbers__/<name>/`). No two calls
-//      then write the same file.
+//      then write the same file. A large package can be linked in parts on
+//      several threads at once (`PackageLink`), so that one package with most
+//      of an environment's files does not leave the other threads idle.
 // The caller writes the conda-meta record from the result (conda_meta.hpp).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +89,61 @@ struct LinkResult {
 /// Existing files at the targets are replaced. Errors name the package and file.
 base::Result<LinkResult> link_package(const std::filesystem::path& package_dir, const PackageInfo& info,
                                       const std::filesystem::path& prefix, const LinkOptions& options = {});
+
+/// `link_package` in three steps, so that the entries of one package can be placed by
+/// several threads at once:
+///   - `prepare` checks the package (its targets, none below one of its own symlinks) and
+///     makes every directory its entries go into;
+///   - `link(begin, end)` places the entries [begin, end) of `info.paths`; calls for
+///     disjoint ranges may run at the same time on different threads, and every entry must
+///     be placed by exactly one call;
+///   - `finish` writes the entry points and returns what `link_package` returns.
+/// Errors are those of `link_package`, with the same context. `info`, and what `options`
+/// points to, must outlive the object.
+class PackageLink {
+public:
+    static base::Result<PackageLink> prepare(const std::filesystem::path& package_dir, const PackageInfo& info,
+                                             const std::filesystem::path& prefix, const LinkOptions& options = {});
+    PackageLink(PackageLink&&) noexcept;
+    PackageLink& operator=(PackageLink&&) noexcept;
+    ~PackageLink();
+
+    /// The number of entries (`info.paths.size()`).
+    std::size_t size() const;
+    /// Whether the entries may be placed in parts: no two of them land on the same path (a
+    /// package that lists a path twice is placed in its listed order, by one thread).
+    bool splittable() const;
+    base::Result<void> link(std::size_t begin, std::size_t end);
+    base::Result<LinkResult> finish();
+
+    struct State;  ///< private to link.cpp
+
+private:
+    explicit PackageLink(std::unique_ptr<State> s);
+    std::unique_ptr<State> s_;
+};
+
+/// A part of the link work of several packages: the entries [begin, end) of package
+/// `package`, and what they are estimated to cost.
+struct LinkPart {
+    std::size_t package = 0;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    std::uint64_t weight = 0;
+};
+
+/// The estimated cost of placing one entry: one, plus its size in 16 KiB units when its
+/// bytes are written (`copying`), since creating a file costs about as much as writing
+/// that much here.
+std::uint64_t link_weight(const PathEntry& e, bool copying);
+
+/// Cuts the link work of packages (`weights[p][i]`: the cost of entry i of package p) into
+/// parts for `workers` threads taking them in the order returned (heaviest first). A package
+/// heavier than an even share (an eighth of the total per worker, at least 64) is cut into
+/// as many contiguous parts of about equal weight as that takes, at most `workers`, when
+/// `splittable[p]`; every other package is one part. Every entry is in exactly one part.
+std::vector<LinkPart> plan_link_parts(const std::vector<std::vector<std::uint64_t>>& weights,
+                                      const std::vector<bool>& splittable, std::size_t workers);
 
 // ---- building blocks (exposed for tests and tools) ----
 
