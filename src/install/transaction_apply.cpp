@@ -294,7 +294,7 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
 
     std::mutex mu;
     std::vector<std::vector<std::string>> placed(wheels.size());  // files each wheel wrote
-    auto install_one = [&](std::size_t i) -> Result<void> {
+    auto options_for = [&](std::size_t i) {
         const auto& w = *wheels[i];
         prefix::WheelInstallOptions wo;
         // The verified store file has no wheel name of its own: pass the lock's (or the
@@ -313,20 +313,56 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
             if (w.sha256) du.sha256 = *w.sha256;
             wo.direct_url = du;
         }
-        auto res = prefix::install_wheel(wheel_files_[i], opt_.prefix, *new_python_, wo);
-        if (!res.ok()) return std::move(res).error().with_context("while installing the wheel " + w.name);
+        return wo;
+    };
+    auto installed = [&](std::size_t i, prefix::WheelInstallResult&& res) {
         std::lock_guard lk(mu);
         if (placed[i].empty())
-            for (const auto& f : res->conda_overwritten) report_.wheel_conda_overwrites.push_back(w.name + ": " + f);
-        placed[i] = std::move(res->files);
+            for (const auto& f : res.conda_overwritten) report_.wheel_conda_overwrites.push_back(wheels[i]->name + ": " + f);
+        placed[i] = std::move(res.files);
+    };
+    auto install_one = [&](std::size_t i) -> Result<void> {
+        auto res = prefix::install_wheel(wheel_files_[i], opt_.prefix, *new_python_, options_for(i));
+        if (!res.ok()) return std::move(res).error().with_context("while installing the wheel " + wheels[i]->name);
+        installed(i, std::move(*res));
         return {};
     };
+
+    // Every wheel is read and checked, then its files are written in parts, heaviest first, so
+    // that a wheel with most of the files (torch's) is written by every worker, not one; the
+    // part that writes a wheel's last files writes its RECORD.
+    std::vector<std::optional<prefix::WheelInstall>> installs(wheels.size());
     PI_TRY_VOID(for_all(order.size(), [&](std::size_t k) -> Result<void> {
         const std::size_t i = order[k].second;
-        PI_TRY_VOID(install_one(i));
-        rep_.linked(wheels[i]->name);
+        auto wi = prefix::WheelInstall::prepare(wheel_files_[i], opt_.prefix, *new_python_, options_for(i));
+        if (!wi.ok()) return std::move(wi).error().with_context("while installing the wheel " + wheels[i]->name);
+        installs[i].emplace(std::move(*wi));
         return {};
     }, "installing wheels"));
+    std::vector<std::vector<std::uint64_t>> weights;  // in `order`
+    for (const auto& [size, i] : order) weights.push_back(installs[i]->weights());
+    const auto parts = prefix::plan_link_parts(weights, std::vector<bool>(weights.size(), true), pool_->size());
+    std::vector<std::atomic<std::size_t>> unplaced(weights.size());  // parts still to write, per wheel
+    for (const auto& p : parts) unplaced[p.package].fetch_add(1, std::memory_order_relaxed);
+    auto written = for_all(parts.size(), [&](std::size_t k) -> Result<void> {
+        const prefix::LinkPart& p = parts[k];
+        const std::size_t i = order[p.package].second;
+        auto r = installs[i]->place(p.begin, p.end);
+        if (!r.ok()) return std::move(r).error().with_context("while installing the wheel " + wheels[i]->name);
+        if (unplaced[p.package].fetch_sub(1, std::memory_order_acq_rel) != 1) return {};
+        auto res = installs[i]->finish();
+        if (!res.ok()) return std::move(res).error().with_context("while installing the wheel " + wheels[i]->name);
+        installed(i, std::move(*res));
+        installs[i].reset();
+        rep_.linked(wheels[i]->name);
+        return {};
+    }, "installing wheels");
+    if (!written.ok()) {
+        // What the unfinished wheels wrote goes; the transaction's rollback puts back the rest.
+        for (auto& wi : installs)
+            if (wi) wi->roll_back();
+        return written;
+    }
     std::sort(report_.wheel_conda_overwrites.begin(), report_.wheel_conda_overwrites.end());  // workers finish in any order
 
     // Wheels that write the same file ran in parallel, so which copy stayed depends on the

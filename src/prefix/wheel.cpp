@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -71,8 +74,28 @@ std::string clean_rel(const std::string& p) {
 
 }  // namespace
 
-base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const fs::path& prefix_in,
-                                               const spec::PythonInfo& python, const WheelInstallOptions& opts) {
+/// One wheel's install between prepare() and finish(): what was checked and planned, and
+/// what each placement wrote (set by the part that placed it).
+struct WheelInstall::State {
+    std::string wheel;  ///< the file name, for messages
+    fs::path prefix;
+    std::string site;
+    std::string dist_info;
+    std::string record_name;
+    WheelInstallOptions opts;
+    std::optional<archive::ZipReader> zip;
+    std::vector<Placement> plan;  ///< sorted by destination
+    WheelInstallResult result;    ///< name, version and dist_info so far
+    std::vector<RecordRow> rows;  ///< per placement
+    std::vector<char> replaced;   ///< per placement
+    std::vector<std::uint64_t> sizes;
+    std::mutex mu;
+    std::vector<std::unique_ptr<archive::FilePlacer>> placers;  ///< one per part, in the order they began
+    std::size_t placed = 0;
+};
+
+base::Result<WheelInstall> WheelInstall::prepare(const fs::path& wheel_file, const fs::path& prefix_in,
+                                                 const spec::PythonInfo& python, const WheelInstallOptions& opts) {
     const std::string wheel = opts.file_name.empty() ? wheel_file.filename().string() : opts.file_name;
     auto ctx = [&](base::Error e) { return std::move(e).with_context("while installing wheel " + wheel); };
     auto name_r = spec::WheelName::parse(wheel);
@@ -330,38 +353,119 @@ base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const
     if (auto r = base::make_dirs(prefix); !r) return ctx(std::move(r).error());
     // Grouped by directory: each one is checked, created and opened once.
     std::sort(plan.begin(), plan.end(), [](const Placement& a, const Placement& b) { return a.dest < b.dest; });
-    archive::FilePlacer placer(prefix);
+    auto st = std::make_unique<State>();
+    st->wheel = wheel;
+    st->prefix = prefix;
+    st->site = site;
+    st->dist_info = dist_info;
+    st->record_name = record_name;
+    st->opts = opts;
+    st->plan = std::move(plan);
+    st->result = std::move(result);
+    st->rows.resize(st->plan.size());
+    st->replaced.assign(st->plan.size(), 0);
+    st->sizes.assign(st->plan.size(), 0);
+    st->zip.emplace(std::move(*zip_r));
+    return WheelInstall(std::move(st));
+}
+
+WheelInstall::WheelInstall(std::unique_ptr<State> s) : s_(std::move(s)) {}
+WheelInstall::WheelInstall(WheelInstall&&) noexcept = default;
+WheelInstall& WheelInstall::operator=(WheelInstall&&) noexcept = default;
+WheelInstall::~WheelInstall() = default;
+
+std::size_t WheelInstall::size() const { return s_->plan.size(); }
+
+std::vector<std::uint64_t> WheelInstall::weights() const {
+    std::vector<std::uint64_t> w;
+    w.reserve(s_->plan.size());
+    for (const auto& p : s_->plan) {
+        const std::uint64_t bytes = p.generated || p.rewrite_shebang ? p.content.size() : s_->zip->entries()[p.src].size;
+        w.push_back(1 + bytes / 16384);
+    }
+    return w;
+}
+
+base::Result<void> WheelInstall::place(std::size_t begin, std::size_t end) {
+    State& s = *s_;
+    end = std::min(end, s.plan.size());
+    if (begin >= end) return {};
+    auto ctx = [&](base::Error e) { return std::move(e).with_context("while installing wheel " + s.wheel); };
+    archive::FilePlacer* placer = nullptr;
+    {
+        // Kept with the install, so that roll_back() reaches what this part wrote.
+        std::lock_guard lk(s.mu);
+        s.placers.push_back(std::make_unique<archive::FilePlacer>(s.prefix));
+        placer = s.placers.back().get();
+    }
+    for (std::size_t i = begin; i < end; ++i) {
+        const Placement& p = s.plan[i];
+        if (s.opts.cancel && s.opts.cancel->load(std::memory_order_relaxed))
+            return ctx(base::fail(ErrorKind::interrupted, "installing wheel " + s.wheel + " was interrupted"));
+        auto placed = p.generated || p.rewrite_shebang ? placer->place_content(p.dest, p.content, p.mode)
+                                                       : placer->place_member(*s.zip, p.src, p.dest, p.mode);
+        if (!placed) return ctx(std::move(placed).error());
+        s.replaced[i] = placed->replaced ? 1 : 0;
+        s.sizes[i] = placed->digest.size;
+        s.rows[i] = {record_path(s.site, p.dest), record_hash(placed->digest.sha256), std::to_string(placed->digest.size)};
+    }
+    std::lock_guard lk(s.mu);
+    s.placed += end - begin;
+    return {};
+}
+
+void WheelInstall::roll_back() {
+    std::lock_guard lk(s_->mu);
+    for (auto it = s_->placers.rbegin(); it != s_->placers.rend(); ++it) (*it)->roll_back();
+}
+
+base::Result<WheelInstallResult> WheelInstall::finish() {
+    State& s = *s_;
+    auto ctx = [&](base::Error e) { return std::move(e).with_context("while installing wheel " + s.wheel); };
+    if (s.placed != s.plan.size())
+        return ctx(base::fail(ErrorKind::failure, "internal error: " + std::to_string(s.placed) + " of the " +
+                                                      std::to_string(s.plan.size()) + " files were placed"));
+    WheelInstallResult result = std::move(s.result);
     std::vector<RecordRow> rows;
-    rows.reserve(plan.size() + 1);
-    result.files.reserve(plan.size() + 1);
-    auto fail = [&](base::Error e) {
-        placer.roll_back();
-        return ctx(std::move(e));
-    };
-    for (const auto& p : plan) {
-        if (opts.cancel && opts.cancel->load(std::memory_order_relaxed))
-            return fail(base::fail(ErrorKind::interrupted, "installing wheel " + wheel + " was interrupted"));
-        auto placed = p.generated || p.rewrite_shebang ? placer.place_content(p.dest, p.content, p.mode)
-                                                       : placer.place_member(zip, p.src, p.dest, p.mode);
-        if (!placed) return fail(std::move(placed).error());
-        if (placed->replaced) result.overwritten.push_back(p.dest);
-        if (opts.conda_owned && opts.conda_owned->count(p.dest)) result.conda_overwritten.push_back(p.dest);
-        result.bytes += placed->digest.size;
+    rows.reserve(s.plan.size() + 1);
+    result.files.reserve(s.plan.size() + 1);
+    for (std::size_t i = 0; i < s.plan.size(); ++i) {
+        const Placement& p = s.plan[i];
+        if (s.replaced[i]) result.overwritten.push_back(p.dest);
+        if (s.opts.conda_owned && s.opts.conda_owned->count(p.dest)) result.conda_overwritten.push_back(p.dest);
+        result.bytes += s.sizes[i];
         result.files.push_back(p.dest);
         if (p.script) result.scripts.push_back(p.dest);
-        rows.push_back({record_path(site, p.dest), record_hash(placed->digest.sha256),
-                        std::to_string(placed->digest.size)});
+        rows.push_back(std::move(s.rows[i]));
     }
-    rows.push_back({dist_info + "/RECORD", "", ""});
-    const std::string record_dest = site + "/" + record_name;
-    if (auto r = placer.place_content(record_dest, format_record(std::move(rows)), 0644); !r)
-        return fail(std::move(r).error());
+    rows.push_back({s.dist_info + "/RECORD", "", ""});
+    const std::string record_dest = s.site + "/" + s.record_name;
+    archive::FilePlacer* placer = nullptr;
+    {
+        std::lock_guard lk(s.mu);
+        s.placers.push_back(std::make_unique<archive::FilePlacer>(s.prefix));
+        placer = s.placers.back().get();
+    }
+    if (auto r = placer->place_content(record_dest, format_record(std::move(rows)), 0644); !r) {
+        roll_back();
+        return ctx(std::move(r).error());
+    }
     result.files.push_back(record_dest);
     std::sort(result.files.begin(), result.files.end());
     std::sort(result.overwritten.begin(), result.overwritten.end());
     std::sort(result.conda_overwritten.begin(), result.conda_overwritten.end());
     std::sort(result.scripts.begin(), result.scripts.end());
     return result;
+}
+
+base::Result<WheelInstallResult> install_wheel(const fs::path& wheel_file, const fs::path& prefix,
+                                               const spec::PythonInfo& python, const WheelInstallOptions& opts) {
+    PI_TRY(WheelInstall w, WheelInstall::prepare(wheel_file, prefix, python, opts));
+    if (auto r = w.place(0, w.size()); !r) {
+        w.roll_back();
+        return std::move(r).error();
+    }
+    return w.finish();
 }
 
 }  // namespace pixi_install::prefix

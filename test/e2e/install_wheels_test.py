@@ -17,8 +17,8 @@ WHEELS = os.path.join(CORPUS, "wheels")
 SITE = "lib/python3.11/site-packages"
 
 
-def install(lock, prefix, cache):
-    r = subprocess.run([BIN, "install", "-l", lock, "-p", prefix, "--cache-dir", cache, "--json"],
+def install(lock, prefix, cache, *extra):
+    r = subprocess.run([BIN, "install", "-l", lock, "-p", prefix, "--cache-dir", cache, "--json", *extra],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
     return json.loads(r.stdout)["environments"][0]
@@ -105,6 +105,31 @@ def main():
             f.write("changed\n")
         r = subprocess.run([BIN, "verify", "-p", prefix], capture_output=True, text=True)
         assert r.returncode == 4 and "greet_tool/data.txt" in r.stdout, (r.returncode, r.stdout, r.stderr)
+
+        # A wheel with most of the files is written by several workers at once: the prefix,
+        # RECORDs included, is the one a single worker makes.
+        modules = {"big_pkg/__init__.py": "from big_pkg.sub3 import m7\n"}
+        for d in range(6):
+            for k in range(100):
+                modules["big_pkg/sub%d/m%d.py" % (d, k)] = "VALUE = %r\n" % ("%d-%d " % (d, k) * (1 + k * 9))
+            modules["big_pkg/sub%d/__init__.py" % d] = ""
+        big = lockgen.make_wheel(gen, "big-pkg", "2.0", modules, console_scripts={"big": "big_pkg:main"})
+        l3 = lockgen.write_lock(os.path.join(tmp, "l3"), conda + [lockgen.wheel(big), lockgen.wheel(greet),
+                                                                  lockgen.wheel(ns)])
+        got = {}
+        for jobs in ("1", "4"):
+            subprocess.run(["rm", "-rf", prefix], check=True)
+            rep = install(l3, prefix, cache, "--jobs", jobs)
+            assert sorted(rep["wheels_installed"]) == ["big-pkg-2.0", "greet-tool-1.0", "simple-namespace-1.0"], rep
+            verify(prefix)
+            r = subprocess.run([py, "-c", "import big_pkg.sub5.m99 as m, big_pkg; print(m.VALUE[:5], big_pkg.m7.VALUE[:4])"],
+                               capture_output=True, text=True, env=env)
+            assert r.returncode == 0 and r.stdout.split() == ["5-99", "3-7"], (r.returncode, r.stdout, r.stderr)
+            got[jobs] = lockgen.snapshot(prefix, ignore=("conda-meta",))
+            rf = record_files(prefix, "big_pkg-2.0.dist-info")
+            # The modules, __init__.py, bin/big and eight dist-info files (RECORD among them).
+            assert len(rf) == 6 * 101 + 9, (jobs, len(rf), [f for f in rf if "big_pkg/sub" not in f])
+        assert got["1"] == got["4"], sorted(set(got["1"].items()) ^ set(got["4"].items()))[:5]
     print("ok")
     return 0
 

@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
+#include <map>
 #include <set>
 #include <thread>
 #include <unordered_set>
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/thread_pool.hpp"
 #include "pixi_install/prefix/bytecode.hpp"
 #include "pixi_install/prefix/wheel.hpp"
 #include "pixi_install/prefix/wheel_files.hpp"
@@ -440,6 +443,121 @@ TEST_CASE("wheels installed from several threads into one prefix all land comple
         CHECK(slurp(env / "bin" / (n + "-tool")).rfind("#!", 0) == 0);
         CHECK(fs::exists(env / "lib/python3.11/site-packages" / (n + "-1.0.dist-info/RECORD")));
     }
+}
+
+namespace {
+
+/// A wheel of about 300 files: modules in several packages (some stored, some deflated, one
+/// executable), a #!python script, a header, data and a console script.
+fs::path make_big_wheel(const fs::path& dir) {
+    const std::string py =
+        "import sys, zipfile, hashlib, base64\n"
+        "out = sys.argv[1]\n"
+        "files = {}\n"
+        "for d in range(5):\n"
+        "    files['bigw/p%d/__init__.py' % d] = b''\n"
+        "    for k in range(60):\n"
+        "        files['bigw/p%d/m%d.py' % (d, k)] = (b'V = %r\\n' % (b'%d.%d ' % (d, k) * (1 + k * 13)))\n"
+        "files['bigw/run.sh'] = b'#!/bin/sh\\necho run\\n'\n"
+        "files['bigw-3.0.data/scripts/bigw-tool'] = b'#!python\\nprint(1)\\n'\n"
+        "files['bigw-3.0.data/headers/bigw.h'] = b'int bigw;\\n'\n"
+        "files['bigw-3.0.data/data/share/bigw/readme'] = b'readme\\n'\n"
+        "files['bigw-3.0.dist-info/METADATA'] = b'Name: bigw\\nVersion: 3.0\\n'\n"
+        "files['bigw-3.0.dist-info/WHEEL'] = b'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\n'\n"
+        "files['bigw-3.0.dist-info/entry_points.txt'] = b'[console_scripts]\\nbigw = bigw:main\\n'\n"
+        "rec = ''.join('%s,sha256=%s,%d\\n' % (p, base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode(), len(d)) for p, d in files.items())\n"
+        "rec += 'bigw-3.0.dist-info/RECORD,,\\n'\n"
+        "with zipfile.ZipFile(out + '/bigw-3.0-py3-none-any.whl', 'w') as z:\n"
+        "    for n, (p, d) in enumerate(files.items()):\n"
+        "        info = zipfile.ZipInfo(p)\n"
+        "        info.compress_type = zipfile.ZIP_DEFLATED if n % 3 else zipfile.ZIP_STORED\n"
+        "        info.external_attr = (0o100755 if p.endswith('.sh') else 0o100644) << 16\n"
+        "        z.writestr(info, d)\n"
+        "    z.writestr('bigw-3.0.dist-info/RECORD', rec)\n";
+    REQUIRE(put(dir / "gen_big.py", py));
+    REQUIRE(run("python3 '" + (dir / "gen_big.py").string() + "' '" + dir.string() + "'").first == 0);
+    return dir / "bigw-3.0-py3-none-any.whl";
+}
+
+/// Every file below `root` with its content and permission bits.
+std::map<std::string, std::string> contents(const fs::path& root) {
+    std::map<std::string, std::string> out;
+    for (const auto& f : all_files(root)) {
+        struct stat st {};
+        REQUIRE(::stat((root / f).c_str(), &st) == 0);
+        out[f] = std::to_string(st.st_mode & 07777) + " " + slurp(root / f);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a wheel written in parts by several threads at once is the wheel installed in one go") {
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    const fs::path whl = make_big_wheel(tmp->path());
+    const fs::path env = tmp->path() / "env";
+    auto one = prefix::install_wheel(whl, env, py311());
+    REQUIRE_MESSAGE(one.ok(), (one.ok() ? "" : one.error().to_string()));
+    const auto expected = contents(env);
+    REQUIRE(expected.size() > 300);
+    fs::rename(env, tmp->path() / "whole");  // the same prefix path again: launchers name it
+
+    auto wi = prefix::WheelInstall::prepare(whl, env, py311());
+    REQUIRE_MESSAGE(wi.ok(), (wi.ok() ? "" : wi.error().to_string()));
+    CHECK(wi->size() == one->files.size() - 1);  // RECORD is finish()'s
+    CHECK(wi->weights().size() == wi->size());
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    for (std::size_t b = 0, w = 1; b < wi->size(); b += w, ++w) ranges.emplace_back(b, std::min(b + w, wi->size()));
+    REQUIRE(ranges.size() > 8);
+    base::ThreadPool pool(4);
+    std::mutex mu;
+    std::vector<std::string> errors;
+    pool.parallel_for(ranges.size(), [&](std::size_t k) {
+        auto r = wi->place(ranges[ranges.size() - 1 - k].first, ranges[ranges.size() - 1 - k].second);
+        if (!r.ok()) {
+            std::lock_guard lk(mu);
+            errors.push_back(r.error().to_string());
+        }
+    });
+    REQUIRE(errors.empty());
+    auto parts = wi->finish();
+    REQUIRE_MESSAGE(parts.ok(), (parts.ok() ? "" : parts.error().to_string()));
+    CHECK(contents(env) == expected);  // RECORD byte for byte too
+    CHECK(parts->files == one->files);
+    CHECK(parts->scripts == one->scripts);
+    CHECK(parts->bytes == one->bytes);
+    CHECK(parts->name == one->name);
+    CHECK(parts->version == one->version);
+    CHECK(parts->overwritten.empty());
+}
+
+TEST_CASE("a wheel in parts: a failing part takes back what every part wrote") {
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    const fs::path whl = make_big_wheel(tmp->path());
+    const fs::path env = tmp->path() / "env";
+    // A directory where a file of the second half goes: placing it fails.
+    REQUIRE(base::make_dirs(env / "lib/python3.11/site-packages/bigw/p4/m9.py/in-the-way").ok());
+    auto wi = prefix::WheelInstall::prepare(whl, env, py311());
+    REQUIRE(wi.ok());
+    const std::size_t half = wi->size() / 2;
+    REQUIRE(wi->place(0, half).ok());
+    CHECK(all_files(env).size() > 100);
+    auto bad = wi->place(half, wi->size());
+    REQUIRE(!bad.ok());
+    CHECK(bad.error().message.find("bigw") != std::string::npos);
+    wi->roll_back();
+    CHECK(all_files(env).empty());
+
+    // finish() refuses while files are missing.
+    fs::remove_all(env);
+    auto again = prefix::WheelInstall::prepare(whl, env, py311());
+    REQUIRE(again.ok());
+    REQUIRE(again->place(0, again->size() - 1).ok());
+    auto early = again->finish();
+    REQUIRE(!early.ok());
+    CHECK(early.error().message.find("files were placed") != std::string::npos);
 }
 
 TEST_CASE("pyc_path: importlib's __pycache__ name") {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -82,6 +83,40 @@ base::Result<WheelInstallResult> install_wheel(const std::filesystem::path& whee
                                                const std::filesystem::path& prefix,
                                                const spec::PythonInfo& python,
                                                const WheelInstallOptions& options = {});
+
+/// `install_wheel` in three steps, so that the files of one large wheel can be written by
+/// several threads at once:
+///   - `prepare` reads and checks the whole wheel and plans where each file goes (nothing in
+///     the prefix changes; its refusals are install_wheel's);
+///   - `place(begin, end)` writes the planned files [begin, end) (sorted by destination);
+///     calls for disjoint ranges may run at the same time on different threads, and every
+///     file must be placed by exactly one call;
+///   - `finish` writes RECORD and returns what install_wheel returns.
+/// When a `place` fails, `roll_back` (once no `place` runs) removes what every part wrote.
+/// `options.conda_owned` and `options.cancel` must outlive the object.
+class WheelInstall {
+public:
+    static base::Result<WheelInstall> prepare(const std::filesystem::path& wheel_file,
+                                              const std::filesystem::path& prefix, const spec::PythonInfo& python,
+                                              const WheelInstallOptions& options = {});
+    WheelInstall(WheelInstall&&) noexcept;
+    WheelInstall& operator=(WheelInstall&&) noexcept;
+    ~WheelInstall();
+
+    /// The number of planned files (RECORD, written by finish, not counted).
+    std::size_t size() const;
+    /// The estimated cost of writing each planned file: one, plus its size in 16 KiB units.
+    std::vector<std::uint64_t> weights() const;
+    base::Result<void> place(std::size_t begin, std::size_t end);
+    void roll_back();
+    base::Result<WheelInstallResult> finish();
+
+    struct State;  ///< private to wheel.cpp
+
+private:
+    explicit WheelInstall(std::unique_ptr<State> s);
+    std::unique_ptr<State> s_;
+};
 
 /// One `*.dist-info` directory found in site-packages.
 struct InstalledDist {
