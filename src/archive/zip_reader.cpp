@@ -98,12 +98,31 @@ struct Mapping {
 
 struct ZipReader::Impl {
     UniqueFd fd;
+    std::uint64_t file_size = 0;
     Mapping map;
     std::string label;
     ZipIndex index;
     std::vector<ZipEntry> entries;
     std::unordered_map<std::string_view, std::size_t> by_name;
 };
+
+void ZipReader::map_file(Impl& impl) {
+    const std::uint64_t size = impl.file_size;
+    if (impl.map.data || size == 0 || size > SIZE_MAX) return;
+    void* m = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, impl.fd.get(), 0);
+    if (m == MAP_FAILED) return;
+    impl.map.data = static_cast<const unsigned char*>(m);
+    impl.map.size = static_cast<std::size_t>(size);
+}
+
+void ZipReader::unmap() {
+    if (!impl_->map.data) return;
+    ::munmap(const_cast<unsigned char*>(impl_->map.data), impl_->map.size);
+    impl_->map.data = nullptr;
+    impl_->map.size = 0;
+}
+
+void ZipReader::map_again() { map_file(*impl_); }
 
 ZipReader::ZipReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ZipReader::ZipReader(ZipReader&&) noexcept = default;
@@ -121,13 +140,8 @@ base::Result<ZipReader> ZipReader::open(const fs::path& archive, std::string lab
     if (!S_ISREG(st.st_mode))
         return base::fail(ErrorKind::failure, "archive " + archive.string() + " is not a regular file");
     const auto size = static_cast<std::uint64_t>(st.st_size);
-    if (size > 0 && size <= SIZE_MAX) {
-        void* m = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        if (m != MAP_FAILED) {
-            impl->map.data = static_cast<const unsigned char*>(m);
-            impl->map.size = static_cast<std::size_t>(size);
-        }
-    }
+    impl->file_size = size;
+    map_file(*impl);
     if (impl->map.data) {
         PI_TRY(impl->index, read_zip_index_mapped(impl->map.data, size, impl->label));
     } else {

@@ -1,11 +1,27 @@
 #include "pixi_install/base/thread_pool.hpp"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <atomic>
+#include <thread>
 
 namespace pixi_install::base {
 
+std::size_t available_cpus() {
+    // The CPUs this process may run on (taskset, a container's cpuset), as uv and pixi count
+    // them, not every CPU of the machine.
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) == 0) {
+        const int n = CPU_COUNT(&set);
+        if (n > 0) return static_cast<std::size_t>(n);
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
 ThreadPool::ThreadPool(std::size_t workers) {
-    if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+    if (workers == 0) workers = available_cpus();
     threads_.reserve(workers);
     for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
 }

@@ -246,7 +246,8 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         const prefix::LinkPart& p = parts[k];
         auto r = links[p.package]->link(p.begin, p.end);
         if (!r.ok()) return std::move(r).error().with_context("while linking " + staged_[p.package].dir_name);
-        return unplaced[p.package].fetch_sub(1, std::memory_order_acq_rel) == 1 ? finish(p.package) : Result<void>();
+        if (unplaced[p.package].fetch_sub(1, std::memory_order_acq_rel) != 1) return fault("placed-part");
+        return finish(p.package);
     }, "linking packages"));
 
     // Post-link scripts run after everything is linked, dependencies first (as rattler does).
@@ -336,6 +337,7 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
         const std::size_t i = order[k].second;
         auto wi = prefix::WheelInstall::prepare(wheel_files_[i], opt_.prefix, *new_python_, options_for(i));
         if (!wi.ok()) return std::move(wi).error().with_context("while installing the wheel " + wheels[i]->name);
+        wi->set_aside();  // mapped again by its first part: not every wheel's pages at once
         installs[i].emplace(std::move(*wi));
         return {};
     }, "installing wheels"));
@@ -349,7 +351,7 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
         const std::size_t i = order[p.package].second;
         auto r = installs[i]->place(p.begin, p.end);
         if (!r.ok()) return std::move(r).error().with_context("while installing the wheel " + wheels[i]->name);
-        if (unplaced[p.package].fetch_sub(1, std::memory_order_acq_rel) != 1) return {};
+        if (unplaced[p.package].fetch_sub(1, std::memory_order_acq_rel) != 1) return fault("placed-part");
         auto res = installs[i]->finish();
         if (!res.ok()) return std::move(res).error().with_context("while installing the wheel " + wheels[i]->name);
         installed(i, std::move(*res));

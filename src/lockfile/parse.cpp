@@ -96,7 +96,7 @@ Result<Document> parse_sequential(std::string_view text, std::string_view origin
 /// Parses the pieces of a split text concurrently; nullopt when any piece fails
 /// (the caller then parses sequentially to report the first error in order).
 std::optional<Document> parse_parallel(std::string_view text, std::string_view origin, const Split& s) {
-    std::size_t threads = std::max<std::size_t>(2, std::thread::hardware_concurrency());
+    std::size_t threads = std::max<std::size_t>(2, base::available_cpus());
     std::size_t pieces = std::min(s.item_starts.size(), threads * 2);
     std::vector<std::size_t> bounds;  // offsets; piece i is [bounds[i], bounds[i+1])
     std::size_t seq_begin = s.item_starts.front();

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -97,8 +98,8 @@ struct PackageLink::State {
     std::vector<std::string> targets;  ///< target_paths(info, opts.python)
     std::string context;               ///< "while linking <name>-<version>-<build>"
     std::mutex mu;
-    LinkResult result;        ///< the parts' entries, stats and warnings, as they finish
-    std::size_t placed = 0;   ///< entries the finished parts placed
+    std::map<std::size_t, LinkResult> parts;  ///< each finished part's result, by its first entry
+    std::size_t placed = 0;                   ///< entries the finished parts placed
 };
 
 namespace {
@@ -419,16 +420,12 @@ void add_stats(LinkStats& to, const LinkStats& from) {
     to.entry_points += from.entry_points;
 }
 
-/// Adds one part's result to the package's.
-void gather(PackageLink::State& s, LinkResult&& part, std::size_t placed) {
+/// Keeps one part's result (the parts are joined in their order by finish()).
+bool gather(PackageLink::State& s, std::size_t begin, LinkResult&& part, std::size_t placed) {
     std::lock_guard lk(s.mu);
-    auto& paths = s.result.paths;
-    if (paths.empty()) paths = std::move(part.paths);
-    else paths.insert(paths.end(), std::make_move_iterator(part.paths.begin()),
-                      std::make_move_iterator(part.paths.end()));
-    for (auto& w : part.warnings) s.result.warnings.push_back(std::move(w));
-    add_stats(s.result.stats, part.stats);
+    if (!s.parts.emplace(begin, std::move(part)).second) return false;  // the same part twice
     s.placed += placed;
+    return true;
 }
 
 }  // namespace
@@ -489,7 +486,6 @@ Result<PackageLink> PackageLink::prepare(const fs::path& package_dir, const Pack
         return {};
     }();
     if (!r.ok()) return std::move(r).error().with_context(s->context);
-    s->result.paths.reserve(targets.size() + info.entry_points.size());
     return PackageLink(std::move(s));
 }
 
@@ -506,7 +502,9 @@ Result<void> PackageLink::link(std::size_t begin, std::size_t end) {
         return {};
     }();
     if (!r.ok()) return std::move(r).error().with_context(s.context);
-    gather(s, std::move(part), end - begin);
+    if (!gather(s, begin, std::move(part), end - begin))
+        return fail(ErrorKind::failure, "internal error: the entries from " + std::to_string(begin) +
+                                            " were placed twice (" + s.context + ")");
     return {};
 }
 
@@ -523,9 +521,20 @@ Result<LinkResult> PackageLink::finish() {
         return l.write_entry_points();
     }();
     if (!r.ok()) return std::move(r).error().with_context(s.context);
-    gather(s, std::move(part), 0);
+    if (!gather(s, s.targets.size(), std::move(part), 0))
+        return fail(ErrorKind::failure, "internal error: " + s.context + " was finished twice");
 
-    LinkResult res = std::move(s.result);
+    // The parts in the order of their entries, then the entry points: what one pass over
+    // the package gives, whichever part finished first.
+    LinkResult res;
+    res.paths.reserve(s.targets.size() + s.info->entry_points.size());
+    for (auto& [begin, p] : s.parts) {
+        res.paths.insert(res.paths.end(), std::make_move_iterator(p.paths.begin()),
+                         std::make_move_iterator(p.paths.end()));
+        for (auto& w : p.warnings) res.warnings.push_back(std::move(w));
+        add_stats(res.stats, p.stats);
+    }
+    s.parts.clear();
     std::sort(res.paths.begin(), res.paths.end(),
               [](const PrefixPath& a, const PrefixPath& b) { return a.path < b.path; });
     const std::string post = "bin/." + s.info->index.name + "-post-link.sh";

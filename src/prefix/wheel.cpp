@@ -92,6 +92,7 @@ struct WheelInstall::State {
     std::mutex mu;
     std::vector<std::unique_ptr<archive::FilePlacer>> placers;  ///< one per part, in the order they began
     std::size_t placed = 0;
+    bool set_aside = false;  ///< the wheel's mapping was given back until the first part
 };
 
 base::Result<WheelInstall> WheelInstall::prepare(const fs::path& wheel_file, const fs::path& prefix_in,
@@ -395,6 +396,10 @@ base::Result<void> WheelInstall::place(std::size_t begin, std::size_t end) {
     {
         // Kept with the install, so that roll_back() reaches what this part wrote.
         std::lock_guard lk(s.mu);
+        if (s.set_aside) {  // the first part maps the wheel again, before any part reads it
+            s.zip->map_again();
+            s.set_aside = false;
+        }
         s.placers.push_back(std::make_unique<archive::FilePlacer>(s.prefix));
         placer = s.placers.back().get();
     }
@@ -412,6 +417,13 @@ base::Result<void> WheelInstall::place(std::size_t begin, std::size_t end) {
     std::lock_guard lk(s.mu);
     s.placed += end - begin;
     return {};
+}
+
+void WheelInstall::set_aside() {
+    std::lock_guard lk(s_->mu);
+    if (!s_->placers.empty() || s_->set_aside) return;  // in use
+    s_->zip->unmap();
+    s_->set_aside = true;
 }
 
 void WheelInstall::roll_back() {

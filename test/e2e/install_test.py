@@ -30,9 +30,16 @@ class Env:
         self.n += 1
         return lockgen.write_lock(os.path.join(self.tmp, "lock%d" % self.n), entries, **kw)
 
-    def install(self, lock, prefix, *extra, expect=0):
+    def install(self, lock, prefix, *extra, expect=0, one_cpu=False, fault=None):
+        """One install; `one_cpu`: the process may run on one CPU only (one worker)."""
         cmd = [BIN, "install", "-l", lock, "-p", prefix, "--cache-dir", self.cache, "--json", *extra]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        run_env = dict(os.environ)
+        run_env.pop("PIXI_INSTALL_FAULT", None)
+        if fault:
+            run_env["PIXI_INSTALL_FAULT"] = fault
+        first = min(os.sched_getaffinity(0))
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=run_env,
+                           preexec_fn=(lambda: os.sched_setaffinity(0, {first})) if one_cpu else None)
         assert r.returncode == expect, (cmd, r.returncode, r.stdout, r.stderr)
         if expect == 0:
             doc = json.loads(r.stdout)
@@ -259,7 +266,8 @@ def test_clobber_neighbours(env):
 
 def test_parts(env):
     """A package with most of the environment's files is placed by several workers at once:
-    the prefix and its records are those of a one-worker install, in both link modes."""
+    the prefix and its records are those of a one-worker install (the process allowed one
+    CPU), in both link modes."""
     gen = os.path.join(env.tmp, "gen-parts")
     files, placeholders = {}, []
     for d in range(8):
@@ -280,11 +288,12 @@ def test_parts(env):
                                         mtime=1700000000) for i in range(5)]
     lock = env.lock([lockgen.conda(p) for p in [big, other] + small])
     prefix = os.path.join(env.tmp, "parts")
+    assert len(os.sched_getaffinity(0)) >= 2, "placing a package in parts needs two CPUs or more"
     for mode in ("copy", "hardlink"):
         got = {}
-        for jobs in ("1", "4"):
+        for jobs in ("1", "all"):
             shutil.rmtree(prefix, ignore_errors=True)
-            rep, _ = env.install(lock, prefix, "--link-mode", mode, "--jobs", jobs)
+            rep, _ = env.install(lock, prefix, "--link-mode", mode, one_cpu=jobs == "1")
             assert [c["path"] for c in rep["clobbers"]] == ["share/big/clash.txt"], rep["clobbers"]
             verify(prefix)
             snap = lockgen.snapshot(prefix, ignore=("conda-meta",))
@@ -300,11 +309,32 @@ def test_parts(env):
                 listed = {f for files, _, _ in got[jobs][2].values() for f in files}
                 got[jobs] = (got[jobs][0], {k: v[0] for k, v in got[jobs][1].items() if k in listed}, got[jobs][2])
         for k in range(3):
-            a, b = got["1"][k], got["4"][k]
+            a, b = got["1"][k], got["all"][k]
             if a != b:
                 keys = sorted(set(a) | set(b))
                 diff = [(x, a.get(x), b.get(x)) for x in keys if a.get(x) != b.get(x)][:5]
                 raise AssertionError((mode, k, diff))
+
+
+def test_parts_fail(env):
+    """A failure while a package is half placed (some of its parts written, no record yet)
+    puts the previous environment back; with one worker nothing is cut, so it never happens."""
+    gen = os.path.join(env.tmp, "gen-parts-fail")
+    files = {"lib/half/d%d/f%d" % (d, k): ("%d %d\n" % (d, k)).encode() for d in range(4) for k in range(100)}
+    half = lockgen.make_conda_package(gen, "half", "1.0", files=files, mtime=1700000000)
+    before_pkg = lockgen.make_conda_package(gen, "before", "1.0", files={"share/before/x": b"x"}, mtime=1700000000)
+    prefix = os.path.join(env.tmp, "parts-fail")
+    env.install(env.lock([lockgen.conda(before_pkg)]), prefix)
+    previous = lockgen.snapshot(prefix)
+    lock = env.lock([lockgen.conda(before_pkg), lockgen.conda(half)])
+    assert len(os.sched_getaffinity(0)) >= 2, "placing a package in parts needs two CPUs or more"
+    for mode in ("copy", "hardlink"):
+        _, r = env.install(lock, prefix, "--link-mode", mode, fault="placed-part:fail", expect=1)
+        assert "placed-part" in r.stderr and "previous environment was restored" in r.stderr, (mode, r.stderr)
+        assert lockgen.snapshot(prefix) == previous, mode
+    env.install(lock, prefix, one_cpu=True, fault="placed-part:fail")
+    assert "half" in lockgen.conda_meta_records(prefix)
+    verify(prefix)
 
 
 def test_failures(env):
@@ -353,7 +383,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="pi-e2e-install-") as tmp:
         env = Env(tmp)
         for t in (test_fresh_noop_dryrun, test_upgrade_downgrade_remove, test_skip_only, test_link_modes,
-                  test_clobbers, test_clobber_neighbours, test_parts, test_failures):
+                  test_clobbers, test_clobber_neighbours, test_parts, test_parts_fail, test_failures):
             t(env)
             print("ok", t.__name__, flush=True)
     return 0

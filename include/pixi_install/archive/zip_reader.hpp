@@ -9,8 +9,10 @@
 // goes through safe_relative()/safe_join() (safe_path.hpp) or
 // extract_zip_members() below, which does.
 //
-// One reader may be used from one thread at a time; any number of readers (on
-// the same file or not) may run in parallel.
+// The const members of one reader may be called from several threads at once (the
+// mapping is read-only, reads use pread, inflate buffers are per thread); any number
+// of readers (on the same file or not) may run in parallel. unmap() and map_again()
+// only while no other thread uses the reader.
 #pragma once
 
 #include <atomic>
@@ -57,6 +59,13 @@ public:
     ZipReader& operator=(ZipReader&&) noexcept;
     ~ZipReader();
 
+    /// Gives back the mapping of the archive, keeping the file open and its member list:
+    /// reads still work (from the file, more slowly) until map_again(). For a reader kept
+    /// for later while others are used, so that its pages are not held meanwhile.
+    void unmap();
+    /// Maps the same open file again (a failure to map leaves reads on the file).
+    void map_again();
+
     const std::string& label() const;
     /// Every member, in central-directory order.
     const std::vector<ZipEntry>& entries() const;
@@ -84,6 +93,8 @@ private:
 
     struct Impl;
     explicit ZipReader(std::unique_ptr<Impl> impl);
+    /// Maps the whole archive, read-only (left unmapped where that fails).
+    static void map_file(Impl& impl);
     std::unique_ptr<Impl> impl_;
 };
 

@@ -1,5 +1,5 @@
 // One fixed pool of worker threads for CPU and disk work (extraction, linking,
-// hashing). No thread per task; `-j 1` runs the same code with one worker.
+// hashing). No thread per task; a process allowed one CPU runs the same code with one worker.
 #pragma once
 
 #include <condition_variable>
@@ -12,9 +12,13 @@
 
 namespace pixi_install::base {
 
+/// The number of CPUs this process may run on (its affinity mask: `taskset`, a container's
+/// cpuset), at least 1.
+std::size_t available_cpus();
+
 class ThreadPool {
 public:
-    /// `workers` == 0 means the number of hardware threads.
+    /// `workers` == 0 means available_cpus().
     explicit ThreadPool(std::size_t workers = 0);
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;

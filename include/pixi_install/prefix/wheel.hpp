@@ -86,8 +86,8 @@ base::Result<WheelInstallResult> install_wheel(const std::filesystem::path& whee
 
 /// `install_wheel` in three steps, so that the files of one large wheel can be written by
 /// several threads at once:
-///   - `prepare` reads and checks the whole wheel and plans where each file goes (nothing in
-///     the prefix changes; its refusals are install_wheel's);
+///   - `prepare` reads and checks the whole wheel and plans where each file goes (nothing is
+///     written but the prefix directory itself; its refusals are install_wheel's);
 ///   - `place(begin, end)` writes the planned files [begin, end) (sorted by destination);
 ///     calls for disjoint ranges may run at the same time on different threads, and every
 ///     file must be placed by exactly one call;
@@ -108,6 +108,9 @@ public:
     /// The estimated cost of writing each planned file: one, plus its size in 16 KiB units.
     std::vector<std::uint64_t> weights() const;
     base::Result<void> place(std::size_t begin, std::size_t end);
+    /// Gives back the wheel's mapping until the first `place` (the file stays open): for
+    /// many wheels prepared before any is written, so that their pages are not all held.
+    void set_aside();
     void roll_back();
     base::Result<WheelInstallResult> finish();
 
