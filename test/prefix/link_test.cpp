@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "fake_package.hpp"
 #include "link_helpers.hpp"
+#include "parts_helpers.hpp"
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
 #include "pixi_install/base/thread_pool.hpp"
@@ -396,7 +396,6 @@ TEST_CASE("a package placed in parts by several threads at once is the package l
     REQUIRE(info.ok());
     // Some targets in the middle of the parts lost to another package.
     std::unordered_set<std::string> clobbered{"lib/d2/f0", "lib/d2/f1", "lib/d4/f20", "bin/tool"};
-    base::ThreadPool pool(4);
     for (LinkMode mode : {LinkMode::hardlink, LinkMode::copy}) {
         CAPTURE(link_mode_name(mode));
         LinkOptions o;
@@ -413,18 +412,9 @@ TEST_CASE("a package placed in parts by several threads at once is the package l
         REQUIRE(l->size() == info->paths.size());
         CHECK(l->splittable());
         // Parts of uneven sizes (1, 2, 3, ... entries), placed in any order by four threads.
-        std::vector<std::pair<std::size_t, std::size_t>> ranges;
-        for (std::size_t b = 0, w = 1; b < l->size(); b += w, ++w) ranges.emplace_back(b, std::min(b + w, l->size()));
-        REQUIRE(ranges.size() > 8);
-        std::mutex mu;
-        std::vector<std::string> errors;
-        pool.parallel_for(ranges.size(), [&](std::size_t k) {
-            auto r = l->link(ranges[ranges.size() - 1 - k].first, ranges[ranges.size() - 1 - k].second);
-            if (!r.ok()) {
-                std::lock_guard lk(mu);
-                errors.push_back(r.error().to_string());
-            }
-        });
+        std::size_t ranges = 0;
+        const auto errors = place_in_parts(l->size(), [&](std::size_t b, std::size_t e) { return l->link(b, e); }, &ranges);
+        REQUIRE(ranges > 8);
         REQUIRE(errors.empty());
         auto parts = l->finish();
         REQUIRE_MESSAGE(parts.ok(), (parts.ok() ? "" : parts.error().to_string()));

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <mutex>
 #include <map>
 #include <set>
 #include <thread>
@@ -17,6 +16,7 @@
 #include "pixi_install/prefix/bytecode.hpp"
 #include "pixi_install/prefix/wheel.hpp"
 #include "pixi_install/prefix/wheel_files.hpp"
+#include "parts_helpers.hpp"
 #include "support.hpp"
 
 using namespace pixi_install;
@@ -507,19 +507,9 @@ TEST_CASE("a wheel written in parts by several threads at once is the wheel inst
     REQUIRE_MESSAGE(wi.ok(), (wi.ok() ? "" : wi.error().to_string()));
     CHECK(wi->size() == one->files.size() - 1);  // RECORD is finish()'s
     CHECK(wi->weights().size() == wi->size());
-    std::vector<std::pair<std::size_t, std::size_t>> ranges;
-    for (std::size_t b = 0, w = 1; b < wi->size(); b += w, ++w) ranges.emplace_back(b, std::min(b + w, wi->size()));
-    REQUIRE(ranges.size() > 8);
-    base::ThreadPool pool(4);
-    std::mutex mu;
-    std::vector<std::string> errors;
-    pool.parallel_for(ranges.size(), [&](std::size_t k) {
-        auto r = wi->place(ranges[ranges.size() - 1 - k].first, ranges[ranges.size() - 1 - k].second);
-        if (!r.ok()) {
-            std::lock_guard lk(mu);
-            errors.push_back(r.error().to_string());
-        }
-    });
+    std::size_t ranges = 0;
+    const auto errors = test::place_in_parts(wi->size(), [&](std::size_t b, std::size_t e) { return wi->place(b, e); }, &ranges);
+    REQUIRE(ranges > 8);
     REQUIRE(errors.empty());
     auto parts = wi->finish();
     REQUIRE_MESSAGE(parts.ok(), (parts.ok() ? "" : parts.error().to_string()));
