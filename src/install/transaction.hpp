@@ -99,6 +99,14 @@ private:
     base::Result<void> fault(const char* step) const;
     base::Result<void> compile_bytecode();
     bool cancelled() const;
+    /// Places the work of several packages (or wheels) in parts on the pool: `weights[p]` the
+    /// cost of each entry of package p (cut only where `splittable[p]`), `place(p, begin, end)`
+    /// one part, and `finish(p)` once, by the part that placed p's last entries.
+    base::Result<void> place_in_parts(const std::vector<std::vector<std::uint64_t>>& weights,
+                                      const std::vector<bool>& splittable,
+                                      const std::function<base::Result<void>(std::size_t, std::size_t, std::size_t)>& place,
+                                      const std::function<base::Result<void>(std::size_t)>& finish,
+                                      const std::string& what);
     /// Runs f(i) for every i on the pool and returns all errors, sorted.
     base::Result<void> for_all(std::size_t n, const std::function<base::Result<void>(std::size_t)>& f,
                                const std::string& what);

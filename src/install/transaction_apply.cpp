@@ -156,6 +156,22 @@ Result<void> Transaction::add_wheel_files(std::unordered_set<std::string>& files
     return {};
 }
 
+Result<void> Transaction::place_in_parts(
+    const std::vector<std::vector<std::uint64_t>>& weights, const std::vector<bool>& splittable,
+    const std::function<Result<void>(std::size_t, std::size_t, std::size_t)>& place,
+    const std::function<Result<void>(std::size_t)>& finish, const std::string& what) {
+    const auto parts = prefix::plan_link_parts(weights, splittable, pool_->size());
+    std::vector<std::atomic<std::size_t>> unplaced(weights.size());  // parts still to place, per package
+    for (const auto& p : parts) unplaced[p.package].fetch_add(1, std::memory_order_relaxed);
+    return for_all(parts.size(), [&](std::size_t k) -> Result<void> {
+        const prefix::LinkPart& p = parts[k];
+        PI_TRY_VOID(place(p.package, p.begin, p.end));
+        // Half a package is placed while other parts of it are not: a step of its own for the tests.
+        if (unplaced[p.package].fetch_sub(1, std::memory_order_acq_rel) != 1) return fault("placed-part");
+        return finish(p.package);
+    }, what);
+}
+
 Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& records) {
     // Clobbers are decided centrally before any link, so links can run in parallel.
     std::vector<prefix::PackagePaths> claims;
@@ -194,11 +210,10 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
     // Each package is checked and its directories made, then the entries are placed in parts
     // (a package with most of the files is placed by every worker, not one), then each
     // package's entry points and record are written.
-    std::vector<prefix::LinkOptions> options(staged_.size());
     std::vector<std::optional<prefix::PackageLink>> links(staged_.size());
     PI_TRY_VOID(for_all(staged_.size(), [&](std::size_t i) -> Result<void> {
         const Staged& s = staged_[i];
-        prefix::LinkOptions& lo = options[i];
+        prefix::LinkOptions lo;
         // Never share an inode with a cache entry another user could change.
         lo.mode = s.trusted ? opt_.link_mode : prefix::LinkMode::copy;
         lo.python = new_python_;
@@ -209,18 +224,12 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         links[i].emplace(std::move(*l));
         return {};
     }, "linking packages"));
-    std::vector<std::vector<std::uint64_t>> weights(staged_.size());
-    std::vector<bool> splittable(staged_.size(), false);
-    for (std::size_t i = 0; i < staged_.size(); ++i) {
-        const bool copying = options[i].mode != prefix::LinkMode::hardlink && options[i].mode != prefix::LinkMode::reflink;
-        weights[i].reserve(staged_[i].info.paths.size());
-        for (const auto& e : staged_[i].info.paths) weights[i].push_back(prefix::link_weight(e, copying));
-        splittable[i] = links[i]->splittable();
+    std::vector<std::vector<std::uint64_t>> weights;
+    std::vector<bool> splittable;
+    for (const auto& l : links) {
+        weights.push_back(l->weights());
+        splittable.push_back(l->splittable());
     }
-    const auto parts = prefix::plan_link_parts(weights, splittable, pool_->size());
-    std::vector<std::atomic<std::size_t>> unplaced(staged_.size());  // parts still to place, per package
-    for (const auto& p : parts) unplaced[p.package].fetch_add(1, std::memory_order_relaxed);
-    // The part that places a package's last entries finishes it.
     auto finish = [&](std::size_t i) -> Result<void> {
         const Staged& s = staged_[i];
         auto res = links[i]->finish();
@@ -242,13 +251,11 @@ Result<void> Transaction::link_new(std::map<std::string, prefix::PrefixRecord>& 
         rep_.linked(s.record->name);
         return i == 0 ? fault("linked-one") : Result<void>();
     };
-    PI_TRY_VOID(for_all(parts.size(), [&](std::size_t k) -> Result<void> {
-        const prefix::LinkPart& p = parts[k];
-        auto r = links[p.package]->link(p.begin, p.end);
-        if (!r.ok()) return std::move(r).error().with_context("while linking " + staged_[p.package].dir_name);
-        if (unplaced[p.package].fetch_sub(1, std::memory_order_acq_rel) != 1) return fault("placed-part");
-        return finish(p.package);
-    }, "linking packages"));
+    PI_TRY_VOID(place_in_parts(weights, splittable, [&](std::size_t i, std::size_t begin, std::size_t end) -> Result<void> {
+        auto r = links[i]->link(begin, end);
+        if (!r.ok()) return std::move(r).error().with_context("while linking " + staged_[i].dir_name);
+        return {};
+    }, finish, "linking packages"));
 
     // Post-link scripts run after everything is linked, dependencies first (as rattler does).
     std::vector<std::pair<std::string, std::vector<std::string>>> graph;
@@ -343,15 +350,14 @@ Result<void> Transaction::install_wheels(const std::map<std::string, prefix::Pre
     }, "installing wheels"));
     std::vector<std::vector<std::uint64_t>> weights;  // in `order`
     for (const auto& [size, i] : order) weights.push_back(installs[i]->weights());
-    const auto parts = prefix::plan_link_parts(weights, std::vector<bool>(weights.size(), true), pool_->size());
-    std::vector<std::atomic<std::size_t>> unplaced(weights.size());  // parts still to write, per wheel
-    for (const auto& p : parts) unplaced[p.package].fetch_add(1, std::memory_order_relaxed);
-    auto written = for_all(parts.size(), [&](std::size_t k) -> Result<void> {
-        const prefix::LinkPart& p = parts[k];
-        const std::size_t i = order[p.package].second;
-        auto r = installs[i]->place(p.begin, p.end);
+    auto written = place_in_parts(weights, std::vector<bool>(weights.size(), true),
+                                  [&](std::size_t k, std::size_t begin, std::size_t end) -> Result<void> {
+        const std::size_t i = order[k].second;
+        auto r = installs[i]->place(begin, end);
         if (!r.ok()) return std::move(r).error().with_context("while installing the wheel " + wheels[i]->name);
-        if (unplaced[p.package].fetch_sub(1, std::memory_order_acq_rel) != 1) return fault("placed-part");
+        return {};
+    }, [&](std::size_t k) -> Result<void> {
+        const std::size_t i = order[k].second;
         auto res = installs[i]->finish();
         if (!res.ok()) return std::move(res).error().with_context("while installing the wheel " + wheels[i]->name);
         installed(i, std::move(*res));

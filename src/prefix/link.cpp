@@ -437,6 +437,14 @@ PackageLink::~PackageLink() = default;
 
 std::size_t PackageLink::size() const { return s_->targets.size(); }
 
+std::vector<std::uint64_t> PackageLink::weights() const {
+    const bool copying = s_->opts.mode != LinkMode::hardlink && s_->opts.mode != LinkMode::reflink;
+    std::vector<std::uint64_t> w;
+    w.reserve(s_->info->paths.size());
+    for (const auto& e : s_->info->paths) w.push_back(link_weight(e, copying));
+    return w;
+}
+
 bool PackageLink::splittable() const {
     std::unordered_set<std::string_view> seen;
     seen.reserve(s_->targets.size());
@@ -575,17 +583,13 @@ std::vector<LinkPart> plan_link_parts(const std::vector<std::vector<std::uint64_
         }
         // Contiguous parts, each ending where the running weight passes its share of the package.
         std::size_t begin = 0;
-        std::uint64_t run = 0, part = 0;
+        std::uint64_t run = 0, at_begin = 0;
         for (std::size_t k = 1, i = 0; k <= cuts; ++k) {
             const std::uint64_t until = sums[p] * k / cuts;
-            while (i < n && (run < until || k == cuts)) {
-                run += weights[p][i];
-                part += weights[p][i];
-                ++i;
-            }
-            if (i > begin) parts.push_back({p, begin, i, part});
+            while (i < n && (run < until || k == cuts)) run += weights[p][i++];
+            if (i > begin) parts.push_back({p, begin, i, run - at_begin});
             begin = i;
-            part = 0;
+            at_begin = run;
         }
     }
     std::stable_sort(parts.begin(), parts.end(), [](const LinkPart& a, const LinkPart& b) { return a.weight > b.weight; });

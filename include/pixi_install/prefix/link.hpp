@@ -110,6 +110,9 @@ public:
 
     /// The number of entries (`info.paths.size()`).
     std::size_t size() const;
+    /// The estimated cost of placing each entry (link_weight; bytes count unless the mode
+    /// only links).
+    std::vector<std::uint64_t> weights() const;
     /// Whether the entries may be placed in parts: no two of them land on the same path (a
     /// package that lists a path twice is placed in its listed order, by one thread).
     bool splittable() const;
