@@ -8,11 +8,14 @@ Makes four environments with the same number of files and bytes: conda packages 
 holds SHARE (default 0.6) of them, and forty even ones; wheels likewise (one wheel holding
 SHARE, the rest spread over twenty; a stand-in python package makes them installable). Each
 round installs each environment into a new prefix from a warm cache (the part of an install
-that places files), in turn, with the binary of $PIXI_INSTALL_BIN (bench/run.sh sets it).
+that places files), and the conda ones from an empty cache too, in turn, with the binary of $PIXI_INSTALL_BIN (bench/run.sh sets it).
 Medians over the rounds:
   skew_conda_copy   one big conda package / even packages, --link-mode copy
   skew_conda_link   the same with hard links
   skew_wheels       one big wheel / even wheels
+  skew_conda_cold   one big conda package / even packages, hard links, from an empty cache
+                    (each archive extracted in the run: the big one's decompression is one
+                    stream, its files are written by every worker)
 The ratio compares the binary with itself: 1.0 means a big package costs nothing more than
 the same files in many packages; with one package on one worker it tends to SHARE times the
 number of workers."""
@@ -83,14 +86,20 @@ def main(argv):
         cache = os.path.join(base, "cache")
         runs = [(k, mode) for k in ("conda_big", "conda_even") for mode in ("copy", "hardlink")]
         runs += [("wheels_big", "copy"), ("wheels_even", "copy")]
+        runs += [("conda_big", "cold"), ("conda_even", "cold")]
         times = {r: [] for r in runs}
         prefix = os.path.join(base, "prefix")
 
         def install(lock, mode):
             shutil.rmtree(prefix, ignore_errors=True)
+            where = cache
+            if mode == "cold":
+                where = os.path.join(base, "cold-cache")
+                shutil.rmtree(where, ignore_errors=True)
+                mode = "hardlink"
             os.sync()
             t = time.perf_counter()
-            subprocess.run([binary, "-q", "-l", lock, "-p", prefix, "--cache-dir", cache, "--link-mode", mode],
+            subprocess.run([binary, "-q", "-l", lock, "-p", prefix, "--cache-dir", where, "--link-mode", mode],
                            check=True, stdout=subprocess.DEVNULL)
             return time.perf_counter() - t
 
@@ -100,12 +109,13 @@ def main(argv):
             for r in (runs if k % 2 == 0 else runs[::-1]):
                 times[r].append(install(locks[r[0]], r[1]))
         med = {r: statistics.median(v) for r, v in times.items()}
-        print("binary: %s; %d files, %d MB, one holding %.0f%%; %d rounds, medians, warm cache, on %s" %
+        print("binary: %s; %d files, %d MB, one holding %.0f%%; %d rounds, medians, warm cache unless cold, on %s" %
               (binary, total_files, total_mb, share * 100, rounds,
                "a new ext4" if base != work else "the work directory's file system"))
         for metric, a, b in (("skew_conda_copy", ("conda_big", "copy"), ("conda_even", "copy")),
                              ("skew_conda_link", ("conda_big", "hardlink"), ("conda_even", "hardlink")),
-                             ("skew_wheels", ("wheels_big", "copy"), ("wheels_even", "copy"))):
+                             ("skew_wheels", ("wheels_big", "copy"), ("wheels_even", "copy")),
+                             ("skew_conda_cold", ("conda_big", "cold"), ("conda_even", "cold"))):
             print("%s: ours %.3fs, peer %.3fs, ratio %.2f   (ours: one big package, peer: the same files "
                   "spread evenly)" % (metric, med[a], med[b], med[a] / med[b]))
     finally:

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 
 #include "pixi_install/base/safe_path.hpp"
@@ -54,7 +55,33 @@ mode_t file_mode(struct archive_entry* e) {
 
 EntryWriter::EntryWriter(int dest_fd, std::string label, const ExtractOptions& options,
                          WriterPolicy policy)
-    : dfd_(dest_fd), label_(std::move(label)), options_(options), policy_(policy) {}
+    : dfd_(dest_fd), label_(std::move(label)), options_(options), policy_(policy) {
+    if (options.helpers && options.helpers->size() > 1)
+        behind_ = std::make_unique<WriteBehind>(options.helpers, dfd_, label_);
+}
+
+base::Result<void> EntryWriter::finish() {
+    if (!behind_) return {};
+    pending_.clear();
+    return behind_->drain();
+}
+
+base::Result<void> EntryWriter::wait_for_pending(const std::string& rel, const char* hardlink) {
+    // Another entry of the same name (replaced by this thread, which must find it on disk), a
+    // hard link (to a file that must be complete), or a file where this entry needs a
+    // directory (refused by ensure_parents, which must find the file there).
+    bool meets = hardlink != nullptr || pending_.count(rel) > 0;
+    const std::size_t last = rel.rfind('/');
+    if (!meets && last != std::string::npos && !dirs_.count(rel.substr(0, last))) {
+        // A directory already made here has no file of its name waiting: a file of that
+        // name would have met the directory when it was made.
+        for (std::size_t pos = rel.find('/'); pos != std::string::npos && !meets; pos = rel.find('/', pos + 1))
+            meets = pending_.count(rel.substr(0, pos)) > 0;
+    }
+    if (!meets) return {};
+    pending_.clear();
+    return behind_->drain();
+}
 
 base::Error EntryWriter::refuse(std::string_view entry, std::string_view why) const {
     return base::fail(ErrorKind::integrity,
@@ -156,12 +183,24 @@ base::Result<void> EntryWriter::write_entry(struct archive* a, struct archive_en
         return refuse(entry, "has an unsafe path (" + std::string(base::path_problem(entry)) + ")");
     }
     const std::string rel = rel_r->native();
+    // Files written by other threads (ExtractOptions::helpers) are on disk before anything
+    // that could meet them: then every check below sees what it saw without helpers.
+    bool first_time = false;
+    if (behind_) {
+        if (!pending_.empty()) PI_TRY_VOID(wait_for_pending(rel, hardlink));
+        if (type != AE_IFDIR || hardlink) first_time = names_.insert(rel).second;
+    }
     PI_TRY_VOID(ensure_parents(rel, entry));
 
     if (hardlink) return write_hardlink(rel, entry, hardlink);
     switch (type) {
         case AE_IFREG:
         case 0:  // some zips record no file type; libarchive treats them as files
+            // A new name where no directory is: nothing of that name is on disk, so another
+            // thread can create it as this one would.
+            if (first_time && archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 && !dirs_.count(rel) &&
+                behind_->wants(static_cast<std::uint64_t>(archive_entry_size(e))))
+                return hand_off(a, e, rel, entry);
             return write_file(a, e, rel, entry, {}, false);
         case AE_IFDIR:
             return write_dir(e, rel, entry);
@@ -197,11 +236,7 @@ base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_ent
 
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     // A link turned into a file holds text: never executable.
-    mode_t perm = file_mode(e);
-    if (policy_.zip_perms) {
-        auto it = policy_.zip_perms->find(std::string(entry));
-        if (it != policy_.zip_perms->end() && it->second != 0) perm = (it->second & 0777) | 0600;
-    }
+    const mode_t perm = regular_mode(e, entry);
     const mode_t mode = use_override ? ((perm & 0666) | 0600) : perm;
     int fd = ::openat(dfd_, rel.c_str(), flags, mode);
     if (fd < 0 && errno == EEXIST) {  // a later duplicate member replaces the earlier one
@@ -259,6 +294,54 @@ base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_ent
     ++stats_.files;
     stats_.bytes += end;
     return {};
+}
+
+mode_t EntryWriter::regular_mode(struct archive_entry* e, std::string_view entry) const {
+    mode_t perm = file_mode(e);
+    if (policy_.zip_perms) {
+        auto it = policy_.zip_perms->find(std::string(entry));
+        if (it != policy_.zip_perms->end() && it->second != 0) perm = (it->second & 0777) | 0600;
+    }
+    return perm;
+}
+
+base::Result<void> EntryWriter::hand_off(struct archive* a, struct archive_entry* e, const std::string& rel,
+                                         std::string_view entry) {
+    const auto declared = static_cast<std::uint64_t>(archive_entry_size(e));
+    if (options_.max_unpacked_bytes != 0 && unpacked_ + declared > options_.max_unpacked_bytes)
+        return account(declared, entry);
+    DeferredFile file;
+    file.rel = rel;
+    file.mode = regular_mode(e, entry);
+    file.mtime = entry_mtime(e);
+    file.data.reserve(declared);
+    std::uint64_t end = 0;
+    for (;;) {
+        const void* buf = nullptr;
+        std::size_t size = 0;
+        la_int64_t offset = 0;
+        int r = archive_read_data_block(a, &buf, &size, &offset);
+        if (r == ARCHIVE_EOF) break;
+        if (r < ARCHIVE_WARN) return corrupt(label_, "entry '" + std::string(entry) + "': " + archive_message(a));
+        if (offset < 0 || static_cast<std::uint64_t>(offset) < end) return refuse(entry, "has overlapping data blocks");
+        PI_TRY_VOID(account(static_cast<std::uint64_t>(offset) - end + size, entry));
+        end = static_cast<std::uint64_t>(offset) + size;
+        // A member may hold more than its header declared (the limit above counts it all):
+        // the buffer grows, holes become zeros.
+        if (file.data.size() < end) file.data.resize(end);
+        if (size) std::memcpy(file.data.data() + offset, buf, size);
+        PI_TRY_VOID(check_cancel());
+    }
+    if (declared > end) {  // trailing hole
+        PI_TRY_VOID(account(declared - end, entry));
+        file.data.resize(declared);
+        end = declared;
+    }
+    ++stats_.files;
+    ++stats_.handed_off;
+    stats_.bytes += end;
+    pending_.insert(rel);
+    return behind_->hand_off(std::move(file));
 }
 
 base::Result<void> EntryWriter::write_dir(struct archive_entry* e, const std::string& rel,

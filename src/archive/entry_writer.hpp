@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include "libarchive_util.hpp"
 #include "pixi_install/archive/extract.hpp"
 #include "pixi_install/base/result.hpp"
+#include "write_behind.hpp"
 
 namespace pixi_install::archive::detail {
 
@@ -38,6 +40,10 @@ public:
     base::Result<void> write_all(struct archive* a);
     /// Writes one entry whose header was just read, consuming its data.
     base::Result<void> write_entry(struct archive* a, struct archive_entry* e);
+    /// Waits until every file is on disk (some may be written by ExtractOptions::helpers)
+    /// and gives the first error of any. Call it after the last entry: the destructor does
+    /// not write what is still waiting.
+    base::Result<void> finish();
 
     const ExtractStats& stats() const { return stats_; }
     base::Error refuse(std::string_view entry, std::string_view why) const;
@@ -55,6 +61,10 @@ private:
                                      std::string_view entry, std::string_view target);
     base::Result<void> write_hardlink(const std::string& rel, std::string_view entry,
                                       std::string_view target);
+    base::Result<void> hand_off(struct archive* a, struct archive_entry* e, const std::string& rel,
+                                std::string_view entry);
+    base::Result<void> wait_for_pending(const std::string& rel, const char* hardlink);
+    mode_t regular_mode(struct archive_entry* e, std::string_view entry) const;
     base::Result<void> account(std::uint64_t bytes, std::string_view entry);
     base::Error write_error(const char* what, const std::string& rel, int err) const;
 
@@ -66,6 +76,12 @@ private:
     std::uint64_t unpacked_ = 0;
     std::unordered_set<std::string> dirs_;      // directories created here (never removed)
     std::unordered_set<std::string> symlinks_;  // symlinks created here: never written through
+    // With helpers: every name written so far but directories (a name seen before is written
+    // by this thread, which replaces what is there), and the files handed off since the last
+    // wait (an entry that meets one of them waits until it is on disk).
+    std::unique_ptr<WriteBehind> behind_;
+    std::unordered_set<std::string> names_;
+    std::unordered_set<std::string> pending_;
 };
 
 }  // namespace pixi_install::archive::detail

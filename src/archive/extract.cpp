@@ -100,6 +100,7 @@ base::Result<ExtractStats> extract_tar_bz2(int fd, const std::string& label, int
         if (archive_filter_code(a.get(), 0) != ARCHIVE_FILTER_BZIP2) return corrupt(label, "not bzip2-compressed");
         return {};
     }));
+    PI_TRY_VOID(writer.finish());
     return writer.stats();
 }
 
@@ -193,6 +194,7 @@ base::Result<ExtractStats> extract_conda_v2(int fd, std::uint64_t size, const st
         if (archive_entry_filetype(e) != AE_IFREG || !ends_with(base, ".tar.zst")) continue;
         PI_TRY_VOID(extract_inner_tar_zst(a.get(), base, label, writer));
     }
+    PI_TRY_VOID(writer.finish());
     return writer.stats();
 }
 
@@ -257,6 +259,7 @@ base::Result<ExtractStats> extract_zip(const fs::path& archive, const fs::path& 
     if (archive_read_open_fd(a.get(), in.fd.get(), kReadBlock) != ARCHIVE_OK)
         return corrupt(label, archive_message(a.get()));
     PI_TRY_VOID(writer.write_all(a.get()));
+    PI_TRY_VOID(writer.finish());
     return writer.stats();
 }
 
@@ -336,6 +339,7 @@ base::Result<ExtractStats> extract_source_archive(const fs::path& archive, std::
         return corrupt(label, archive_message(a.get()));
     EntryWriter writer(dest_fd.get(), label, options, WriterPolicy{.contained_symlinks = true});
     PI_TRY_VOID(write_entries(a.get(), writer, label, [] { return base::Result<void>(); }));
+    PI_TRY_VOID(writer.finish());
     // Each symlink was checked alone; a chain of them may still leave the tree. Resolve
     // every one as a whole.
     std::error_code ec;

@@ -43,6 +43,11 @@ void ThreadPool::submit(std::function<void()> task) {
     cv_.notify_one();
 }
 
+bool ThreadPool::has_idle_worker() {
+    std::lock_guard lk(mu_);
+    return active_ + queue_.size() < threads_.size();
+}
+
 void ThreadPool::wait_idle() {
     std::unique_lock lk(mu_);
     idle_cv_.wait(lk, [this] { return queue_.empty() && active_ == 0; });

@@ -339,6 +339,9 @@ Result<void> Transaction::acquire_artifacts() {
             }
             archive::ExtractOptions eo;
             eo.cancel = opt_.cancel;
+            // Workers with nothing else to do write the package's small files meanwhile
+            // (one archive is one stream: a package with most of the files would leave them idle).
+            eo.helpers = pool_.get();
             // A package unpacks to a few times its archive size; far more is a decompression bomb.
             if (r.size && *r.size > 0) eo.max_unpacked_bytes = std::max<std::uint64_t>(*r.size * 200, 1ULL << 30);
             auto entry = cache_.ensure(path, sha, s.dir_name, eo);

@@ -1,9 +1,14 @@
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
+
+#include <csignal>
 
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +16,7 @@
 #include "archive_fixtures.hpp"
 #include "pixi_install/archive/extract.hpp"
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/thread_pool.hpp"
 
 namespace fs = std::filesystem;
 using namespace pixi_install;
@@ -160,4 +166,126 @@ TEST_CASE("many threads extract at once, each with its own archive objects") {
     CHECK(ok == kThreads * 3);
     auto reference = test::snapshot(tmp->path() / "0good.conda");
     for (int t = 1; t < kThreads; ++t) CHECK(test::snapshot(tmp->path() / (std::to_string(t) + "good.tar.bz2")) == reference);
+}
+
+namespace {
+
+/// snapshot() with each entry's modification time and link count (a hard link to a file
+/// written by another thread must still be that file).
+std::map<std::string, std::string> full_snapshot(const fs::path& root) {
+    auto out = test::snapshot(root);
+    for (auto& [rel, line] : out) {
+        struct stat st {};
+        REQUIRE(::lstat((root / rel).c_str(), &st) == 0);
+        if (S_ISDIR(st.st_mode)) continue;  // changed by every file made in it
+        line += " mtime " + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+        if (S_ISREG(st.st_mode)) line += " links " + std::to_string(st.st_nlink);
+    }
+    return out;
+}
+
+base::Result<archive::ExtractStats> extract_named(const fs::path& a, const fs::path& dest,
+                                                  const archive::ExtractOptions& options) {
+    if (a.extension() == ".whl") return archive::extract_zip(a, dest, options);
+    return archive::extract_conda_package(a, dest, options);
+}
+
+}  // namespace
+
+TEST_CASE("files written by other threads give exactly the tree one thread writes") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    base::ThreadPool pool(4);
+    for (const char* name : {"good_many.tar.bz2", "good_many.conda", "good.tar.bz2", "good.conda",
+                             "good_streamed.conda", "good_duplicate_over_symlink.tar.bz2", "good.whl"}) {
+        const std::string shown = name;
+        CAPTURE(shown);
+        fs::create_directories(tmp->path() / "outside");
+        const fs::path alone = tmp->path() / (std::string(name) + ".alone");
+        auto one = extract_named(gen(name), alone, {});
+        REQUIRE_MESSAGE(one.ok(), (one.ok() ? std::string() : one.error().to_string()));
+        CHECK(one->handed_off == 0);
+        const auto expected = full_snapshot(alone);
+        // Called from outside the pool, and from one of its workers (as an install does, where
+        // the thread decompressing is itself a worker): several times, for other interleavings.
+        for (int round = 0; round < 6; ++round) {
+            CAPTURE(round);
+            const fs::path dest = tmp->path() / (std::string(name) + "." + std::to_string(round));
+            archive::ExtractOptions options;
+            options.helpers = &pool;
+            std::optional<base::Result<archive::ExtractStats>> r;
+            if (round % 2 == 0) {
+                r = extract_named(gen(name), dest, options);
+            } else {
+                pool.submit([&] { r = extract_named(gen(name), dest, options); });
+                pool.wait_idle();
+            }
+            REQUIRE(r.has_value());
+            REQUIRE_MESSAGE(r->ok(), (r->ok() ? std::string() : r->error().to_string()));
+            CHECK((*r)->files == one->files);
+            CHECK((*r)->bytes == one->bytes);
+            CHECK(full_snapshot(dest) == expected);
+            // Something was handed off (the two workers are idle here), never a file over 1 MiB.
+            if (std::string(name).rfind("good_many", 0) == 0) {
+                CHECK((*r)->handed_off > 100);
+                CHECK((*r)->handed_off < (*r)->files);
+            }
+        }
+        CHECK(test::count_entries(tmp->path() / "outside") == 0);
+    }
+    // The orders that make a file wait for the one before it.
+    const fs::path many = tmp->path() / "good_many.conda.1";
+    CHECK(test::snapshot(many).at("lib/d05/dup.txt") == "644 file second, replacing the first\n");
+    struct stat a {}, b {};
+    REQUIRE(::stat((many / "lib/d05/dup.txt").c_str(), &a) == 0);
+    REQUIRE(::stat((many / "lib/d05/dup-link.txt").c_str(), &b) == 0);
+    CHECK(a.st_ino == b.st_ino);
+    CHECK(fs::read_symlink(many / "bin/was-a-file") == "../lib/d05/dup.txt");
+    CHECK(fs::is_regular_file(fs::symlink_status(many / "bin/was-a-link")));
+    CHECK(fs::file_size(many / "share/big.bin") == (3u << 20));
+}
+
+TEST_CASE("a file another thread cannot write fails the extraction, and no thread writes afterwards") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    base::ThreadPool pool(4);
+    archive::ExtractOptions options;
+    options.helpers = &pool;
+    SUBCASE("a write error (files over 4000 bytes cannot be written: RLIMIT_FSIZE)") {
+        struct rlimit old {};
+        REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+        auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+        struct rlimit small = old;
+        small.rlim_cur = 4000;
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+        auto alone = archive::extract_conda_package(gen("good_many.tar.bz2"), tmp->path() / "alone", {});
+        auto helped = archive::extract_conda_package(gen("good_many.tar.bz2"), tmp->path() / "helped", options);
+        ::setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, old_handler);
+        for (const auto* r : {&alone, &helped}) {
+            REQUIRE_FALSE(r->ok());
+            CHECK(r->error().kind == base::ErrorKind::failure);
+            CHECK(r->error().message.find("cannot write") != std::string::npos);
+            CHECK(r->error().to_string().find("good_many.tar.bz2") != std::string::npos);
+        }
+    }
+    SUBCASE("the decompression limit, counted by the thread reading the archive") {
+        options.max_unpacked_bytes = 64 << 10;
+        auto r = archive::extract_conda_package(gen("good_many.tar.bz2"), tmp->path() / "helped", options);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == base::ErrorKind::integrity);
+        CHECK(r.error().message.find("limit") != std::string::npos);
+        std::uintmax_t on_disk = 0;
+        for (const auto& e : fs::recursive_directory_iterator(tmp->path() / "helped"))
+            if (e.is_regular_file()) on_disk += e.file_size();
+        CHECK(on_disk <= (64u << 10));
+    }
+    // Every file was written or dropped before the call returned: what is on disk now stays.
+    std::map<std::string, std::string> before = test::snapshot(tmp->path());
+    pool.wait_idle();
+    CHECK(test::snapshot(tmp->path()) == before);
+    fs::remove_all(tmp->path() / "helped");
+    CHECK_FALSE(fs::exists(tmp->path() / "helped"));
 }

@@ -12,6 +12,7 @@
 #include "archive_fixtures.hpp"
 #include "pixi_install/archive/extract.hpp"
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/thread_pool.hpp"
 
 namespace fs = std::filesystem;
 using namespace pixi_install;
@@ -43,25 +44,32 @@ TEST_CASE("every hostile archive is refused with an integrity error and nothing 
     REQUIRE(cases.size() >= 30);
     auto tmp = base::TempDir::create();
     REQUIRE(tmp.ok());
-    for (const auto& a : cases) {
-        const std::string name = a.filename().string();
-        CAPTURE(name);
-        fs::path box = tmp->path() / name;
-        fs::create_directories(box / "outside");
-        archive::ExtractOptions options;
-        options.max_unpacked_bytes = 1 << 20;  // the bombs unpack to 32 MiB
-        auto r = extract_any(a, box / "dest", options);
-        REQUIRE_FALSE(r.ok());
-        CHECK(r.error().kind == base::ErrorKind::integrity);
-        CHECK(r.error().message.find(name) != std::string::npos);
-        CHECK(test::count_entries(box / "outside") == 0);
-        for (const auto& e : fs::directory_iterator(box))  // dest and outside, nothing else
-            CHECK((e.path().filename() == "dest" || e.path().filename() == "outside"));
-        CHECK_FALSE(fs::exists(fs::symlink_status(kAbsDir)));
-        CHECK_FALSE(fs::exists(fs::symlink_status("/etc/x")));
-        // Whatever was written stays below dest and holds no device or FIFO.
-        for (const auto& [path, line] : test::snapshot(box / "dest"))
-            CHECK(line.find(" other") == std::string::npos);
+    base::ThreadPool pool(4);
+    // By the reading thread alone, and with workers writing the small files (as an install
+    // extracts): the same refusal either way.
+    for (base::ThreadPool* helpers : {static_cast<base::ThreadPool*>(nullptr), &pool}) {
+        for (const auto& a : cases) {
+            const std::string name = a.filename().string();
+            CAPTURE(name);
+            CAPTURE(helpers != nullptr);
+            fs::path box = tmp->path() / (name + (helpers ? ".helped" : ""));
+            fs::create_directories(box / "outside");
+            archive::ExtractOptions options;
+            options.max_unpacked_bytes = 1 << 20;  // the bombs unpack to 32 MiB
+            options.helpers = helpers;
+            auto r = extract_any(a, box / "dest", options);
+            REQUIRE_FALSE(r.ok());
+            CHECK(r.error().kind == base::ErrorKind::integrity);
+            CHECK(r.error().message.find(name) != std::string::npos);
+            CHECK(test::count_entries(box / "outside") == 0);
+            for (const auto& e : fs::directory_iterator(box))  // dest and outside, nothing else
+                CHECK((e.path().filename() == "dest" || e.path().filename() == "outside"));
+            CHECK_FALSE(fs::exists(fs::symlink_status(kAbsDir)));
+            CHECK_FALSE(fs::exists(fs::symlink_status("/etc/x")));
+            // Whatever was written stays below dest and holds no device or FIFO.
+            for (const auto& [path, line] : test::snapshot(box / "dest"))
+                CHECK(line.find(" other") == std::string::npos);
+        }
     }
 }
 
@@ -92,6 +100,7 @@ TEST_CASE("the refusal names the archive and the offending entry") {
     REQUIRE(!test::generated_archives().empty());
     auto tmp = base::TempDir::create();
     REQUIRE(tmp.ok());
+    base::ThreadPool pool(4);
     struct Expect {
         const char* file;
         const char* needle;
@@ -106,12 +115,20 @@ TEST_CASE("the refusal names the archive and the offending entry") {
                                 Expect{"evil_not_zstd_plain.conda", "zstd"},
                                 Expect{"evil_not_bzip2.tar.bz2", "bzip2"},
                                 Expect{"evil_truncated.conda", "truncated"},
-                                Expect{"evil_no_index.tar.bz2", "info/index.json"}}) {
-        const char* file = expect.file;
+                                Expect{"evil_no_index.tar.bz2", "info/index.json"},
+                                Expect{"evil_file_then_dir.tar.bz2", "is a directory where the archive put a file"},
+                                Expect{"evil_file_then_child.tar.bz2", "'lib/a/b' needs a directory where the archive put a file"},
+                                Expect{"evil_file_then_child.conda", "'lib/a/b/c' needs a directory"}}) {
+        const std::string file = expect.file;
         const char* needle = expect.needle;
         CAPTURE(file);
         auto r = extract_any(test::generated_archives() / file, tmp->path() / file, {});
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message.find(needle) != std::string::npos);
+        archive::ExtractOptions helped;
+        helped.helpers = &pool;
+        auto h = extract_any(test::generated_archives() / file, tmp->path() / (file + ".helped"), helped);
+        REQUIRE_FALSE(h.ok());
+        CHECK(h.error().message.find(needle) != std::string::npos);
     }
 }

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "pixi_install/base/fs.hpp"
@@ -116,6 +118,35 @@ TEST_CASE("thread pool runs every index exactly once") {
         pool.wait_idle();
         CHECK(n.load() == 50);
     }
+}
+
+TEST_CASE("a thread pool says whether a task submitted now would start at once") {
+    ThreadPool pool(2);
+    CHECK(pool.has_idle_worker());
+    std::mutex mu;
+    std::condition_variable cv;
+    bool release = false;
+    std::atomic<int> started{0};
+    auto blocker = [&] {
+        started++;
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return release; });
+    };
+    pool.submit(blocker);
+    while (started.load() < 1) std::this_thread::yield();
+    CHECK(pool.has_idle_worker());  // one of two busy
+    pool.submit(blocker);
+    while (started.load() < 2) std::this_thread::yield();
+    CHECK_FALSE(pool.has_idle_worker());  // both busy
+    pool.submit([] {});
+    CHECK_FALSE(pool.has_idle_worker());  // and a task waiting
+    {
+        std::lock_guard lk(mu);
+        release = true;
+    }
+    cv.notify_all();
+    pool.wait_idle();
+    CHECK(pool.has_idle_worker());
 }
 
 TEST_CASE("trim and ascii_lower are locale-independent and leave non-ASCII bytes alone") {

@@ -20,7 +20,9 @@
 //  * the files and symlinks of a conda package go into `dest` as in the archive;
 //    a package without info/index.json is refused.
 // Each call owns its libarchive objects and works relative to a directory
-// descriptor, so any number of extractions may run in parallel threads.
+// descriptor, so any number of extractions may run in parallel threads. One archive
+// is one compressed stream, decompressed by the calling thread; the files it holds
+// may be written by other threads (ExtractOptions::helpers).
 #pragma once
 
 #include <atomic>
@@ -31,6 +33,7 @@
 #include <string_view>
 
 #include "pixi_install/base/result.hpp"
+#include "pixi_install/base/thread_pool.hpp"
 
 namespace pixi_install::archive {
 
@@ -45,11 +48,20 @@ struct ExtractOptions {
     std::uint64_t max_unpacked_bytes = 0;
     /// Polled between entries; extraction stops with ErrorKind::interrupted when set.
     const std::atomic<bool>* cancel = nullptr;
+    /// Workers that may write files of this archive while the calling thread goes on
+    /// decompressing it. Files up to 1 MiB are handed to the pool's idle workers (never more
+    /// than 16 MiB waiting); bigger ones, and all of them while no worker is idle, are written
+    /// by the calling thread. Every file is written before the call returns, whether it
+    /// succeeds or fails. nullptr: the calling thread writes everything.
+    base::ThreadPool* helpers = nullptr;
 };
 
 struct ExtractStats {
     std::uint64_t files = 0;
     std::uint64_t bytes = 0;
+    /// Of `files`, those handed to `ExtractOptions::helpers` (written by a worker, or by the
+    /// calling thread when it waited for them).
+    std::uint64_t handed_off = 0;
 };
 
 /// Extracts a conda package (.conda: both info-*.tar.zst and pkg-*.tar.zst;

@@ -29,6 +29,9 @@ public:
     /// Blocks until every submitted task has finished.
     void wait_idle();
     std::size_t size() const { return threads_.size(); }
+    /// Whether a worker would start a task submitted now at once (none is queued ahead of
+    /// it and some worker is waiting). A hint: the answer may change right after.
+    bool has_idle_worker();
 
     /// Runs f(i) for i in [0, n) on the pool and waits. Safe to call from outside the pool only.
     void parallel_for(std::size_t n, const std::function<void(std::size_t)>& f);

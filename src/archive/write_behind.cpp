@@ -1,0 +1,137 @@
+#include "write_behind.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+namespace pixi_install::archive::detail {
+
+namespace {
+
+base::Error write_error(const char* what, const std::string& rel, int err, const std::string& label) {
+    return base::fail_errno(what, rel, err).with_context("while extracting " + label);
+}
+
+}  // namespace
+
+base::Result<void> write_deferred(int dest_fd, const std::string& label, const DeferredFile& file) {
+    int fd = ::openat(dest_fd, file.rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, file.mode);
+    if (fd < 0) return write_error("cannot create", file.rel, errno, label);
+    struct Close {
+        int fd;
+        ~Close() { ::close(fd); }
+    } guard{fd};
+    const char* p = file.data.data();
+    std::size_t left = file.data.size();
+    off_t off = 0;
+    while (left) {
+        ssize_t w = ::pwrite(fd, p, left, off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return write_error("cannot write", file.rel, errno, label);
+        }
+        p += w;
+        off += w;
+        left -= static_cast<std::size_t>(w);
+    }
+    if (file.mtime.tv_nsec != UTIME_OMIT) {
+        const struct timespec times[2] = {{0, UTIME_OMIT}, file.mtime};
+        (void)::futimens(fd, times);
+    }
+    return {};
+}
+
+struct WriteBehind::State {
+    int dest_fd;
+    std::string label;
+    std::mutex mu;
+    std::condition_variable idle_cv;  // writing reached 0
+    std::deque<DeferredFile> queue;
+    std::uint64_t queued_bytes = 0;
+    std::size_t writing = 0;    // files taken from the queue and not yet written
+    std::size_t scheduled = 0;  // pool tasks submitted and not yet finished
+    std::optional<base::Error> error;
+
+    /// Takes files from the queue and writes them until it is empty (or a file failed).
+    /// Runs on a pool worker, or on the reader's thread in drain().
+    void work(std::unique_lock<std::mutex>& lk) {
+        while (!queue.empty() && !error) {
+            DeferredFile f = std::move(queue.front());
+            queue.pop_front();
+            queued_bytes -= f.data.size();
+            ++writing;
+            lk.unlock();
+            auto r = write_deferred(dest_fd, label, f);
+            lk.lock();
+            --writing;
+            if (!r.ok() && !error) error = std::move(r).error();
+        }
+        if (error) {  // nothing more is written: the extraction fails
+            queue.clear();
+            queued_bytes = 0;
+        }
+        if (writing == 0) idle_cv.notify_all();
+    }
+};
+
+WriteBehind::WriteBehind(base::ThreadPool* pool, int dest_fd, std::string label)
+    : st_(std::make_shared<State>()), pool_(pool && pool->size() > 1 ? pool : nullptr) {
+    st_->dest_fd = dest_fd;
+    st_->label = std::move(label);
+}
+
+WriteBehind::~WriteBehind() {
+    std::unique_lock lk(st_->mu);
+    st_->queue.clear();
+    st_->queued_bytes = 0;
+    st_->idle_cv.wait(lk, [&] { return st_->writing == 0; });
+    // Tasks still scheduled find the queue empty and touch nothing but the shared state.
+}
+
+bool WriteBehind::wants(std::uint64_t size) const {
+    if (!pool_ || size > kMaxFile) return false;
+    {
+        std::lock_guard lk(st_->mu);
+        if (st_->error || st_->queued_bytes + size > kMaxQueued) return false;
+        if (st_->writing > 0) return true;  // a worker is writing this archive's files
+    }
+    return pool_->has_idle_worker();
+}
+
+base::Result<void> WriteBehind::hand_off(DeferredFile file) {
+    const bool idle = pool_->has_idle_worker();
+    bool schedule = false;
+    {
+        std::lock_guard lk(st_->mu);
+        if (st_->error) return *st_->error;
+        st_->queued_bytes += file.data.size();
+        st_->queue.push_back(std::move(file));
+        // One worker at first; one more while the queue is longer than the workers on it,
+        // as long as the pool has one to spare.
+        schedule = st_->scheduled == 0 || (idle && st_->queue.size() > st_->scheduled);
+        if (schedule) ++st_->scheduled;
+    }
+    if (schedule) {
+        pool_->submit([st = st_] {
+            std::unique_lock lk(st->mu);
+            st->work(lk);
+            --st->scheduled;
+        });
+    }
+    return {};
+}
+
+base::Result<void> WriteBehind::drain() {
+    std::unique_lock lk(st_->mu);
+    st_->work(lk);  // what no worker has taken yet, on this thread
+    st_->idle_cv.wait(lk, [&] { return st_->writing == 0; });
+    if (st_->error) return *st_->error;
+    return {};
+}
+
+}  // namespace pixi_install::archive::detail
