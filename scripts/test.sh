@@ -114,7 +114,7 @@ if [ "${PIXI_INSTALL_QUICK:-0}" != 1 ]; then
   fi
   # Only what the pipeline tests run.
   ninja -C build-tsan pixi-install test/base_test test/cache_test test/install_test \
-    test/fetch_test test/prefix_test
+    test/fetch_test test/prefix_test test/archive_test
   # The crash test kills 25 runs here instead of 50: each run is several times slower.
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/test/tsan.supp" \
     PIXI_INSTALL_FAULT_KILLS=25 run_suite build-tsan --no-rebuild --suite pipeline

@@ -2,6 +2,7 @@
 """`pixi-install install` end to end on locks of real corpus packages: fresh install,
 no-op re-install, upgrade/downgrade/removal, --dry-run, --skip/--only, link modes,
 clobbers, verify after each step, and failures that must leave prefixes untouched."""
+import glob
 import json
 import os
 import shutil
@@ -289,11 +290,24 @@ def test_parts(env):
     lock = env.lock([lockgen.conda(p) for p in [big, other] + small])
     prefix = os.path.join(env.tmp, "parts")
     assert len(os.sched_getaffinity(0)) >= 2, "placing a package in parts needs two CPUs or more"
+    # Each install from an empty cache: with all CPUs the big archive's files are also written
+    # by the workers the small packages leave idle, with one CPU by the thread reading it.
+    shared_cache = env.cache
+    entries = {}
     for mode in ("copy", "hardlink"):
         got = {}
         for jobs in ("1", "all"):
             shutil.rmtree(prefix, ignore_errors=True)
-            rep, _ = env.install(lock, prefix, "--link-mode", mode, one_cpu=jobs == "1")
+            env.cache = os.path.join(env.tmp, "parts-cache")
+            shutil.rmtree(env.cache, ignore_errors=True)
+            try:
+                rep, _ = env.install(lock, prefix, "--link-mode", mode, one_cpu=jobs == "1")
+            finally:
+                env.cache = shared_cache
+            [entry] = glob.glob(os.path.join(env.tmp, "parts-cache", "pkgs", "big-1.0-*"))
+            times = {k: v[0] for k, v in lockgen.mtimes(entry).items()}
+            entries.setdefault(jobs, (lockgen.snapshot(entry), times))
+            assert entries[jobs] == (lockgen.snapshot(entry), times), (mode, jobs)
             assert [c["path"] for c in rep["clobbers"]] == ["share/big/clash.txt"], rep["clobbers"]
             verify(prefix)
             snap = lockgen.snapshot(prefix, ignore=("conda-meta",))
@@ -314,6 +328,8 @@ def test_parts(env):
                 keys = sorted(set(a) | set(b))
                 diff = [(x, a.get(x), b.get(x)) for x in keys if a.get(x) != b.get(x)][:5]
                 raise AssertionError((mode, k, diff))
+    # The cache entry of the big package is the same whoever wrote its files.
+    assert entries["1"] == entries["all"], [k for k in entries["1"][0] if entries["1"][0].get(k) != entries["all"][0].get(k)][:5]
 
 
 def test_parts_fail(env):
