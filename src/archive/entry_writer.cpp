@@ -66,17 +66,42 @@ base::Result<void> EntryWriter::finish() {
     return behind_->drain();
 }
 
-base::Result<void> EntryWriter::wait_for_pending(const std::string& rel, const char* hardlink) {
+namespace {
+
+/// A name as a case-insensitive file system may see it (ASCII letters folded): the queue's
+/// bookkeeping compares these, so that "Foo" and "foo" count as one file where the file
+/// system makes them one. Names with other bytes stop hand-offs altogether (handed_off_ok).
+std::string folded(std::string_view rel) {
+    std::string out(rel);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+bool is_ascii(std::string_view s) {
+    for (unsigned char c : s)
+        if (c >= 0x80) return false;
+    return true;
+}
+
+}  // namespace
+
+void EntryWriter::note_dir(const std::string& rel) {
+    dirs_.insert(rel);
+    if (behind_) folded_dirs_.insert(folded(rel));
+}
+
+base::Result<void> EntryWriter::wait_for_pending(const std::string& key, const char* hardlink) {
     // Another entry of the same name (replaced by this thread, which must find it on disk), a
     // hard link (to a file that must be complete), or a file where this entry needs a
     // directory (refused by ensure_parents, which must find the file there).
-    bool meets = hardlink != nullptr || pending_.count(rel) > 0;
-    const std::size_t last = rel.rfind('/');
-    if (!meets && last != std::string::npos && !dirs_.count(rel.substr(0, last))) {
+    bool meets = hardlink != nullptr || pending_.count(key) > 0;
+    const std::size_t last = key.rfind('/');
+    if (!meets && last != std::string::npos && !folded_dirs_.count(key.substr(0, last))) {
         // A directory already made here has no file of its name waiting: a file of that
         // name would have met the directory when it was made.
-        for (std::size_t pos = rel.find('/'); pos != std::string::npos && !meets; pos = rel.find('/', pos + 1))
-            meets = pending_.count(rel.substr(0, pos)) > 0;
+        for (std::size_t pos = key.find('/'); pos != std::string::npos && !meets; pos = key.find('/', pos + 1))
+            meets = pending_.count(key.substr(0, pos)) > 0;
     }
     if (!meets) return {};
     pending_.clear();
@@ -152,9 +177,9 @@ base::Result<void> EntryWriter::ensure_parents(const std::string& rel, std::stri
             if (!S_ISDIR(st.st_mode))
                 return refuse(entry, "needs a directory where the archive put a file ('" + dir + "')");
         }
-        dirs_.insert(dir);
+        note_dir(dir);
     }
-    dirs_.insert(parent);
+    note_dir(parent);
     return {};
 }
 
@@ -185,10 +210,25 @@ base::Result<void> EntryWriter::write_entry(struct archive* a, struct archive_en
     const std::string rel = rel_r->native();
     // Files written by other threads (ExtractOptions::helpers) are on disk before anything
     // that could meet them: then every check below sees what it saw without helpers.
-    bool first_time = false;
+    bool may_hand_off = false;
     if (behind_) {
-        if (!pending_.empty()) PI_TRY_VOID(wait_for_pending(rel, hardlink));
-        if (type != AE_IFDIR || hardlink) first_time = names_.insert(rel).second;
+        if (!hand_offs_stopped_ && !is_ascii(rel)) {
+            // Where a file system folds case or normalizes Unicode, such a name may be one
+            // file with a name already queued: from here on this thread writes every file.
+            hand_offs_stopped_ = true;
+            pending_.clear();
+            PI_TRY_VOID(behind_->drain());
+        }
+        const std::string key = folded(rel);
+        if (!pending_.empty()) PI_TRY_VOID(wait_for_pending(key, hardlink));
+        const bool first_time = (type != AE_IFDIR || hardlink) && names_.insert(key).second;
+        // A new name where no directory is (so nothing of that name is on disk: another
+        // thread's O_EXCL create finds the place this one would), a whole file of a tar
+        // stream (no sparse map: its data is exactly the size its header declares).
+        may_hand_off = first_time && !hand_offs_stopped_ && !folded_dirs_.count(key) &&
+                       (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR &&
+                       archive_entry_sparse_count(e) == 0 && archive_entry_size_is_set(e) &&
+                       archive_entry_size(e) >= 0;
     }
     PI_TRY_VOID(ensure_parents(rel, entry));
 
@@ -196,10 +236,7 @@ base::Result<void> EntryWriter::write_entry(struct archive* a, struct archive_en
     switch (type) {
         case AE_IFREG:
         case 0:  // some zips record no file type; libarchive treats them as files
-            // A new name where no directory is: nothing of that name is on disk, so another
-            // thread can create it as this one would.
-            if (first_time && archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 && !dirs_.count(rel) &&
-                behind_->wants(static_cast<std::uint64_t>(archive_entry_size(e))))
+            if (may_hand_off && behind_->wants(static_cast<std::uint64_t>(archive_entry_size(e))))
                 return hand_off(a, e, rel, entry);
             return write_file(a, e, rel, entry, {}, false);
         case AE_IFDIR:
@@ -228,8 +265,9 @@ base::Result<void> EntryWriter::write_entry(struct archive* a, struct archive_en
 
 base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_entry* e,
                                            const std::string& rel, std::string_view entry,
-                                           std::string_view content_override, bool use_override) {
-    if (!use_override && archive_entry_size_is_set(e) && options_.max_unpacked_bytes != 0 &&
+                                           std::string_view content_override, bool use_override,
+                                           const ReadSoFar* so_far) {
+    if (!so_far && !use_override && archive_entry_size_is_set(e) && options_.max_unpacked_bytes != 0 &&
         unpacked_ + static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(e))) >
             options_.max_unpacked_bytes)
         return account(static_cast<std::uint64_t>(archive_entry_size(e)), entry);
@@ -266,6 +304,12 @@ base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_ent
         PI_TRY_VOID(write_all_bytes(content_override.data(), content_override.size(), 0));
         end = content_override.size();
     } else {
+        if (so_far) {  // what hand_off read (and counted) before it gave the file back
+            PI_TRY_VOID(write_all_bytes(so_far->head.data(), so_far->head.size(), 0));
+            end = so_far->head.size();
+            PI_TRY_VOID(write_all_bytes(static_cast<const char*>(so_far->block), so_far->size, so_far->offset));
+            end = static_cast<std::uint64_t>(so_far->offset) + so_far->size;
+        }
         for (;;) {
             const void* buf = nullptr;
             std::size_t size = 0;
@@ -325,14 +369,18 @@ base::Result<void> EntryWriter::hand_off(struct archive* a, struct archive_entry
         if (r < ARCHIVE_WARN) return corrupt(label_, "entry '" + std::string(entry) + "': " + archive_message(a));
         if (offset < 0 || static_cast<std::uint64_t>(offset) < end) return refuse(entry, "has overlapping data blocks");
         PI_TRY_VOID(account(static_cast<std::uint64_t>(offset) - end + size, entry));
-        end = static_cast<std::uint64_t>(offset) + size;
-        // A member may hold more than its header declared (the limit above counts it all):
-        // the buffer grows, holes become zeros.
-        if (file.data.size() < end) file.data.resize(end);
-        if (size) std::memcpy(file.data.data() + offset, buf, size);
+        // Data in order, within the size the header declares, is buffered. Anything else (a
+        // sparse map, which may put data anywhere) is written by this thread from here on,
+        // as write_file writes it: never a buffer the size of a hole.
+        if (static_cast<std::uint64_t>(offset) != end || end + size > declared) {
+            const ReadSoFar so_far{file.data, buf, size, offset};
+            return write_file(a, e, rel, entry, {}, false, &so_far);
+        }
+        file.data.append(static_cast<const char*>(buf), size);
+        end += size;
         PI_TRY_VOID(check_cancel());
     }
-    if (declared > end) {  // trailing hole
+    if (declared > end) {  // a trailing hole, as write_file leaves one (zeros here)
         PI_TRY_VOID(account(declared - end, entry));
         file.data.resize(declared);
         end = declared;
@@ -340,7 +388,7 @@ base::Result<void> EntryWriter::hand_off(struct archive* a, struct archive_entry
     ++stats_.files;
     ++stats_.handed_off;
     stats_.bytes += end;
-    pending_.insert(rel);
+    pending_.insert(folded(rel));
     return behind_->hand_off(std::move(file));
 }
 
@@ -357,7 +405,7 @@ base::Result<void> EntryWriter::write_dir(struct archive_entry* e, const std::st
         if (S_ISLNK(st.st_mode)) return refuse(entry, "is a directory where the archive put a symlink");
         if (!S_ISDIR(st.st_mode)) return refuse(entry, "is a directory where the archive put a file");
     }
-    dirs_.insert(rel);
+    note_dir(rel);
     return {};
 }
 

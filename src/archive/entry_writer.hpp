@@ -53,9 +53,17 @@ private:
     base::Result<void> ensure_parents(const std::string& rel, std::string_view entry);
     base::Result<void> check_no_symlink_prefix(const std::string& rel, std::string_view entry) const;
     base::Result<void> clear_existing(const std::string& rel, std::string_view entry);
+    /// Bytes of a member hand_off read before it gave the file back to this thread: `head`
+    /// from offset 0, then one block at `offset` (all counted against the limit).
+    struct ReadSoFar {
+        std::string_view head;
+        const void* block;
+        std::size_t size;
+        la_int64_t offset;
+    };
     base::Result<void> write_file(struct archive* a, struct archive_entry* e, const std::string& rel,
                                   std::string_view entry, std::string_view content_override,
-                                  bool use_override);
+                                  bool use_override, const ReadSoFar* so_far = nullptr);
     base::Result<void> write_dir(struct archive_entry* e, const std::string& rel, std::string_view entry);
     base::Result<void> write_symlink(struct archive_entry* e, const std::string& rel,
                                      std::string_view entry, std::string_view target);
@@ -63,7 +71,8 @@ private:
                                       std::string_view target);
     base::Result<void> hand_off(struct archive* a, struct archive_entry* e, const std::string& rel,
                                 std::string_view entry);
-    base::Result<void> wait_for_pending(const std::string& rel, const char* hardlink);
+    base::Result<void> wait_for_pending(const std::string& key, const char* hardlink);
+    void note_dir(const std::string& rel);
     mode_t regular_mode(struct archive_entry* e, std::string_view entry) const;
     base::Result<void> account(std::uint64_t bytes, std::string_view entry);
     base::Error write_error(const char* what, const std::string& rel, int err) const;
@@ -76,12 +85,15 @@ private:
     std::uint64_t unpacked_ = 0;
     std::unordered_set<std::string> dirs_;      // directories created here (never removed)
     std::unordered_set<std::string> symlinks_;  // symlinks created here: never written through
-    // With helpers: every name written so far but directories (a name seen before is written
-    // by this thread, which replaces what is there), and the files handed off since the last
-    // wait (an entry that meets one of them waits until it is on disk).
+    // With helpers, each name with its ASCII letters folded (a file system may fold case):
+    // every name written so far but directories (a name seen before is written by this
+    // thread, which replaces what is there), the directories made, and the files handed off
+    // since the last wait (an entry that meets one of them waits until it is on disk).
     std::unique_ptr<WriteBehind> behind_;
     std::unordered_set<std::string> names_;
+    std::unordered_set<std::string> folded_dirs_;
     std::unordered_set<std::string> pending_;
+    bool hand_offs_stopped_ = false;  // a name with non-ASCII bytes was seen
 };
 
 }  // namespace pixi_install::archive::detail

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -12,6 +13,10 @@
 namespace pixi_install::archive::detail {
 
 namespace {
+
+/// Bytes handed off and not yet written, over every extraction of the process: several
+/// archives extracted at once share one bound.
+std::atomic<std::uint64_t> g_waiting{0};
 
 base::Error write_error(const char* what, const std::string& rel, int err, const std::string& label) {
     return base::fail_errno(what, rel, err).with_context("while extracting " + label);
@@ -52,30 +57,39 @@ struct WriteBehind::State {
     std::mutex mu;
     std::condition_variable idle_cv;  // writing reached 0
     std::deque<DeferredFile> queue;
-    std::uint64_t queued_bytes = 0;
+    std::uint64_t waiting_bytes = 0;  // of the files queued or being written
     std::size_t writing = 0;    // files taken from the queue and not yet written
+    std::uint64_t by_workers = 0;  // files written by pool workers
     std::size_t scheduled = 0;  // pool tasks submitted and not yet finished
     std::optional<base::Error> error;
 
     /// Takes files from the queue and writes them until it is empty (or a file failed).
     /// Runs on a pool worker, or on the reader's thread in drain().
-    void work(std::unique_lock<std::mutex>& lk) {
+    void work(std::unique_lock<std::mutex>& lk, bool on_worker) {
         while (!queue.empty() && !error) {
             DeferredFile f = std::move(queue.front());
             queue.pop_front();
-            queued_bytes -= f.data.size();
             ++writing;
             lk.unlock();
             auto r = write_deferred(dest_fd, label, f);
             lk.lock();
             --writing;
+            waiting_bytes -= f.data.size();
+            g_waiting -= f.data.size();
+            if (r.ok() && on_worker) ++by_workers;
             if (!r.ok() && !error) error = std::move(r).error();
         }
-        if (error) {  // nothing more is written: the extraction fails
-            queue.clear();
-            queued_bytes = 0;
-        }
+        if (error) drop();  // nothing more is written: the extraction fails
         if (writing == 0) idle_cv.notify_all();
+    }
+
+    /// Forgets what is queued (under the lock).
+    void drop() {
+        for (const auto& f : queue) {
+            waiting_bytes -= f.data.size();
+            g_waiting -= f.data.size();
+        }
+        queue.clear();
     }
 };
 
@@ -87,8 +101,7 @@ WriteBehind::WriteBehind(base::ThreadPool* pool, int dest_fd, std::string label)
 
 WriteBehind::~WriteBehind() {
     std::unique_lock lk(st_->mu);
-    st_->queue.clear();
-    st_->queued_bytes = 0;
+    st_->drop();
     st_->idle_cv.wait(lk, [&] { return st_->writing == 0; });
     // Tasks still scheduled find the queue empty and touch nothing but the shared state.
 }
@@ -97,7 +110,8 @@ bool WriteBehind::wants(std::uint64_t size) const {
     if (!pool_ || size > kMaxFile) return false;
     {
         std::lock_guard lk(st_->mu);
-        if (st_->error || st_->queued_bytes + size > kMaxQueued) return false;
+        if (st_->error || st_->waiting_bytes + size > kMaxQueued) return false;
+        if (g_waiting.load(std::memory_order_relaxed) + size > kMaxQueuedAll) return false;
         if (st_->writing > 0) return true;  // a worker is writing this archive's files
     }
     return pool_->has_idle_worker();
@@ -109,7 +123,8 @@ base::Result<void> WriteBehind::hand_off(DeferredFile file) {
     {
         std::lock_guard lk(st_->mu);
         if (st_->error) return *st_->error;
-        st_->queued_bytes += file.data.size();
+        st_->waiting_bytes += file.data.size();
+        g_waiting += file.data.size();
         st_->queue.push_back(std::move(file));
         // One worker at first; one more while the queue is longer than the workers on it,
         // as long as the pool has one to spare.
@@ -119,16 +134,21 @@ base::Result<void> WriteBehind::hand_off(DeferredFile file) {
     if (schedule) {
         pool_->submit([st = st_] {
             std::unique_lock lk(st->mu);
-            st->work(lk);
+            st->work(lk, true);
             --st->scheduled;
         });
     }
     return {};
 }
 
+std::uint64_t WriteBehind::written_by_workers() const {
+    std::lock_guard lk(st_->mu);
+    return st_->by_workers;
+}
+
 base::Result<void> WriteBehind::drain() {
     std::unique_lock lk(st_->mu);
-    st_->work(lk);  // what no worker has taken yet, on this thread
+    st_->work(lk, false);  // what no worker has taken yet, on this thread
     st_->idle_cv.wait(lk, [&] { return st_->writing == 0; });
     if (st_->error) return *st_->error;
     return {};

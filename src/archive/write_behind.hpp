@@ -34,8 +34,10 @@ class WriteBehind {
 public:
     /// Files up to this size may be handed off; bigger ones are streamed by the reader.
     static constexpr std::uint64_t kMaxFile = 1u << 20;
-    /// Bytes waiting in the queue at most; past it the reader writes files itself.
+    /// Bytes handed off and not yet written, at most, for this archive and for all the
+    /// archives of the process together; past either the reader writes files itself.
     static constexpr std::uint64_t kMaxQueued = 16u << 20;
+    static constexpr std::uint64_t kMaxQueuedAll = 64u << 20;
 
     /// `pool` may be nullptr (nothing is ever handed off). `dest_fd` must stay open until
     /// this object is destroyed. `label` names the archive in errors.
@@ -55,6 +57,8 @@ public:
     /// Writes what is still queued on this thread, waits for the workers' files, and gives
     /// the first error any of them met. Afterwards every file handed off is on disk.
     base::Result<void> drain();
+    /// Files written by the pool's workers so far (not by drain()).
+    std::uint64_t written_by_workers() const;
 
 private:
     struct State;

@@ -289,3 +289,47 @@ TEST_CASE("a file another thread cannot write fails the extraction, and no threa
     fs::remove_all(tmp->path() / "helped");
     CHECK_FALSE(fs::exists(tmp->path() / "helped"));
 }
+
+TEST_CASE("a sparse member whose data lies far past its declared size stays a hole, never memory") {
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    base::ThreadPool pool(4);
+    struct rusage before {};
+    REQUIRE(::getrusage(RUSAGE_SELF, &before) == 0);
+    for (base::ThreadPool* helpers : {static_cast<base::ThreadPool*>(nullptr), &pool}) {
+        CAPTURE(helpers != nullptr);
+        archive::ExtractOptions options;
+        options.helpers = helpers;
+        const fs::path dest = tmp->path() / (helpers ? "helped" : "alone");
+        auto r = archive::extract_conda_package(gen("good_sparse_far.tar.bz2"), dest, options);
+        REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().to_string()));
+        struct stat st {};
+        REQUIRE(::stat((dest / "lib/far.bin").c_str(), &st) == 0);
+        CHECK(st.st_size == (256 << 20) + 1);
+        CHECK(st.st_blocks * 512 < (1 << 20));  // a hole, not 256 MiB of zeros
+        CHECK(test::count_entries(dest / "pad") == 50);
+    }
+    struct rusage after {};
+    REQUIRE(::getrusage(RUSAGE_SELF, &after) == 0);
+    CHECK(after.ru_maxrss - before.ru_maxrss < 128 * 1024);  // KiB: far less than the 256 MiB
+}
+
+TEST_CASE("names a file system may take for one file are written by the reading thread") {
+    // "lib/Foo" then "lib/foo": one file where case is folded, so the second is written by
+    // the thread that replaces what is there, never raced by a worker's create. After a name
+    // with non-ASCII bytes (Unicode folding), no file is handed off any more.
+    REQUIRE(!test::generated_archives().empty());
+    auto tmp = base::TempDir::create();
+    REQUIRE(tmp.ok());
+    base::ThreadPool pool(4);
+    archive::ExtractOptions options;
+    options.helpers = &pool;
+    auto alone = archive::extract_conda_package(gen("good_case_names.tar.bz2"), tmp->path() / "alone", {});
+    auto r = archive::extract_conda_package(gen("good_case_names.tar.bz2"), tmp->path() / "helped", options);
+    REQUIRE(alone.ok());
+    REQUIRE(r.ok());
+    CHECK(r->files == 5);
+    CHECK(r->handed_off == 2);  // info/index.json and lib/Foo; not lib/foo, nor anything after the non-ASCII name
+    CHECK(full_snapshot(tmp->path() / "helped") == full_snapshot(tmp->path() / "alone"));
+}
