@@ -49,10 +49,11 @@ struct ExtractOptions {
     /// Polled between entries; extraction stops with ErrorKind::interrupted when set.
     const std::atomic<bool>* cancel = nullptr;
     /// Workers that may write files of this archive while the calling thread goes on
-    /// decompressing it. Files up to 1 MiB are handed to the pool's idle workers (never more
-    /// than 16 MiB waiting); bigger ones, and all of them while no worker is idle, are written
-    /// by the calling thread. Every file is written before the call returns, whether it
-    /// succeeds or fails. nullptr: the calling thread writes everything.
+    /// decompressing it. Files of a tar stream up to 1 MiB are handed to the pool's idle
+    /// workers (never more than 16 MiB waiting per archive, 64 MiB in all); the others, and
+    /// all of them while no worker is idle, are written by the calling thread, which makes
+    /// every check as without helpers. Every file is written (or dropped, on failure) before
+    /// the call returns. nullptr, or a pool of one: the calling thread writes everything.
     base::ThreadPool* helpers = nullptr;
 };
 
