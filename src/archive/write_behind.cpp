@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -63,10 +64,10 @@ struct WriteBehind::State {
     std::size_t scheduled = 0;  // pool tasks submitted and not yet finished
     std::optional<base::Error> error;
 
-    /// Takes files from the queue and writes them until it is empty (or a file failed).
-    /// Runs on a pool worker, or on the reader's thread in drain().
-    void work(std::unique_lock<std::mutex>& lk, bool on_worker) {
-        while (!queue.empty() && !error) {
+    /// Takes files from the queue and writes them until it is empty (or a file failed), at
+    /// most `limit` of them. Runs on a pool worker, or on the reader's thread in drain().
+    void work(std::unique_lock<std::mutex>& lk, bool on_worker, std::size_t limit = SIZE_MAX) {
+        for (std::size_t n = 0; n < limit && !queue.empty() && !error; ++n) {
             DeferredFile f = std::move(queue.front());
             queue.pop_front();
             ++writing;
@@ -131,14 +132,23 @@ base::Result<void> WriteBehind::hand_off(DeferredFile file) {
         schedule = st_->scheduled == 0 || (idle && st_->queue.size() > st_->scheduled);
         if (schedule) ++st_->scheduled;
     }
-    if (schedule) {
-        pool_->submit([st = st_] {
-            std::unique_lock lk(st->mu);
-            st->work(lk, true);
-            --st->scheduled;
-        });
-    }
+    if (schedule) help(st_, pool_);
     return {};
+}
+
+void WriteBehind::help(const std::shared_ptr<State>& st, base::ThreadPool* pool) {
+    pool->submit([st, pool] {
+        std::unique_lock lk(st->mu);
+        st->work(lk, true, kBatch);
+        // A batch at a time: an archive queued for extraction meanwhile is started first
+        // (its decompression is the part no other worker can take over), then this goes on.
+        if (!st->queue.empty() && !st->error) {
+            lk.unlock();
+            help(st, pool);
+            return;
+        }
+        --st->scheduled;
+    });
 }
 
 std::uint64_t WriteBehind::written_by_workers() const {

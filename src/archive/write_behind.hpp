@@ -62,6 +62,10 @@ public:
 
 private:
     struct State;
+    /// Files a worker writes before it lets the pool's other queued tasks go first.
+    static constexpr std::size_t kBatch = 32;
+    /// Queues a task on `pool` that writes `st`'s files, a batch at a time.
+    static void help(const std::shared_ptr<State>& st, base::ThreadPool* pool);
     std::shared_ptr<State> st_;
     base::ThreadPool* pool_;
 };
