@@ -70,7 +70,7 @@ namespace {
 
 /// A name as a case-insensitive file system may see it (ASCII letters folded): the queue's
 /// bookkeeping compares these, so that "Foo" and "foo" count as one file where the file
-/// system makes them one. Names with other bytes stop hand-offs altogether (handed_off_ok).
+/// system makes them one. Names with other bytes stop hand-offs altogether (hand_offs_stopped_).
 std::string folded(std::string_view rel) {
     std::string out(rel);
     for (char& c : out)
@@ -223,8 +223,9 @@ base::Result<void> EntryWriter::write_entry(struct archive* a, struct archive_en
         if (!pending_.empty()) PI_TRY_VOID(wait_for_pending(key, hardlink));
         const bool first_time = (type != AE_IFDIR || hardlink) && names_.insert(key).second;
         // A new name where no directory is (so nothing of that name is on disk: another
-        // thread's O_EXCL create finds the place this one would), a whole file of a tar
-        // stream (no sparse map: its data is exactly the size its header declares).
+        // thread's O_EXCL create finds the place this one would), a file of a tar stream
+        // whose size its header declares (hand_off gives a member back to this thread when
+        // its data does not run in order within that size).
         may_hand_off = first_time && !hand_offs_stopped_ && !folded_dirs_.count(key) &&
                        (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR &&
                        archive_entry_sparse_count(e) == 0 && archive_entry_size_is_set(e) &&
