@@ -264,6 +264,18 @@ base::Result<void> EntryWriter::write_entry(struct archive* a, struct archive_en
     }
 }
 
+base::Result<bool> EntryWriter::next_block(struct archive* a, std::string_view entry, std::uint64_t end,
+                                           DataBlock& block) {
+    int r = archive_read_data_block(a, &block.data, &block.size, &block.offset);
+    if (r == ARCHIVE_EOF) return false;
+    if (r < ARCHIVE_WARN) return corrupt(label_, "entry '" + std::string(entry) + "': " + archive_message(a));
+    if (block.offset < 0 || static_cast<std::uint64_t>(block.offset) < end)
+        return refuse(entry, "has overlapping data blocks");
+    // Holes of sparse entries count too: they become bytes on disk for most readers.
+    PI_TRY_VOID(account(static_cast<std::uint64_t>(block.offset) - end + block.size, entry));
+    return true;
+}
+
 base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_entry* e,
                                            const std::string& rel, std::string_view entry,
                                            std::string_view content_override, bool use_override,
@@ -311,19 +323,11 @@ base::Result<void> EntryWriter::write_file(struct archive* a, struct archive_ent
             PI_TRY_VOID(write_all_bytes(static_cast<const char*>(so_far->block), so_far->size, so_far->offset));
             end = static_cast<std::uint64_t>(so_far->offset) + so_far->size;
         }
-        for (;;) {
-            const void* buf = nullptr;
-            std::size_t size = 0;
-            la_int64_t offset = 0;
-            int r = archive_read_data_block(a, &buf, &size, &offset);
-            if (r == ARCHIVE_EOF) break;
-            if (r < ARCHIVE_WARN) return corrupt(label_, "entry '" + std::string(entry) + "': " + archive_message(a));
-            if (offset < 0 || static_cast<std::uint64_t>(offset) < end)
-                return refuse(entry, "has overlapping data blocks");
-            // Holes of sparse entries count too: they become bytes on disk for most readers.
-            PI_TRY_VOID(account(static_cast<std::uint64_t>(offset) - end + size, entry));
-            PI_TRY_VOID(write_all_bytes(static_cast<const char*>(buf), size, offset));
-            end = static_cast<std::uint64_t>(offset) + size;
+        for (DataBlock b;;) {
+            PI_TRY(const bool more, next_block(a, entry, end, b));
+            if (!more) break;
+            PI_TRY_VOID(write_all_bytes(static_cast<const char*>(b.data), b.size, b.offset));
+            end = static_cast<std::uint64_t>(b.offset) + b.size;
             PI_TRY_VOID(check_cancel());
         }
         if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
@@ -361,24 +365,18 @@ base::Result<void> EntryWriter::hand_off(struct archive* a, struct archive_entry
     file.mtime = entry_mtime(e);
     file.data.reserve(declared);
     std::uint64_t end = 0;
-    for (;;) {
-        const void* buf = nullptr;
-        std::size_t size = 0;
-        la_int64_t offset = 0;
-        int r = archive_read_data_block(a, &buf, &size, &offset);
-        if (r == ARCHIVE_EOF) break;
-        if (r < ARCHIVE_WARN) return corrupt(label_, "entry '" + std::string(entry) + "': " + archive_message(a));
-        if (offset < 0 || static_cast<std::uint64_t>(offset) < end) return refuse(entry, "has overlapping data blocks");
-        PI_TRY_VOID(account(static_cast<std::uint64_t>(offset) - end + size, entry));
+    for (DataBlock b;;) {
+        PI_TRY(const bool more, next_block(a, entry, end, b));
+        if (!more) break;
         // Data in order, within the size the header declares, is buffered. Anything else (a
         // sparse map, which may put data anywhere) is written by this thread from here on,
         // as write_file writes it: never a buffer the size of a hole.
-        if (static_cast<std::uint64_t>(offset) != end || end + size > declared) {
-            const ReadSoFar so_far{file.data, buf, size, offset};
+        if (static_cast<std::uint64_t>(b.offset) != end || end + b.size > declared) {
+            const ReadSoFar so_far{file.data, b.data, b.size, b.offset};
             return write_file(a, e, rel, entry, {}, false, &so_far);
         }
-        file.data.append(static_cast<const char*>(buf), size);
-        end += size;
+        file.data.append(static_cast<const char*>(b.data), b.size);
+        end += b.size;
         PI_TRY_VOID(check_cancel());
     }
     if (declared > end) {  // a trailing hole, as write_file leaves one (zeros here)

@@ -69,6 +69,15 @@ private:
                                      std::string_view entry, std::string_view target);
     base::Result<void> write_hardlink(const std::string& rel, std::string_view entry,
                                       std::string_view target);
+    /// One data block of the current member, as libarchive lends it.
+    struct DataBlock {
+        const void* data = nullptr;
+        std::size_t size = 0;
+        la_int64_t offset = 0;
+    };
+    /// Reads the next data block of the member (false at its end): checked not to overlap
+    /// what came before `end`, and counted against the unpacked-size limit, holes included.
+    base::Result<bool> next_block(struct archive* a, std::string_view entry, std::uint64_t end, DataBlock& block);
     base::Result<void> hand_off(struct archive* a, struct archive_entry* e, const std::string& rel,
                                 std::string_view entry);
     base::Result<void> wait_for_pending(const std::string& key, const char* hardlink);
