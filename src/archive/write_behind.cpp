@@ -3,13 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <atomic>
-#include <cstdint>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <optional>
+
+#include "libarchive_util.hpp"
+#include "pixi_install/base/fs.hpp"
 
 namespace pixi_install::archive::detail {
 
@@ -26,28 +29,13 @@ base::Error write_error(const char* what, const std::string& rel, int err, const
 }  // namespace
 
 base::Result<void> write_deferred(int dest_fd, const std::string& label, const DeferredFile& file) {
-    int fd = ::openat(dest_fd, file.rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, file.mode);
-    if (fd < 0) return write_error("cannot create", file.rel, errno, label);
-    struct Close {
-        int fd;
-        ~Close() { ::close(fd); }
-    } guard{fd};
-    const char* p = file.data.data();
-    std::size_t left = file.data.size();
-    off_t off = 0;
-    while (left) {
-        ssize_t w = ::pwrite(fd, p, left, off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return write_error("cannot write", file.rel, errno, label);
-        }
-        p += w;
-        off += w;
-        left -= static_cast<std::size_t>(w);
-    }
+    UniqueFd fd(::openat(dest_fd, file.rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, file.mode));
+    if (fd.get() < 0) return write_error("cannot create", file.rel, errno, label);
+    if (auto w = base::write_all(fd.get(), file.data, file.rel); !w.ok())
+        return std::move(w).error().with_context("while extracting " + label);
     if (file.mtime.tv_nsec != UTIME_OMIT) {
         const struct timespec times[2] = {{0, UTIME_OMIT}, file.mtime};
-        (void)::futimens(fd, times);
+        (void)::futimens(fd.get(), times);
     }
     return {};
 }
