@@ -1,8 +1,6 @@
 // Build dependencies: chosen from local wheel directories (find-links), newest
 // first, following each wheel's Requires-Dist; and the child processes builds run.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +13,7 @@
 #include "build_internal.hpp"
 #include "pixi_install/archive/zip_reader.hpp"
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/process.hpp"
 #include "pixi_install/base/strings.hpp"
 #include "pixi_install/spec/pep440.hpp"
 #include "pixi_install/spec/wheel_name.hpp"
@@ -257,39 +256,14 @@ Result<void> choose_build_set(const std::vector<std::string>& requirements, cons
 
 Result<ProcessResult> run_logged(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                                  const fs::path& cwd, const fs::path& log, const std::atomic<bool>* cancel) {
-    std::vector<std::string> args = argv, envs = env;
-    std::vector<char*> argp, envp;
-    for (auto& a : args) argp.push_back(a.data());
-    argp.push_back(nullptr);
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attr, 0);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, args.front().c_str(), &fa, &attr, argp.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) return base::fail_errno("cannot run", args.front(), rc);
+    PI_TRY(pid_t pid, base::spawn_child({argv, env, cwd, log, /*append=*/true, /*own_group=*/true}, ""));
     int status = 0;
     bool killed = false;
     auto kill_deadline = std::chrono::steady_clock::time_point::max();
     for (;;) {
         pid_t w = ::waitpid(pid, &status, WNOHANG);
         if (w == pid) break;
-        if (w < 0 && errno != EINTR) return base::fail_errno("cannot wait for", args.front(), errno);
+        if (w < 0 && errno != EINTR) return base::fail_errno("cannot wait for", argv.front(), errno);
         if (cancel && cancel->load() && !killed) {
             ::kill(-pid, SIGTERM);
             killed = true;
@@ -305,7 +279,7 @@ Result<ProcessResult> run_logged(const std::vector<std::string>& argv, const std
     ::kill(-pid, SIGKILL);
     if (killed) return base::fail(ErrorKind::interrupted, "interrupted while building");
     ProcessResult out;
-    out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    out.exit_code = base::exit_code_of(status);
     return out;
 }
 

@@ -1,7 +1,6 @@
 #include "file_ops.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 
 #include "pixi_install/base/fs.hpp"
 #include "pixi_install/base/hash.hpp"
+#include "pixi_install/base/process.hpp"
 
 namespace pixi_install::prefix::detail {
 
@@ -167,30 +167,14 @@ Result<std::string> sha256_of(int fd, const std::string& shown) {
 base::Result<ProcessOutcome> run_captured(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                                           const std::filesystem::path& cwd, const std::string& what) {
     PI_TRY(base::TempDir tmp, base::TempDir::create());
-    const std::filesystem::path out_file = tmp.path() / "output";
-    std::vector<std::string> args = argv, envs = env;
-    std::vector<char*> argp, envp;
-    for (auto& a : args) argp.push_back(a.data());
-    argp.push_back(nullptr);
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
-    pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, args.front().c_str(), &fa, nullptr, argp.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return base::fail_errno("cannot run " + what, args.front(), rc);
+    base::ChildSpec spec{argv, env, cwd, tmp.path() / "output"};
+    PI_TRY(pid_t pid, base::spawn_child(spec, what));
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return base::fail_errno("cannot wait for " + what, args.front(), errno);
+        if (errno != EINTR) return base::fail_errno("cannot wait for " + what, argv.front(), errno);
     ProcessOutcome out;
-    out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (auto o = base::read_file(out_file); o.ok()) out.output = std::move(*o);
+    out.exit_code = base::exit_code_of(status);
+    if (auto o = base::read_file(spec.output); o.ok()) out.output = std::move(*o);
     return out;
 }
 
