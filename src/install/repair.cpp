@@ -70,16 +70,16 @@ base::Result<std::size_t> remove_stale_temporaries(const fs::path& prefix, bool 
 
 base::Result<bool> Transaction::recover_interrupted() {
     if (!has_snapshot(opt_.prefix)) {
-        PI_TRY_VOID(discard_snapshot(opt_.prefix));  // an unfinished snapshot: nothing had changed yet
+        PI_TRY_VOID(discard_snapshot(opt_.prefix, pool_.get()));  // an unfinished snapshot: nothing had changed yet
         return false;
     }
     // "complete" is written only when the new environment is whole: the snapshot is then
     // merely not yet removed. Anything else means the install died part-way.
     if (read_state(opt_.prefix).state == PrefixState::complete) {
-        PI_TRY_VOID(discard_snapshot(opt_.prefix));
+        PI_TRY_VOID(discard_snapshot(opt_.prefix, pool_.get()));
         return false;
     }
-    auto r = restore_snapshot(opt_.prefix);
+    auto r = restore_snapshot(opt_.prefix, pool_.get());
     if (!r.ok())
         return std::move(r).error().with_context("while rolling back the interrupted install in " +
                                                  opt_.prefix.string());

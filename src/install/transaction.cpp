@@ -180,7 +180,7 @@ Result<InstallReport> Transaction::run() {
         base::Error error = std::move(result).error();
         if (snapshot_) {
             // Whatever failed (disk full, I/O error, a signal), the previous environment comes back.
-            auto restored = restore_snapshot(opt_.prefix);
+            auto restored = restore_snapshot(opt_.prefix, pool_.get());
             if (restored.ok()) {
                 modified_ = false;
                 error.message += " (the previous environment was restored)";

@@ -76,7 +76,7 @@ Result<void> Transaction::apply() {
     PI_TRY_VOID(check_before_change());
     // The previous environment is kept (hard links) until the new one is complete; from
     // here on the prefix changes, and any failure, or the next run after a crash, puts it back.
-    PI_TRY_VOID(take_snapshot(opt_.prefix));
+    PI_TRY_VOID(take_snapshot(opt_.prefix, pool_.get()));
     snapshot_ = true;
     PI_TRY_VOID(fault("snapshot"));
     PI_TRY_VOID(write_state(opt_.prefix, {PrefixState::installing, fingerprint_}));
@@ -415,7 +415,7 @@ Result<void> Transaction::finish() {
     // line leaves it to the next run, which sees "complete" and discards it).
     snapshot_ = false;
     PI_TRY_VOID(fault("complete"));
-    PI_TRY_VOID(discard_snapshot(opt_.prefix));
+    PI_TRY_VOID(discard_snapshot(opt_.prefix, pool_.get()));
     if (opt_.source_date_epoch) {
         PI_TRY_VOID(base::set_path_time(state_path(opt_.prefix), *opt_.source_date_epoch));
         PI_TRY_VOID(base::set_path_time(opt_.prefix / "conda-meta", *opt_.source_date_epoch));

@@ -7,11 +7,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "pixi_install/base/beneath.hpp"
 #include "pixi_install/base/fs.hpp"
+#include "pixi_install/base/thread_pool.hpp"
 
 namespace pixi_install::install {
 
@@ -49,68 +55,219 @@ bool lexists(const fs::path& p) {
 }
 
 /// Root keeps each entry's owner (a prefix may belong to someone else); others cannot.
-void keep_owner(const fs::path& dst, const struct stat& st) {
-    if (::geteuid() == 0) (void)::lchown(dst.c_str(), st.st_uid, st.st_gid);
+void keep_owner(int dir, const char* name, const struct stat& st) {
+    if (::geteuid() == 0) (void)::fchownat(dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
 }
 
-Result<void> copy_regular(const fs::path& src, const fs::path& dst, const struct stat& st) {
-    const int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (in < 0) return base::fail_errno("cannot read", src.string(), errno);
-    const int out = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (out < 0) {
-        const int err = errno;
-        ::close(in);
-        return base::fail_errno("cannot create", dst.string(), err);
-    }
+/// `name` of the directory open at `dir`, for messages.
+std::string shown(const fs::path& dir, const char* name) { return (dir / name).string(); }
+
+Result<void> copy_regular(int src_dir, int dst_dir, const char* name, const struct stat& st, const fs::path& dst_path) {
+    base::Fd in(::openat(src_dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!in) return base::fail_errno("cannot read", shown(dst_path, name), errno);
+    base::Fd out(::openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!out) return base::fail_errno("cannot create", shown(dst_path, name), errno);
     char buf[1 << 16];
-    Result<void> r;
     for (;;) {
-        ssize_t n = ::read(in, buf, sizeof buf);
+        ssize_t n = ::read(in.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            r = base::fail_errno("cannot read", src.string(), errno);
-            break;
-        }
+        if (n < 0) return base::fail_errno("cannot read", shown(dst_path, name), errno);
         if (n == 0) break;
-        r = base::write_all(out, std::string_view(buf, static_cast<std::size_t>(n)), dst.string());
-        if (!r.ok()) break;
+        PI_TRY_VOID(base::write_all(out.get(), std::string_view(buf, static_cast<std::size_t>(n)), shown(dst_path, name)));
     }
-    if (r.ok() && ::fchmod(out, st.st_mode & 07777) != 0) r = base::fail_errno("cannot set the mode of", dst.string(), errno);
-    ::close(in);
-    if (::close(out) != 0 && r.ok()) r = base::fail_errno("cannot write", dst.string(), errno);
-    if (r.ok()) keep_owner(dst, st);
-    return r;
+    if (::fchmod(out.get(), st.st_mode & 07777) != 0) return base::fail_errno("cannot set the mode of", shown(dst_path, name), errno);
+    if (::close(out.release()) != 0) return base::fail_errno("cannot write", shown(dst_path, name), errno);
+    keep_owner(dst_dir, name, st);
+    return {};
 }
 
-/// Recreates `src` at `dst`: directories anew, symlinks anew, files as hard links
-/// (a copy where the file system or the kernel refuses the link).
-Result<void> clone(const fs::path& src, const fs::path& dst) {
+/// A directory whose entries one task takes on: (source and) destination, open by path.
+struct TreeDir {
+    fs::path src, dst;
+};
+
+/// A directory of the snapshot, made 0700 to be filled; its mode and owner are set once the
+/// whole tree is in (a directory without write permission could take no entries before).
+struct MadeDir {
+    fs::path path;
+    struct stat st;
+};
+
+/// What cloning one directory's entries found below it.
+struct CloneOut {
+    std::vector<TreeDir> subdirs;
+    std::vector<MadeDir> made;
+};
+
+/// Recreates the entry `name` of the directory open at `src_dir` in the one open at `dst_dir`:
+/// a directory empty (its entries are the caller's next work), a symlink anew, a file as a
+/// hard link (a copy where the file system or the kernel refuses the link).
+Result<void> clone_entry(int src_dir, int dst_dir, const char* name, const TreeDir& at, CloneOut& out) {
     struct stat st {};
-    if (::lstat(src.c_str(), &st) != 0) return base::fail_errno("cannot stat", src.string(), errno);
+    if (::fstatat(src_dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return base::fail_errno("cannot stat", shown(at.src, name), errno);
     if (S_ISDIR(st.st_mode)) {
-        if (::mkdir(dst.c_str(), 0700) != 0) return base::fail_errno("cannot create", dst.string(), errno);
-        PI_TRY(auto names, list_dir(src));
-        for (const auto& n : names) PI_TRY_VOID(clone(src / n, dst / n));
-        if (::chmod(dst.c_str(), st.st_mode & 07777) != 0)
-            return base::fail_errno("cannot set the mode of", dst.string(), errno);
-        keep_owner(dst, st);
+        if (::mkdirat(dst_dir, name, 0700) != 0) return base::fail_errno("cannot create", shown(at.dst, name), errno);
+        out.subdirs.push_back({at.src / name, at.dst / name});
+        out.made.push_back({at.dst / name, st});
         return {};
     }
     if (S_ISLNK(st.st_mode)) {
-        std::vector<char> target(static_cast<std::size_t>(st.st_size) + 1);
-        const ssize_t n = ::readlink(src.c_str(), target.data(), target.size());
-        if (n < 0) return base::fail_errno("cannot read the link", src.string(), errno);
-        if (::symlink(std::string(target.data(), static_cast<std::size_t>(n)).c_str(), dst.c_str()) != 0)
-            return base::fail_errno("cannot create", dst.string(), errno);
-        keep_owner(dst, st);
+        char target[PATH_MAX];
+        const ssize_t n = ::readlinkat(src_dir, name, target, sizeof target);
+        if (n < 0) return base::fail_errno("cannot read the link", shown(at.src, name), errno);
+        if (::symlinkat(std::string(target, static_cast<std::size_t>(n)).c_str(), dst_dir, name) != 0)
+            return base::fail_errno("cannot create", shown(at.dst, name), errno);
+        keep_owner(dst_dir, name, st);
         return {};
     }
     if (!S_ISREG(st.st_mode)) return {};  // sockets, fifos: nothing an install writes or removes
-    if (::link(src.c_str(), dst.c_str()) == 0) return {};
+    if (::linkat(src_dir, name, dst_dir, name, 0) == 0) return {};
     const int err = errno;
     if (err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS)
-        return base::fail_errno("cannot link", dst.string(), err);
-    return copy_regular(src, dst, st);
+        return base::fail_errno("cannot link", shown(at.dst, name), err);
+    return copy_regular(src_dir, dst_dir, name, st, at.dst);
+}
+
+/// Names in the directory open at `dir` (not following it: it was opened O_NOFOLLOW).
+Result<std::vector<std::string>> list_fd(int dir, const fs::path& path) {
+    const int dup = ::fcntl(dir, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return base::fail_errno("cannot read the directory", path.string(), errno);
+    DIR* d = ::fdopendir(dup);
+    if (!d) {
+        const int err = errno;
+        ::close(dup);
+        return base::fail_errno("cannot read the directory", path.string(), err);
+    }
+    std::vector<std::string> out;
+    while (struct dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") out.push_back(std::move(n));
+    }
+    ::closedir(d);
+    return out;
+}
+
+/// The directory at `path`, its last component not followed if it is a symlink.
+base::Fd open_dir(const fs::path& path) {
+    return base::Fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+}
+
+/// Clones every entry of `at` (one level).
+Result<void> clone_dir_entries(const TreeDir& at, CloneOut& out) {
+    base::Fd src = open_dir(at.src);
+    if (!src) return base::fail_errno("cannot open", at.src.string(), errno);
+    base::Fd dst = open_dir(at.dst);
+    if (!dst) return base::fail_errno("cannot open", at.dst.string(), errno);
+    PI_TRY(auto names, list_fd(src.get(), at.src));
+    for (const auto& n : names) PI_TRY_VOID(clone_entry(src.get(), dst.get(), n.c_str(), at, out));
+    return {};
+}
+
+/// Runs f(i) for each i < n, on `pool` when there is one; the first error (by message, so
+/// that the one reported does not depend on timing) stops the tasks not yet begun.
+Result<void> for_each_task(base::ThreadPool* pool, std::size_t n, const std::function<Result<void>(std::size_t)>& f) {
+    if (!pool || pool->size() < 2 || n < 2) {
+        for (std::size_t i = 0; i < n; ++i) PI_TRY_VOID(f(i));
+        return {};
+    }
+    std::mutex mu;
+    std::optional<base::Error> first;
+    pool->parallel_for(n, [&](std::size_t i) {
+        {
+            std::lock_guard lk(mu);
+            if (first) return;
+        }
+        auto r = f(i);
+        if (r.ok()) return;
+        std::lock_guard lk(mu);
+        if (!first || r.error().message < first->message) first = std::move(r).error();
+    });
+    if (first) return std::move(*first);
+    return {};
+}
+
+/// Clones the trees below `level` (directories already made), one directory a task, level by
+/// level; then gives every directory made its mode and owner.
+Result<void> clone_trees(std::vector<TreeDir> level, std::vector<MadeDir> made, base::ThreadPool* pool) {
+    while (!level.empty()) {
+        std::vector<CloneOut> outs(level.size());
+        PI_TRY_VOID(for_each_task(pool, level.size(), [&](std::size_t i) { return clone_dir_entries(level[i], outs[i]); }));
+        level.clear();
+        for (auto& o : outs) {
+            level.insert(level.end(), std::make_move_iterator(o.subdirs.begin()), std::make_move_iterator(o.subdirs.end()));
+            made.insert(made.end(), std::make_move_iterator(o.made.begin()), std::make_move_iterator(o.made.end()));
+        }
+    }
+    return for_each_task(pool, made.size(), [&](std::size_t i) -> Result<void> {
+        const MadeDir& m = made[i];
+        if (::chmod(m.path.c_str(), m.st.st_mode & 07777) != 0)
+            return base::fail_errno("cannot set the mode of", m.path.string(), errno);
+        if (::geteuid() == 0) (void)::lchown(m.path.c_str(), m.st.st_uid, m.st.st_gid);
+        return {};
+    });
+}
+
+/// Removes every entry of the directory `path` that is not a directory, and returns those that
+/// are (to be emptied next). A directory that refuses the removal (no write permission: it
+/// was snapshotted with its mode) is given its owner's permissions first: it is ours to remove.
+Result<void> empty_dir_of_files(const fs::path& path, std::vector<fs::path>& subdirs) {
+    base::Fd dir = open_dir(path);
+    if (!dir && errno == EACCES) {
+        (void)::chmod(path.c_str(), S_IRWXU);
+        dir = open_dir(path);
+    }
+    if (!dir) return base::fail_errno("cannot open", path.string(), errno);
+    PI_TRY(auto names, list_fd(dir.get(), path));
+    bool made_writable = false;
+    for (const auto& n : names) {
+        if (::unlinkat(dir.get(), n.c_str(), 0) == 0 || errno == ENOENT) continue;
+        int err = errno;
+        if ((err == EACCES || err == EPERM) && !made_writable) {
+            made_writable = true;
+            if (::fchmod(dir.get(), S_IRWXU) == 0) {
+                if (::unlinkat(dir.get(), n.c_str(), 0) == 0 || errno == ENOENT) continue;
+                err = errno;
+            }
+        }
+        if (err == EISDIR || err == EPERM) {  // EPERM: what Linux's unlink says of a directory
+            struct stat st {};
+            if (::fstatat(dir.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+                subdirs.push_back(path / n);
+                continue;
+            }
+        }
+        return base::fail_errno("cannot remove", (path / n).string(), err);
+    }
+    return {};
+}
+
+/// Removes the tree at `root` (absent is fine), one directory's files a task, level by level,
+/// then the directories from the deepest level up: for a snapshot of a whole prefix.
+Result<void> remove_tree_parallel(const fs::path& root, base::ThreadPool* pool) {
+    struct stat st {};
+    if (::lstat(root.c_str(), &st) != 0) {
+        if (errno == ENOENT) return {};
+        return base::fail_errno("cannot stat", root.string(), errno);
+    }
+    if (!S_ISDIR(st.st_mode)) return base::remove_tree(root);
+    std::vector<std::vector<fs::path>> levels{{root}};
+    while (!levels.back().empty()) {
+        const auto& level = levels.back();
+        std::vector<std::vector<fs::path>> found(level.size());
+        PI_TRY_VOID(for_each_task(pool, level.size(), [&](std::size_t i) { return empty_dir_of_files(level[i], found[i]); }));
+        std::vector<fs::path> next;
+        for (auto& f : found) next.insert(next.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+        levels.push_back(std::move(next));
+    }
+    for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
+        const auto& level = *it;
+        PI_TRY_VOID(for_each_task(pool, level.size(), [&](std::size_t i) -> Result<void> {
+            if (::rmdir(level[i].c_str()) == 0 || errno == ENOENT) return {};
+            return base::fail_errno("cannot remove", level[i].string(), errno);
+        }));
+    }
+    return {};
 }
 
 }  // namespace
@@ -119,49 +276,61 @@ bool has_snapshot(const fs::path& prefix) { return lexists(names_file(prefix)); 
 
 bool has_snapshot_dir(const fs::path& prefix) { return lexists(rollback_dir(prefix)); }
 
-Result<void> discard_snapshot(const fs::path& prefix) {
+Result<void> discard_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
     if (!lexists(rollback_dir(prefix))) return {};
     if (::unlink(names_file(prefix).c_str()) != 0 && errno != ENOENT)
         return base::fail_errno("cannot remove", names_file(prefix).string(), errno);
-    return base::remove_tree(rollback_dir(prefix));
+    return remove_tree_parallel(rollback_dir(prefix), pool);
 }
 
-Result<void> take_snapshot(const fs::path& prefix) {
-    PI_TRY_VOID(discard_snapshot(prefix));
+Result<void> take_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
+    PI_TRY_VOID(discard_snapshot(prefix, pool));
     auto made = [&]() -> Result<void> {
         const fs::path snap = snapshot_dir(prefix);
         if (::mkdir(rollback_dir(prefix).c_str(), 0700) != 0)
             return base::fail_errno("cannot create", rollback_dir(prefix).string(), errno);
         if (::mkdir(snap.c_str(), 0700) != 0) return base::fail_errno("cannot create", snap.string(), errno);
+        // The prefix may be reached through a symlink (as its path is everywhere else).
+        base::Fd prefix_fd(::open(prefix.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!prefix_fd) return base::fail_errno("cannot open", prefix.string(), errno);
+        base::Fd snap_fd = open_dir(snap);
+        if (!snap_fd) return base::fail_errno("cannot open", snap.string(), errno);
+        // The top level here (its names are the snapshot's list), the trees below on the pool.
         std::string names;
-        PI_TRY(auto top, list_dir(prefix));
-        for (const auto& n : top) {
+        CloneOut top;
+        const TreeDir root{prefix, snap};
+        PI_TRY(auto entries, list_fd(prefix_fd.get(), prefix));
+        for (const auto& n : entries) {
             if (n == kRollbackDir) continue;
             if (n == "conda-meta") {
-                if (::mkdir((snap / n).c_str(), 0700) != 0)
+                if (::mkdirat(snap_fd.get(), n.c_str(), 0700) != 0)
                     return base::fail_errno("cannot create", (snap / n).string(), errno);
-                PI_TRY(auto meta, list_dir(prefix / n));
-                for (const auto& m : meta) {
+                const TreeDir meta{prefix / n, snap / n};
+                base::Fd meta_src = open_dir(meta.src), meta_dst = open_dir(meta.dst);
+                if (!meta_src || !meta_dst) return base::fail_errno("cannot open", meta.src.string(), errno);
+                PI_TRY(auto records, list_fd(meta_src.get(), meta.src));
+                for (const auto& m : records) {
                     if (m == kLockName) continue;
-                    PI_TRY_VOID(clone(prefix / n / m, snap / n / m));
+                    PI_TRY_VOID(clone_entry(meta_src.get(), meta_dst.get(), m.c_str(), meta, top));
                     names += "conda-meta/" + m + "\n";
                 }
                 continue;
             }
-            PI_TRY_VOID(clone(prefix / n, snap / n));
+            PI_TRY_VOID(clone_entry(prefix_fd.get(), snap_fd.get(), n.c_str(), root, top));
             names += n + "\n";
         }
+        PI_TRY_VOID(clone_trees(std::move(top.subdirs), std::move(top.made), pool));
         return base::write_file_atomic(names_file(prefix), names, /*durable=*/true, 0600);
     }();
     if (!made.ok()) {
-        (void)discard_snapshot(prefix);
+        (void)discard_snapshot(prefix, pool);
         return std::move(made).error().with_context("while keeping the previous environment for a rollback "
                                                     "(nothing was changed)");
     }
     return {};
 }
 
-Result<void> restore_snapshot(const fs::path& prefix) {
+Result<void> restore_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
     PI_TRY(std::string text, base::read_file(names_file(prefix)));
     std::set<std::string> top, meta;
     std::vector<std::string> order;
@@ -183,10 +352,10 @@ Result<void> restore_snapshot(const fs::path& prefix) {
     // 1. Whatever the failed install added goes.
     PI_TRY(auto now_top, list_dir(prefix));
     for (const auto& n : now_top)
-        if (n != kRollbackDir && n != "conda-meta" && !top.count(n)) PI_TRY_VOID(base::remove_tree(prefix / n));
+        if (n != kRollbackDir && n != "conda-meta" && !top.count(n)) PI_TRY_VOID(remove_tree_parallel(prefix / n, pool));
     PI_TRY(auto now_meta, list_dir(prefix / "conda-meta"));
     for (const auto& m : now_meta)
-        if (m != kLockName && !meta.count(m)) PI_TRY_VOID(base::remove_tree(prefix / "conda-meta" / m));
+        if (m != kLockName && !meta.count(m)) PI_TRY_VOID(remove_tree_parallel(prefix / "conda-meta" / m, pool));
     // 2. Every kept entry moves back, the state marker last: until it is back, the prefix
     //    does not say "complete", so a crash here is met by another restore.
     std::stable_partition(order.begin(), order.end(),
@@ -194,11 +363,11 @@ Result<void> restore_snapshot(const fs::path& prefix) {
     const fs::path snap = snapshot_dir(prefix);
     for (const auto& n : order) {
         if (!lexists(snap / n)) continue;  // moved back by an earlier, interrupted restore
-        PI_TRY_VOID(base::remove_tree(prefix / n));
+        PI_TRY_VOID(remove_tree_parallel(prefix / n, pool));
         if (::rename((snap / n).c_str(), (prefix / n).c_str()) != 0)
             return base::fail_errno("cannot move back", (prefix / n).string(), errno);
     }
-    return discard_snapshot(prefix);
+    return discard_snapshot(prefix, pool);
 }
 
 }  // namespace pixi_install::install

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "pixi_install/base/result.hpp"
+#include "pixi_install/base/thread_pool.hpp"
 #include "pixi_install/prefix/package_info.hpp"
 
 namespace pixi_install::install {
@@ -23,7 +24,7 @@ inline constexpr const char* kRollbackDir = prefix::kRollbackDirName.data();
 
 /// Takes the snapshot of `prefix` (replacing a stale one). Fails, with nothing changed
 /// in the prefix, when it cannot be made (no space for the directories, ...).
-base::Result<void> take_snapshot(const std::filesystem::path& prefix);
+base::Result<void> take_snapshot(const std::filesystem::path& prefix, base::ThreadPool* pool = nullptr);
 
 /// True when `prefix` holds a snapshot directory, complete or not (one lstat).
 bool has_snapshot_dir(const std::filesystem::path& prefix);
@@ -34,9 +35,9 @@ bool has_snapshot(const std::filesystem::path& prefix);
 /// Puts the snapshot back: the prefix is again exactly what it was when the snapshot was
 /// taken. Safe to run again after a crash part-way (entries still in the snapshot are the
 /// ones not yet moved back). Removes the snapshot at the end.
-base::Result<void> restore_snapshot(const std::filesystem::path& prefix);
+base::Result<void> restore_snapshot(const std::filesystem::path& prefix, base::ThreadPool* pool = nullptr);
 
 /// Forgets the snapshot (the new state is complete, or no snapshot was finished).
-base::Result<void> discard_snapshot(const std::filesystem::path& prefix);
+base::Result<void> discard_snapshot(const std::filesystem::path& prefix, base::ThreadPool* pool = nullptr);
 
 }  // namespace pixi_install::install

@@ -13,6 +13,10 @@
              restores the previous prefix; (root) auto mode with the cache on another file
              system copies and records it.
   reserved   a package may not place files below the installer's rollback directory.
+  symlinked  a prefix reached through a symlink: updated, and restored after a failed update.
+  readonly   (root) a user whose prefix has a directory without write permission: the kept
+             previous environment is removed after an update and put back after a failed
+             one, and the directory keeps its mode.
 Usage: transaction_test.py [SUBTEST...] (default: all)."""
 import glob
 import hashlib
@@ -508,8 +512,72 @@ def test_reserved(tmp):
     return 0
 
 
+def test_symlinked(tmp):
+    """The prefix's path is a symlink to the real directory (a mount point, a shared volume)."""
+    l1, l2 = make_locks(tmp, count=4, files=8)
+    cache, real, link = os.path.join(tmp, "cache"), os.path.join(tmp, "real"), os.path.join(tmp, "env")
+    os.makedirs(real)
+    os.symlink(real, link)
+    install(l1, link, cache)
+    before = exact(real)
+    r = install(l2, link, cache, fault="linked:fail", expect=1)
+    assert "previous environment was restored" in r.stderr, r.stderr
+    assert exact(real, keep_rollback=True) == before, diff(exact(real, True), before)
+    install(l2, link, cache)
+    assert os.path.islink(link) and not os.path.exists(os.path.join(real, ROLLBACK))
+    assert "share/p04/f000.txt" in exact(real) and "share/p04/f000.txt" not in before
+    verify(link)
+    return 0
+
+
+def test_readonly(tmp):
+    """A directory of the prefix without write permission (its owner took it away): the snapshot
+    holds it with that mode, and an unprivileged user can still remove the snapshot."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        print("  skipped: needs root and setpriv to run the installs as another user")
+        return 77
+    nobody = 65534
+    os.chmod(tmp, 0o755)
+    for d in (tmp, os.path.dirname(tmp)):
+        os.chmod(d, os.stat(d).st_mode | 0o011)  # traversable by that user (the test's temporary root)
+    l1, l2 = make_locks(tmp)
+    home = os.path.join(tmp, "home")
+    os.makedirs(home)
+    for root, dirs, files in os.walk(tmp):
+        for n in dirs + files:
+            os.lchown(os.path.join(root, n), nobody, nobody)
+    os.chown(tmp, nobody, nobody)
+    prefix, cache = os.path.join(tmp, "env"), os.path.join(tmp, "cache")
+
+    def as_user(lock, fault=None, expect=0):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
+        if fault:
+            env["PIXI_INSTALL_FAULT"] = fault
+        r = subprocess.run(["setpriv", "--reuid=%d" % nobody, "--regid=%d" % nobody, "--clear-groups",
+                            BIN, "install", "-l", lock, "-p", prefix, "--cache-dir", cache],
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert r.returncode == expect, (lock, fault, r.returncode, r.stdout[-2000:], r.stderr[-2000:])
+        return r
+
+    as_user(l1)
+    frozen = os.path.join(prefix, "share", "p05")  # a package both locks keep as it is
+    os.chmod(frozen, 0o555)
+    before = exact(prefix)
+    # A failed update: the new tree (holding the read-only directory) goes, the previous comes back.
+    r = as_user(l2, fault="linked:fail", expect=1)
+    assert "previous environment was restored" in r.stderr, r.stderr
+    assert exact(prefix, keep_rollback=True) == before, diff(exact(prefix, True), before)
+    # The update: done, nothing kept, the directory as its owner left it.
+    as_user(l2)
+    assert not os.path.exists(os.path.join(prefix, ROLLBACK))
+    assert os.stat(frozen).st_mode & 0o777 == 0o555
+    assert exact(prefix)["share/p05/f000.txt"] == before["share/p05/f000.txt"]
+    verify(prefix)
+    return 0
+
+
 def main(argv):
-    names = argv or ["steps", "checks", "enospc", "copies", "reserved"]
+    names = argv or ["steps", "checks", "enospc", "copies", "reserved", "symlinked", "readonly"]
     rc = 0
     with tempfile.TemporaryDirectory(prefix="pi-e2e-transaction-") as tmp:
         for name in names:
