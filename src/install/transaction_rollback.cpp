@@ -8,11 +8,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pixi_install/base/beneath.hpp"
@@ -62,22 +65,26 @@ void keep_owner(int dir, const char* name, const struct stat& st) {
 /// `name` of the directory open at `dir`, for messages.
 std::string shown(const fs::path& dir, const char* name) { return (dir / name).string(); }
 
-Result<void> copy_regular(int src_dir, int dst_dir, const char* name, const struct stat& st, const fs::path& dst_path) {
+/// A copy of the regular file `name` (status `st`) of the directory open at `src_dir` (shown as
+/// `src_path`), made in the one open at `dst_dir` (shown as `dst_path`).
+Result<void> copy_regular(int src_dir, int dst_dir, const char* name, const struct stat& st, const fs::path& src_path,
+                          const fs::path& dst_path) {
     base::Fd in(::openat(src_dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!in) return base::fail_errno("cannot read", shown(dst_path, name), errno);
+    if (!in) return base::fail_errno("cannot read", shown(src_path, name), errno);
     base::Fd out(::openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!out) return base::fail_errno("cannot create", shown(dst_path, name), errno);
     char buf[1 << 16];
     for (;;) {
         ssize_t n = ::read(in.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return base::fail_errno("cannot read", shown(dst_path, name), errno);
+        if (n < 0) return base::fail_errno("cannot read", shown(src_path, name), errno);
         if (n == 0) break;
         PI_TRY_VOID(base::write_all(out.get(), std::string_view(buf, static_cast<std::size_t>(n)), shown(dst_path, name)));
     }
+    // The owner first: changing it takes away setuid and setgid bits, which the mode then sets.
+    keep_owner(dst_dir, name, st);
     if (::fchmod(out.get(), st.st_mode & 07777) != 0) return base::fail_errno("cannot set the mode of", shown(dst_path, name), errno);
     if (::close(out.release()) != 0) return base::fail_errno("cannot write", shown(dst_path, name), errno);
-    keep_owner(dst_dir, name, st);
     return {};
 }
 
@@ -100,8 +107,9 @@ struct CloneOut {
 };
 
 /// Recreates the entry `name` of the directory open at `src_dir` in the one open at `dst_dir`:
-/// a directory empty (its entries are the caller's next work), a symlink anew, a file as a
-/// hard link (a copy where the file system or the kernel refuses the link).
+/// a directory empty (its entries are the caller's next work), a symlink anew, anything else
+/// as a hard link (where the file system or the kernel refuses it, a file copied, a fifo or
+/// a device made anew).
 Result<void> clone_entry(int src_dir, int dst_dir, const char* name, const TreeDir& at, CloneOut& out) {
     struct stat st {};
     if (::fstatat(src_dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -121,12 +129,20 @@ Result<void> clone_entry(int src_dir, int dst_dir, const char* name, const TreeD
         keep_owner(dst_dir, name, st);
         return {};
     }
-    if (!S_ISREG(st.st_mode)) return {};  // sockets, fifos: nothing an install writes or removes
+    // Files, and what else a user keeps in a prefix (a fifo, a socket's node, a device): the
+    // same inode, by a hard link.
     if (::linkat(src_dir, name, dst_dir, name, 0) == 0) return {};
     const int err = errno;
     if (err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS)
         return base::fail_errno("cannot link", shown(at.dst, name), err);
-    return copy_regular(src_dir, dst_dir, name, st, at.dst);
+    if (S_ISREG(st.st_mode)) return copy_regular(src_dir, dst_dir, name, st, at.src, at.dst);
+    // A node of its own, of the same kind (a device only as root, who alone could have made it).
+    if (::mknodat(dst_dir, name, st.st_mode & (S_IFMT | 0777), st.st_rdev) != 0)
+        return base::fail_errno("cannot keep", shown(at.src, name), errno);
+    keep_owner(dst_dir, name, st);
+    if (::fchmodat(dst_dir, name, st.st_mode & 07777, 0) != 0)
+        return base::fail_errno("cannot set the mode of", shown(at.dst, name), errno);
+    return {};
 }
 
 /// Names in the directory open at `dir` (not following it: it was opened O_NOFOLLOW).
@@ -230,7 +246,7 @@ Result<void> empty_dir_of_files(const fs::path& path, std::vector<fs::path>& sub
                 err = errno;
             }
         }
-        if (err == EISDIR || err == EPERM) {  // EPERM: what Linux's unlink says of a directory
+        if (err == EISDIR || err == EPERM) {  // EPERM: what POSIX allows unlink to say of a directory
             struct stat st {};
             if (::fstatat(dir.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
                 subdirs.push_back(path / n);
@@ -244,7 +260,7 @@ Result<void> empty_dir_of_files(const fs::path& path, std::vector<fs::path>& sub
 
 /// Removes the tree at `root` (absent is fine), one directory's files a task, level by level,
 /// then the directories from the deepest level up: for a snapshot of a whole prefix.
-Result<void> remove_tree_parallel(const fs::path& root, base::ThreadPool* pool) {
+Result<void> remove_tree_levels(const fs::path& root, base::ThreadPool* pool) {
     struct stat st {};
     if (::lstat(root.c_str(), &st) != 0) {
         if (errno == ENOENT) return {};
@@ -267,6 +283,96 @@ Result<void> remove_tree_parallel(const fs::path& root, base::ThreadPool* pool) 
             return base::fail_errno("cannot remove", level[i].string(), errno);
         }));
     }
+    return {};
+}
+
+/// remove_tree_levels, and where it fails (a tree deeper than a path can name), the removal one
+/// directory at a time from the root that the standard library does; the first error if both fail.
+Result<void> remove_tree_parallel(const fs::path& root, base::ThreadPool* pool) {
+    auto r = remove_tree_levels(root, pool);
+    if (r.ok() || base::remove_tree(root).ok()) return {};
+    return r;
+}
+
+/// The first line of a `names` file in the format below (a file without it is a list of
+/// names one a line, as an earlier version wrote it).
+constexpr std::string_view kNamesHeader = "pixi-install rollback names 2\n";
+
+/// One entry of the snapshot's list: a top-level name of the prefix or of its conda-meta, and
+/// for a directory without its owner's write permission, that mode (the snapshot holds it with
+/// write permission: moving a directory to another parent writes its `..`).
+struct KeptName {
+    bool meta = false;
+    std::string name;
+    std::optional<mode_t> mode;
+    std::string rel() const { return meta ? "conda-meta/" + name : name; }
+};
+
+/// A name the list may hold: one path component (anything else in a list is not ours).
+bool is_single_component(const std::string& n) {
+    return !n.empty() && n != "." && n != ".." && n.find('/') == std::string::npos && n.find('\0') == std::string::npos;
+}
+
+/// After the header, each entry `top|meta <octal mode or -> <name>` ends with a NUL byte, so
+/// that a name may hold any byte a file name can.
+std::string encode_names(const std::vector<KeptName>& names) {
+    std::string out(kNamesHeader);
+    char mode[16];
+    for (const auto& k : names) {
+        if (k.mode) std::snprintf(mode, sizeof mode, "%o", static_cast<unsigned>(*k.mode));
+        out += std::string(k.meta ? "meta " : "top ") + (k.mode ? mode : "-") + " " + k.name;
+        out += '\0';
+    }
+    return out;
+}
+
+std::vector<KeptName> decode_names(const std::string& text) {
+    std::vector<KeptName> out;
+    if (text.rfind(kNamesHeader, 0) != 0) {  // the earlier format
+        for (std::size_t pos = 0; pos < text.size();) {
+            std::size_t nl = text.find('\n', pos);
+            if (nl == std::string::npos) nl = text.size();
+            std::string n = text.substr(pos, nl - pos);
+            pos = nl + 1;
+            KeptName k;
+            k.meta = n.rfind("conda-meta/", 0) == 0;
+            k.name = k.meta ? n.substr(11) : n;
+            if (is_single_component(k.name)) out.push_back(std::move(k));
+        }
+        return out;
+    }
+    for (std::size_t pos = kNamesHeader.size(); pos < text.size();) {
+        std::size_t end = text.find('\0', pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string e = text.substr(pos, end - pos);
+        pos = end + 1;
+        const auto sp1 = e.find(' ');
+        const auto sp2 = sp1 == std::string::npos ? sp1 : e.find(' ', sp1 + 1);
+        if (sp2 == std::string::npos) continue;
+        KeptName k;
+        const std::string kind = e.substr(0, sp1), mode = e.substr(sp1 + 1, sp2 - sp1 - 1);
+        k.meta = kind == "meta";
+        k.name = e.substr(sp2 + 1);
+        if ((kind != "top" && kind != "meta") || !is_single_component(k.name)) continue;
+        if (mode != "-") {
+            char* stop = nullptr;
+            const unsigned long m = std::strtoul(mode.c_str(), &stop, 8);
+            if (mode.empty() || *stop != '\0' || m > 07777) continue;
+            k.mode = static_cast<mode_t>(m);
+        }
+        out.push_back(std::move(k));
+    }
+    return out;
+}
+
+/// Gives the directory `path` (not followed if a symlink) the permission bits `mode`.
+Result<void> set_dir_mode(const fs::path& path, mode_t mode) {
+    base::Fd d = open_dir(path);
+    if (!d) {
+        if (errno == ENOENT) return {};
+        return base::fail_errno("cannot open", path.string(), errno);
+    }
+    if (::fchmod(d.get(), mode & 07777) != 0) return base::fail_errno("cannot set the mode of", path.string(), errno);
     return {};
 }
 
@@ -296,8 +402,19 @@ Result<void> take_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
         base::Fd snap_fd = open_dir(snap);
         if (!snap_fd) return base::fail_errno("cannot open", snap.string(), errno);
         // The top level here (its names are the snapshot's list), the trees below on the pool.
-        std::string names;
+        std::vector<KeptName> names;
         CloneOut top;
+        // Kept directories (top level, and in conda-meta) without write permission for their
+        // owner: the snapshot holds them with it until they are moved back.
+        std::vector<std::pair<fs::path, mode_t>> unwritable;
+        auto keep = [&](bool meta, const std::string& n, const fs::path& snap_path) {
+            KeptName k{meta, n, std::nullopt};
+            if (!top.made.empty() && top.made.back().path == snap_path && !(top.made.back().st.st_mode & S_IWUSR)) {
+                k.mode = top.made.back().st.st_mode & 07777;
+                unwritable.emplace_back(snap_path, *k.mode | S_IWUSR);
+            }
+            names.push_back(std::move(k));
+        };
         const TreeDir root{prefix, snap};
         PI_TRY(auto entries, list_fd(prefix_fd.get(), prefix));
         for (const auto& n : entries) {
@@ -306,21 +423,24 @@ Result<void> take_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
                 if (::mkdirat(snap_fd.get(), n.c_str(), 0700) != 0)
                     return base::fail_errno("cannot create", (snap / n).string(), errno);
                 const TreeDir meta{prefix / n, snap / n};
-                base::Fd meta_src = open_dir(meta.src), meta_dst = open_dir(meta.dst);
-                if (!meta_src || !meta_dst) return base::fail_errno("cannot open", meta.src.string(), errno);
+                base::Fd meta_src = open_dir(meta.src);
+                if (!meta_src) return base::fail_errno("cannot open", meta.src.string(), errno);
+                base::Fd meta_dst = open_dir(meta.dst);
+                if (!meta_dst) return base::fail_errno("cannot open", meta.dst.string(), errno);
                 PI_TRY(auto records, list_fd(meta_src.get(), meta.src));
                 for (const auto& m : records) {
                     if (m == kLockName) continue;
                     PI_TRY_VOID(clone_entry(meta_src.get(), meta_dst.get(), m.c_str(), meta, top));
-                    names += "conda-meta/" + m + "\n";
+                    keep(true, m, meta.dst / m);
                 }
                 continue;
             }
             PI_TRY_VOID(clone_entry(prefix_fd.get(), snap_fd.get(), n.c_str(), root, top));
-            names += n + "\n";
+            keep(false, n, snap / n);
         }
         PI_TRY_VOID(clone_trees(std::move(top.subdirs), std::move(top.made), pool));
-        return base::write_file_atomic(names_file(prefix), names, /*durable=*/true, 0600);
+        for (const auto& [path, mode] : unwritable) PI_TRY_VOID(set_dir_mode(path, mode));
+        return base::write_file_atomic(names_file(prefix), encode_names(names), /*durable=*/true, 0600);
     }();
     if (!made.ok()) {
         (void)discard_snapshot(prefix, pool);
@@ -332,23 +452,9 @@ Result<void> take_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
 
 Result<void> restore_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
     PI_TRY(std::string text, base::read_file(names_file(prefix)));
+    const std::vector<KeptName> names = decode_names(text);
     std::set<std::string> top, meta;
-    std::vector<std::string> order;
-    for (std::size_t pos = 0; pos < text.size();) {
-        std::size_t nl = text.find('\n', pos);
-        if (nl == std::string::npos) nl = text.size();
-        std::string n = text.substr(pos, nl - pos);
-        pos = nl + 1;
-        if (n.empty() || n.find("..") != std::string::npos) continue;
-        if (n.rfind("conda-meta/", 0) == 0) {
-            if (n.find('/', 11) != std::string::npos) continue;
-            meta.insert(n.substr(11));
-        } else {
-            if (n.find('/') != std::string::npos) continue;
-            top.insert(n);
-        }
-        order.push_back(n);
-    }
+    for (const auto& k : names) (k.meta ? meta : top).insert(k.name);
     // 1. Whatever the failed install added goes.
     PI_TRY(auto now_top, list_dir(prefix));
     for (const auto& n : now_top)
@@ -356,17 +462,24 @@ Result<void> restore_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
     PI_TRY(auto now_meta, list_dir(prefix / "conda-meta"));
     for (const auto& m : now_meta)
         if (m != kLockName && !meta.count(m)) PI_TRY_VOID(remove_tree_parallel(prefix / "conda-meta" / m, pool));
-    // 2. Every kept entry moves back, the state marker last: until it is back, the prefix
-    //    does not say "complete", so a crash here is met by another restore.
-    std::stable_partition(order.begin(), order.end(),
-                          [](const std::string& n) { return n != std::string("conda-meta/") + kStateName; });
+    // 2. Every kept entry moves back, then the directories get back the modes the snapshot
+    //    held them without (again, after a restore that a crash cut short), and the state
+    //    marker comes last: until it is back, the prefix does not say "complete", so a crash
+    //    before is met by another restore.
     const fs::path snap = snapshot_dir(prefix);
-    for (const auto& n : order) {
-        if (!lexists(snap / n)) continue;  // moved back by an earlier, interrupted restore
+    auto move_back = [&](const std::string& n) -> Result<void> {
+        if (!lexists(snap / n)) return {};  // moved back by an earlier, interrupted restore
         PI_TRY_VOID(remove_tree_parallel(prefix / n, pool));
         if (::rename((snap / n).c_str(), (prefix / n).c_str()) != 0)
             return base::fail_errno("cannot move back", (prefix / n).string(), errno);
-    }
+        return {};
+    };
+    const std::string state = std::string("conda-meta/") + kStateName;
+    for (const auto& k : names)
+        if (k.rel() != state) PI_TRY_VOID(move_back(k.rel()));
+    for (const auto& k : names)
+        if (k.mode) PI_TRY_VOID(set_dir_mode(prefix / k.rel(), *k.mode));
+    if (meta.count(kStateName)) PI_TRY_VOID(move_back(state));
     return discard_snapshot(prefix, pool);
 }
 

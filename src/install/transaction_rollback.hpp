@@ -7,8 +7,11 @@
 //
 // Layout of <prefix>/.pixi-install-rollback/:
 //   snapshot/   the previous prefix (without the prefix lock file and this directory)
-//   names       the top-level names and conda-meta names the snapshot holds, one a line
-//               ("conda-meta/<name>" for the latter); written last: no `names`, no snapshot
+//   names       the top-level names and conda-meta names the snapshot holds, each ended by a
+//               NUL byte (a name may hold any other byte), with the mode of a directory that
+//               its owner may not write (the snapshot holds it writable: a directory moved to
+//               another parent has its `..` written); written last: no `names`, no snapshot.
+//               A file of one name a line (an earlier version's) is read too.
 #pragma once
 
 #include <filesystem>

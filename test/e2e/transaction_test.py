@@ -14,6 +14,8 @@
              system copies and records it.
   reserved   a package may not place files below the installer's rollback directory.
   symlinked  a prefix reached through a symlink: updated, and restored after a failed update.
+  odd_entries  a user's names with `..` or a line break, and fifos, survive a failed update.
+  deep       a directory chain too deep for the snapshot's paths: refused, nothing left behind.
   readonly   (root) a user whose prefix has a directory without write permission: the kept
              previous environment is removed after an update and put back after a failed
              one, and the directory keeps its mode.
@@ -74,6 +76,8 @@ def exact(prefix, keep_rollback=False):
                 out[rel] = ("link", os.readlink(full))
             elif os.path.isdir(full):
                 out[rel] = ("dir", st.st_mode & 0o7777)
+            elif not stat.S_ISREG(st.st_mode):  # a fifo, a socket's node, a device: never opened
+                out[rel] = ("special", stat.S_IFMT(st.st_mode), st.st_mode & 0o7777, st.st_rdev)
             else:
                 with open(full, "rb") as f:
                     out[rel] = ("file", hashlib.sha256(f.read()).hexdigest(), st.st_mode & 0o7777)
@@ -530,6 +534,43 @@ def test_symlinked(tmp):
     return 0
 
 
+def test_deep(tmp):
+    """A directory chain so deep that its snapshot's paths are longer than a path may be: the
+    update is refused with nothing changed, and nothing of the snapshot is left behind to stop
+    the next run."""
+    l1, l2 = make_locks(tmp, count=4, files=8)
+    cache, prefix = os.path.join(tmp, "cache"), os.path.join(tmp, "env")
+    install(l1, prefix, cache)
+    # Below 4096 bytes in the prefix, above it in the snapshot (32 bytes longer); long names
+    # keep the chain short.
+    name = "n" * 250
+    length = len(prefix) + len("/deep")
+    os.mkdir(os.path.join(prefix, "deep"))
+    fd = os.open(os.path.join(prefix, "deep"), os.O_RDONLY | os.O_DIRECTORY)
+    while length + 1 + len(name) < 4090:
+        length += 1 + len(name)
+        os.mkdir(name, dir_fd=fd)
+        nfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = nfd
+    if 4090 - length - 1 > 0:  # a shorter last name, to end between 4096 - 32 and 4096
+        last = "m" * (4090 - length - 1)
+        os.mkdir(last, dir_fd=fd)
+        length += 1 + len(last)
+    os.close(fd)
+    assert 4096 - 32 < length < 4096, length
+    before = exact(prefix)
+    r = install(l2, prefix, cache, expect=None)
+    if r.returncode != 0:
+        assert "nothing was changed" in r.stderr, r.stderr
+        assert exact(prefix, keep_rollback=True) == before, diff(exact(prefix, True), before)
+    assert not os.path.exists(os.path.join(prefix, ROLLBACK))
+    shutil.rmtree(os.path.join(prefix, "deep"))
+    install(l2, prefix, cache)
+    verify(prefix)
+    return 0
+
+
 def test_readonly(tmp):
     """A directory of the prefix without write permission (its owner took it away): the snapshot
     holds it with that mode, and an unprivileged user can still remove the snapshot."""
@@ -562,6 +603,17 @@ def test_readonly(tmp):
     as_user(l1)
     frozen = os.path.join(prefix, "share", "p05")  # a package both locks keep as it is
     os.chmod(frozen, 0o555)
+    # A directory of the user's own at the top of the prefix, also without write permission:
+    # a restore moves it back from the snapshot to the prefix, which writes its `..`.
+    data = os.path.join(prefix, "data")
+    os.makedirs(os.path.join(data, "inner"))
+    with open(os.path.join(data, "inner", "kept.txt"), "w") as f:
+        f.write("the user's\n")
+    for d in (os.path.join(data, "inner"), data):
+        os.chmod(d, 0o555)
+    for root, dirs, files in os.walk(data):
+        for n in [root] + [os.path.join(root, x) for x in files]:
+            os.lchown(n, nobody, nobody)
     before = exact(prefix)
     # A failed update: the new tree (holding the read-only directory) goes, the previous comes back.
     r = as_user(l2, fault="linked:fail", expect=1)
@@ -571,13 +623,39 @@ def test_readonly(tmp):
     as_user(l2)
     assert not os.path.exists(os.path.join(prefix, ROLLBACK))
     assert os.stat(frozen).st_mode & 0o777 == 0o555
-    assert exact(prefix)["share/p05/f000.txt"] == before["share/p05/f000.txt"]
+    after = exact(prefix)
+    for rel in ("share/p05/f000.txt", "data", "data/inner", "data/inner/kept.txt"):
+        assert after[rel] == before[rel], (rel, after.get(rel), before[rel])
     verify(prefix)
     return 0
 
 
+def test_odd_entries(tmp):
+    """What a user keeps in a prefix besides packages: names with `..` or a line break, a fifo
+    deep in a directory. A failed update puts each of them back as it was."""
+    l1, l2 = make_locks(tmp, count=4, files=8)
+    cache, prefix = os.path.join(tmp, "cache"), os.path.join(tmp, "env")
+    install(l1, prefix, cache)
+    for rel in ("notes..txt", "line\nbreak", "conda-meta/history..old", "share/p02/in..side"):
+        with open(os.path.join(prefix, rel), "w") as f:
+            f.write(rel + "\n")
+    os.mkdir(os.path.join(prefix, "..dots"))
+    os.mkfifo(os.path.join(prefix, "share", "p02", "pipe"))
+    os.mkfifo(os.path.join(prefix, "top-pipe"))
+    before = exact(prefix)
+    for step in ("snapshot", "linked"):
+        r = install(l2, prefix, cache, fault=step + ":fail", expect=1)
+        assert "previous environment was restored" in r.stderr, (step, r.stderr)
+        assert exact(prefix, keep_rollback=True) == before, (step, diff(exact(prefix, True), before))
+    install(l2, prefix, cache)
+    after = exact(prefix)
+    for rel in ("notes..txt", "line\nbreak", "conda-meta/history..old", "..dots", "top-pipe", "share/p02/pipe"):
+        assert after.get(rel) == before[rel], (rel, after.get(rel), before[rel])
+    return 0
+
+
 def main(argv):
-    names = argv or ["steps", "checks", "enospc", "copies", "reserved", "symlinked", "readonly"]
+    names = argv or ["steps", "checks", "enospc", "copies", "reserved", "symlinked", "odd_entries", "deep", "readonly"]
     rc = 0
     with tempfile.TemporaryDirectory(prefix="pi-e2e-transaction-") as tmp:
         for name in names:
