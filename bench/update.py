@@ -16,22 +16,14 @@ Medians over the rounds:
   update_one   ours / peer: below 1 when an update costs less than installing everything again
 """
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import release  # noqa: E402  (find_binaries, fresh_fs, drop_fs, clean)
-
-
-def timed(cmd):
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
+import release  # noqa: E402  (find_binaries, fresh_fs, drop_fs, clean, timed)
 
 
 def main(argv):
@@ -56,9 +48,9 @@ def main(argv):
                            stdout=subprocess.DEVNULL)  # the cache, warm
             os.sync()
             prefix = os.path.join(base, "prefix")
-            times["fresh"].append(timed([binary, "-q", "-l", lock, "-p", prefix, "--cache-dir", cache]))
+            times["fresh"].append(release.timed([binary, "-q", "-l", lock, "-p", prefix, "--cache-dir", cache]))
             os.sync()
-            times["update"].append(timed([binary, "-q", "-l", lock, "-p", prefix, "--cache-dir", cache,
+            times["update"].append(release.timed([binary, "-q", "-l", lock, "-p", prefix, "--cache-dir", cache,
                                           "--reinstall-package", "bench-pkg-%03d" % (int(n) // 2)]))
             release.drop_fs(work)
             release.clean(base)
