@@ -180,8 +180,8 @@ Result<void> clone_dir_entries(const TreeDir& at, CloneOut& out) {
     return {};
 }
 
-/// Runs f(i) for each i < n, on `pool` when there is one; the first error (by message, so
-/// that the one reported does not depend on timing) stops the tasks not yet begun.
+/// Runs f(i) for each i < n, on `pool` when there is one. An error stops the tasks not yet
+/// begun; of the errors met, the one with the least message is returned.
 Result<void> for_each_task(base::ThreadPool* pool, std::size_t n, const std::function<Result<void>(std::size_t)>& f) {
     if (!pool || pool->size() < 2 || n < 2) {
         for (std::size_t i = 0; i < n; ++i) PI_TRY_VOID(f(i));
