@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 namespace pixi_install::base {
@@ -89,6 +90,23 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
     }
     std::unique_lock lk(done_mu);
     done_cv.wait(lk, [&] { return finished == running; });
+}
+
+std::vector<Error> ThreadPool::try_each(std::size_t n, const std::function<Result<void>(std::size_t)>& f) {
+    std::mutex mu;
+    std::vector<Error> errors;
+    parallel_for(n, [&](std::size_t i) {
+        {
+            std::lock_guard lk(mu);
+            if (!errors.empty()) return;
+        }
+        auto r = f(i);
+        if (r.ok()) return;
+        std::lock_guard lk(mu);
+        errors.push_back(std::move(r).error());
+    });
+    std::sort(errors.begin(), errors.end(), [](const Error& a, const Error& b) { return a.message < b.message; });
+    return errors;
 }
 
 }  // namespace pixi_install::base

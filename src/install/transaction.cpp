@@ -90,24 +90,12 @@ bool Transaction::cancelled() const { return opt_.cancel && opt_.cancel->load();
 
 Result<void> Transaction::for_all(std::size_t n, const std::function<Result<void>(std::size_t)>& f,
                                   const std::string& what) {
-    std::mutex mu;
-    std::vector<base::Error> errors;
-    pool_->parallel_for(n, [&](std::size_t i) {
-        if (cancelled()) return;
-        {
-            std::lock_guard lk(mu);
-            if (!errors.empty()) return;  // fail fast: the first error stops new work
-        }
-        auto r = f(i);
-        if (!r.ok()) {
-            std::lock_guard lk(mu);
-            errors.push_back(std::move(r).error());
-        }
+    std::vector<base::Error> errors = pool_->try_each(n, [&](std::size_t i) -> Result<void> {
+        if (cancelled()) return {};
+        return f(i);
     });
     if (cancelled()) return base::fail(ErrorKind::interrupted, "interrupted while " + what);
     if (errors.empty()) return {};
-    std::sort(errors.begin(), errors.end(),
-              [](const base::Error& a, const base::Error& b) { return a.message < b.message; });
     base::Error first = errors.front();
     for (std::size_t i = 1; i < errors.size(); ++i) first.message += "\n" + errors[i].message;
     return first;

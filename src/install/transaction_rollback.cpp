@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -37,29 +36,19 @@ fs::path rollback_dir(const fs::path& prefix) { return prefix / kRollbackDir; }
 fs::path snapshot_dir(const fs::path& prefix) { return rollback_dir(prefix) / "snapshot"; }
 fs::path names_file(const fs::path& prefix) { return rollback_dir(prefix) / "names"; }
 
-Result<std::vector<std::string>> list_dir(const fs::path& dir) {
-    std::vector<std::string> out;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) {
-        if (errno == ENOENT) return out;
-        return base::fail_errno("cannot read the directory", dir.string(), errno);
-    }
-    while (struct dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") out.push_back(std::move(n));
-    }
-    ::closedir(d);
-    return out;
-}
-
 bool lexists(const fs::path& p) {
     struct stat st {};
     return ::lstat(p.c_str(), &st) == 0;
 }
 
 /// Root keeps each entry's owner (a prefix may belong to someone else); others cannot.
+bool is_root() {
+    static const bool root = ::geteuid() == 0;
+    return root;
+}
+
 void keep_owner(int dir, const char* name, const struct stat& st) {
-    if (::geteuid() == 0) (void)::fchownat(dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+    if (is_root()) (void)::fchownat(dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
 }
 
 /// `name` of the directory open at `dir`, for messages.
@@ -169,6 +158,16 @@ base::Fd open_dir(const fs::path& path) {
     return base::Fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
+/// Names in the directory `dir` (none when it is absent).
+Result<std::vector<std::string>> list_dir(const fs::path& dir) {
+    base::Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d) {
+        if (errno == ENOENT) return std::vector<std::string>{};
+        return base::fail_errno("cannot read the directory", dir.string(), errno);
+    }
+    return list_fd(d.get(), dir);
+}
+
 /// Clones every entry of `at` (one level).
 Result<void> clone_dir_entries(const TreeDir& at, CloneOut& out) {
     base::Fd src = open_dir(at.src);
@@ -187,19 +186,8 @@ Result<void> for_each_task(base::ThreadPool* pool, std::size_t n, const std::fun
         for (std::size_t i = 0; i < n; ++i) PI_TRY_VOID(f(i));
         return {};
     }
-    std::mutex mu;
-    std::optional<base::Error> first;
-    pool->parallel_for(n, [&](std::size_t i) {
-        {
-            std::lock_guard lk(mu);
-            if (first) return;
-        }
-        auto r = f(i);
-        if (r.ok()) return;
-        std::lock_guard lk(mu);
-        if (!first || r.error().message < first->message) first = std::move(r).error();
-    });
-    if (first) return std::move(*first);
+    std::vector<base::Error> errors = pool->try_each(n, f);
+    if (!errors.empty()) return std::move(errors.front());
     return {};
 }
 
@@ -219,7 +207,7 @@ Result<void> clone_trees(std::vector<TreeDir> level, std::vector<MadeDir> made, 
         const MadeDir& m = made[i];
         if (::chmod(m.path.c_str(), m.st.st_mode & 07777) != 0)
             return base::fail_errno("cannot set the mode of", m.path.string(), errno);
-        if (::geteuid() == 0) (void)::lchown(m.path.c_str(), m.st.st_uid, m.st.st_gid);
+        if (is_root()) (void)::lchown(m.path.c_str(), m.st.st_uid, m.st.st_gid);
         return {};
     });
 }
@@ -407,13 +395,17 @@ Result<void> take_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
         // Kept directories (top level, and in conda-meta) without write permission for their
         // owner: the snapshot holds them with it until they are moved back.
         std::vector<std::pair<fs::path, mode_t>> unwritable;
-        auto keep = [&](bool meta, const std::string& n, const fs::path& snap_path) {
+        // Clones one entry and lists it; a directory it made is the last of top.made.
+        auto keep = [&](int src_dir, int dst_dir, const TreeDir& at, bool meta, const std::string& n) -> Result<void> {
+            const std::size_t made_before = top.made.size();
+            PI_TRY_VOID(clone_entry(src_dir, dst_dir, n.c_str(), at, top));
             KeptName k{meta, n, std::nullopt};
-            if (!top.made.empty() && top.made.back().path == snap_path && !(top.made.back().st.st_mode & S_IWUSR)) {
+            if (top.made.size() > made_before && !(top.made.back().st.st_mode & S_IWUSR)) {
                 k.mode = top.made.back().st.st_mode & 07777;
-                unwritable.emplace_back(snap_path, *k.mode | S_IWUSR);
+                unwritable.emplace_back(top.made.back().path, *k.mode | S_IWUSR);
             }
             names.push_back(std::move(k));
+            return {};
         };
         const TreeDir root{prefix, snap};
         PI_TRY(auto entries, list_fd(prefix_fd.get(), prefix));
@@ -430,13 +422,11 @@ Result<void> take_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
                 PI_TRY(auto records, list_fd(meta_src.get(), meta.src));
                 for (const auto& m : records) {
                     if (m == kLockName) continue;
-                    PI_TRY_VOID(clone_entry(meta_src.get(), meta_dst.get(), m.c_str(), meta, top));
-                    keep(true, m, meta.dst / m);
+                    PI_TRY_VOID(keep(meta_src.get(), meta_dst.get(), meta, true, m));
                 }
                 continue;
             }
-            PI_TRY_VOID(clone_entry(prefix_fd.get(), snap_fd.get(), n.c_str(), root, top));
-            keep(false, n, snap / n);
+            PI_TRY_VOID(keep(prefix_fd.get(), snap_fd.get(), root, false, n));
         }
         PI_TRY_VOID(clone_trees(std::move(top.subdirs), std::move(top.made), pool));
         for (const auto& [path, mode] : unwritable) PI_TRY_VOID(set_dir_mode(path, mode));

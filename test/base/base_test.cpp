@@ -120,6 +120,44 @@ TEST_CASE("thread pool runs every index exactly once") {
     }
 }
 
+TEST_CASE("a thread pool's try_each stops beginning work after an error and returns the errors sorted") {
+    {
+        ThreadPool pool(4);
+        std::vector<std::atomic<int>> hits(500);
+        auto none = pool.try_each(hits.size(), [&](std::size_t i) -> Result<void> {
+            hits[i]++;
+            return {};
+        });
+        CHECK(none.empty());
+        for (auto& h : hits) CHECK(h.load() == 1);
+    }
+    // One worker takes the indices in order: index 3 fails, nothing after it begins.
+    ThreadPool one(1);
+    std::atomic<std::size_t> ran{0};
+    auto errors = one.try_each(100, [&](std::size_t i) -> Result<void> {
+        ran++;
+        if (i == 3) return fail(ErrorKind::failure, "third");
+        return {};
+    });
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].message == "third");
+    CHECK(ran.load() == 4);
+    // Several at once (every worker fails its first index): sorted by message.
+    ThreadPool four(4);
+    std::mutex mu;
+    std::condition_variable cv;
+    int waiting = 0;
+    auto all = four.try_each(4, [&](std::size_t i) -> Result<void> {
+        std::unique_lock lk(mu);
+        if (++waiting == 4) cv.notify_all();
+        cv.wait(lk, [&] { return waiting == 4; });
+        return fail(ErrorKind::failure, std::string(1, static_cast<char>('d' - i)));
+    });
+    REQUIRE(all.size() == 4);
+    CHECK(all[0].message == "a");
+    CHECK(all[3].message == "d");
+}
+
 TEST_CASE("a thread pool says whether a task submitted now would start at once") {
     ThreadPool pool(2);
     CHECK(pool.has_idle_worker());

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "pixi_install/base/result.hpp"
+
 namespace pixi_install::base {
 
 /// The number of CPUs this process may run on (its affinity mask: `taskset`, a container's
@@ -35,6 +37,9 @@ public:
 
     /// Runs f(i) for i in [0, n) on the pool and waits. Safe to call from outside the pool only.
     void parallel_for(std::size_t n, const std::function<void(std::size_t)>& f);
+    /// parallel_for for work that can fail: once an f(i) has failed, no further i is begun.
+    /// Returns the errors met, sorted by message (none: every f(i) succeeded).
+    std::vector<Error> try_each(std::size_t n, const std::function<Result<void>(std::size_t)>& f);
 
 private:
     void run();
