@@ -392,17 +392,15 @@ Result<void> take_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
         // The top level here (its names are the snapshot's list), the trees below on the pool.
         std::vector<KeptName> names;
         CloneOut top;
-        // Kept directories (top level, and in conda-meta) without write permission for their
-        // owner: the snapshot holds them with it until they are moved back.
-        std::vector<std::pair<fs::path, mode_t>> unwritable;
-        // Clones one entry and lists it; a directory it made is the last of top.made.
+        // Clones one entry and lists it. A kept directory (top level, or in conda-meta) without
+        // write permission for its owner is held with it until it is moved back, its mode listed.
         auto keep = [&](int src_dir, int dst_dir, const TreeDir& at, bool meta, const std::string& n) -> Result<void> {
             const std::size_t made_before = top.made.size();
             PI_TRY_VOID(clone_entry(src_dir, dst_dir, n.c_str(), at, top));
             KeptName k{meta, n, std::nullopt};
             if (top.made.size() > made_before && !(top.made.back().st.st_mode & S_IWUSR)) {
                 k.mode = top.made.back().st.st_mode & 07777;
-                unwritable.emplace_back(top.made.back().path, *k.mode | S_IWUSR);
+                top.made.back().st.st_mode |= S_IWUSR;
             }
             names.push_back(std::move(k));
             return {};
@@ -429,7 +427,6 @@ Result<void> take_snapshot(const fs::path& prefix, base::ThreadPool* pool) {
             PI_TRY_VOID(keep(prefix_fd.get(), snap_fd.get(), root, false, n));
         }
         PI_TRY_VOID(clone_trees(std::move(top.subdirs), std::move(top.made), pool));
-        for (const auto& [path, mode] : unwritable) PI_TRY_VOID(set_dir_mode(path, mode));
         return base::write_file_atomic(names_file(prefix), encode_names(names), /*durable=*/true, 0600);
     }();
     if (!made.ok()) {
